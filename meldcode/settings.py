@@ -1,0 +1,245 @@
+"""Django settings for Meldcode, read from the environment (see docs/configuration.md)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from meldcode.env import config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(config("MELDCODE_VAR_DIR", str(BASE_DIR / "var"),
+                      help_text="Map voor de SQLite-database, uploads en exports (buiten de webroot)."))
+
+# Keys that only the development machine may use; production refuses to start with them.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0000000000"
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="  # base64 of 32 bytes
+
+ENVIRONMENT = config("MELDCODE_ENVIRONMENT", "development",
+                     help_text="`development`, `test` of `production`. Production weigert onveilige instellingen.")
+PRODUCTION = ENVIRONMENT == "production"
+DEBUG = config("DEBUG", not PRODUCTION, cast=bool, help_text="Foutpagina's met details; nooit in productie.")
+SECRET_KEY = config("SECRET_KEY", DEV_SECRET_KEY, help_text="Django-geheim voor sessies en CSRF (niet voor encryptie).")
+ALLOWED_HOSTS = config("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list,
+                       help_text="Komma-gescheiden hostnamen waaronder de app bereikbaar is.")
+CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", [], cast=list,
+                              help_text="Komma-gescheiden origins (https://…) achter een reverse proxy.")
+
+# Narrative dossier content is encrypted with these keys, newest first; older keys only decrypt.
+ENCRYPTION_KEYS = config(
+    "MELDCODE_ENCRYPTION_KEYS", [DEV_ENCRYPTION_KEY], cast=list,
+    help_text="Komma-gescheiden lijst van base64-sleutels (32 bytes), nieuwste eerst. Los van SECRET_KEY bewaren.",
+)
+
+if PRODUCTION:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG staat aan")
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
+        problems.append("SECRET_KEY ontbreekt of is de ontwikkelsleutel")
+    if not ENCRYPTION_KEYS or DEV_ENCRYPTION_KEY in ENCRYPTION_KEYS:
+        problems.append("MELDCODE_ENCRYPTION_KEYS ontbreekt of bevat de ontwikkelsleutel")
+    if problems:
+        raise ImproperlyConfigured("Productie start niet: " + "; ".join(problems) + ".")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "core",
+    "accounts",
+    "schools",
+    "vault",
+    "audit",
+    "protocol",
+    "socialmap",
+    "cases",
+    "documents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.RequireTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "meldcode.urls"
+WSGI_APPLICATION = "meldcode.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "csp.context_processors.nonce",
+                "core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        config("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meldcode.sqlite3'}",
+               help_text="Database, bijv. postgres://user@host:5432/meldcode. Standaard een ingebouwde SQLite."),
+        conn_max_age=config("DATABASE_CONN_MAX_AGE", 60, cast=int,
+                            help_text="Seconden dat een databaseverbinding hergebruikt wordt."),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                                       "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A second alias onto the same database, used only by the audit log so that an audit event
+# is committed even when the request's own transaction is rolled back.
+DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+
+# Sessions live in the database (no state on the app server); they end on browser close and after
+# a period of inactivity: the cookie is renewed on every request, so its age is the idle timeout.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_MINUTES = config("SESSION_IDLE_MINUTES", 30, cast=int,
+                              help_text="Minuten zonder activiteit waarna de sessie verloopt.")
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+REAUTH_MINUTES = config("REAUTH_MINUTES", 5, cast=int,
+                        help_text="Minuten dat een herbevestiging (wachtwoord + code) geldig blijft voor exports.")
+
+REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache (anders de database).")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "meldcode_cache"}}
+
+TASKS = {"default": {"BACKEND": config(
+    "TASKS_BACKEND", "django_tasks_db.DatabaseBackend",
+    help_text="Achtergrondtaken; standaard in de database, uitgevoerd door `manage.py db_worker`.")}}
+
+# Sign-in throttling: lock an account after repeated failures; an administrator unlocks it.
+AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", 5, cast=int,
+                            help_text="Mislukte inlogpogingen waarna het account geblokkeerd wordt.")
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Uploads are stored outside the web root and served only through the access rule.
+MEDIA_ROOT = VAR_DIR / "private"
+UPLOAD_MAX_BYTES = config("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, cast=int,
+                          help_text="Maximale grootte van een bijlage in bytes.")
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+EMAIL_BACKEND = config("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend",
+                       help_text="Mailbackend; in productie `django.core.mail.backends.smtp.EmailBackend`.")
+EMAIL_HOST = config("EMAIL_HOST", "localhost", help_text="SMTP-server.")
+EMAIL_PORT = config("EMAIL_PORT", 587, cast=int, help_text="SMTP-poort.")
+EMAIL_HOST_USER = config("EMAIL_HOST_USER", "", help_text="SMTP-gebruiker.")
+EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", "", help_text="SMTP-wachtwoord.")
+EMAIL_USE_TLS = config("EMAIL_USE_TLS", True, cast=bool, help_text="STARTTLS voor SMTP.")
+DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", "meldcode@localhost", help_text="Afzender van herinneringen.")
+SITE_URL = config("SITE_URL", "http://127.0.0.1:8000", help_text="Basisadres voor links in e-mails.")
+
+# Web hardening. Strict CSP: no inline script, no third-party origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", True, cast=bool,
+                                 help_text="Stuur http door naar https (uit als de proxy dat doet).")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No dossier content in logs: request bodies are never logged, and errors go to stderr without locals.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": config("LOG_LEVEL", "INFO", help_text="Logniveau.")},
+    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+}
+
+# Accounts are locked by e-mail address alone: locking by IP address would lock out a whole school
+# behind one NAT address. Rotating user agents or cookies does not bypass a per-account lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
