@@ -11,6 +11,7 @@ from meldcode.env import config
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(config("MELDCODE_VAR_DIR", str(BASE_DIR / "var"),
                       help_text="Map voor de SQLite-database, uploads en exports (buiten de webroot)."))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Keys that only the development machine may use; production refuses to start with them.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0000000000"

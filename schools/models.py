@@ -29,6 +29,11 @@ class School(models.Model):
         _("directie ziet alle dossiers van de school"), default=True,
         help_text=_("Uit: de directie ziet alleen dossiers waarin zij in het team staat."),
     )
+    ib_sees_all_cases = models.BooleanField(
+        _("intern begeleider ziet alle dossiers van de school"), default=True,
+        help_text=_("Uit: de intern begeleider ziet alleen dossiers waarin zij in het team staat en kan "
+                    "andere dossiers alleen openen met een vastgelegde reden."),
+    )
     verwijsindex_connected = models.BooleanField(_("aangesloten op de Verwijsindex"), default=False)
     retention_years_after_leaving = models.PositiveSmallIntegerField(
         _("bewaartermijn na vertrek (jaren)"), default=2,
