@@ -1,0 +1,94 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import Role
+from schools.models import Guardian, Pupil
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PupilSearchForm(forms.Form):
+    STATUS_CHOICES = [("active", _("Ingeschreven")), ("left", _("Uitgeschreven")), ("all", _("Alle"))]
+
+    q = forms.CharField(label=_("Zoek op naam of groep"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+
+
+class PupilForm(forms.ModelForm):
+    class Meta:
+        model = Pupil
+        fields = ["student_number", "first_name", "last_name", "date_of_birth", "group", "status", "left_on"]
+        widgets = {"date_of_birth": DateInput(), "left_on": DateInput()}
+
+    def __init__(self, *args, school, **kwargs):
+        self.school = school
+        super().__init__(*args, **kwargs)
+
+    def clean_student_number(self):
+        number = self.cleaned_data["student_number"].strip()
+        if number and Pupil.objects.filter(school=self.school, student_number=number).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Er is al een leerling met dit leerlingnummer op deze school."))
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Pupil.Status.LEFT and not cleaned.get("left_on"):
+            self.add_error("left_on", _("Vul in wanneer de leerling de school verliet."))
+        if cleaned.get("status") == Pupil.Status.ACTIVE:
+            cleaned["left_on"] = None
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.school = self.school
+        return super().save(commit)
+
+
+class GuardianForm(forms.ModelForm):
+    class Meta:
+        model = Guardian
+        fields = ["name", "relation", "has_authority", "phone", "email", "address"]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV-bestand"),
+        help_text=_("Opgeslagen vanuit Excel of het leerlingvolgsysteem als CSV (puntkomma of komma)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = min(MAX_IMPORT_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if upload.size > limit:
+            raise forms.ValidationError(_("Het bestand is te groot (maximaal %(mb)s MB).") % {"mb": limit // (1024 * 1024)})
+        return upload
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
+
+
+class StaffMemberForm(forms.Form):
+    """One person with one role; an existing account (same e-mail) just gets the role."""
+
+    full_name = forms.CharField(label=_("Naam"), max_length=200)
+    email = forms.EmailField(label=_("E-mailadres"))
+    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
+    job_title = forms.CharField(label=_("Functie"), max_length=200, required=False,
+                                help_text=_("Bijv. leerkracht groep 5, orthopedagoog."))
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def existing_user(self):
+        return User.objects.filter(email=self.cleaned_data["email"]).first()

@@ -1,0 +1,132 @@
+"""Managing the staff of a school: roles, locked accounts and two-factor resets. Every change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from schools.events import record
+
+
+class StaffChangeRefused(Exception):
+    """A change that would leave the school unmanageable; the message says why, in Dutch."""
+
+
+@dataclass
+class StaffMember:
+    user: User
+    memberships: list[Membership] = field(default_factory=list)
+    locked: bool = False
+    has_two_factor: bool = False
+
+    @property
+    def roles(self) -> set[str]:
+        return {membership.role for membership in self.memberships}
+
+    @property
+    def missing_roles(self) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in Role.choices if value not in self.roles]
+
+
+def locked_emails(emails) -> set[str]:
+    """Which of these accounts django-axes has locked (failures are counted per e-mail address)."""
+    totals = (AccessAttempt.objects.filter(username__in=list(emails)).values("username")
+              .annotate(failures=Sum("failures_since_start")))
+    return {row["username"] for row in totals if row["failures"] >= settings.AXES_FAILURE_LIMIT}
+
+
+def is_locked(user: User) -> bool:
+    return user.email in locked_emails([user.email])
+
+
+def staff_of(school) -> list[StaffMember]:
+    """Everyone with a role at the school, with their roles, lock and 2FA state, in a fixed number of queries."""
+    members: dict[int, StaffMember] = {}
+    for membership in (Membership.objects.filter(school=school).select_related("user")
+                       .order_by("user__full_name", "user__email", "role")):
+        members.setdefault(membership.user_id, StaffMember(membership.user)).memberships.append(membership)
+    locked = locked_emails(member.user.email for member in members.values())
+    enrolled = set(TOTPDevice.objects.filter(user_id__in=members, confirmed=True).values_list("user_id", flat=True))
+    for user_id, member in members.items():
+        member.locked = member.user.email in locked
+        member.has_two_factor = user_id in enrolled
+    return list(members.values())
+
+
+def member_of(school, user_id) -> User | None:
+    """The staff member with this id, only when they hold a role at this school."""
+    return User.objects.filter(pk=user_id, memberships__school=school).distinct().first()
+
+
+def add_role(school, user: User, role: str, *, actor, request=None) -> bool:
+    """Give `user` a role at the school; False when they already had it."""
+    if role not in Role.values:
+        raise StaffChangeRefused(_("Deze rol bestaat niet."))
+    _membership, created = Membership.objects.get_or_create(user=user, school=school, role=role)
+    if created:
+        record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
+               details={"user": user.pk, "role": role})
+    return created
+
+
+def remove_role(school, membership: Membership, *, actor, request=None) -> None:
+    """Take one role away. The last functioneel beheerder keeps theirs, or nobody could manage the school."""
+    if membership.school_id != school.pk:
+        raise StaffChangeRefused(_("Deze rol hoort niet bij deze school."))
+    with transaction.atomic():
+        if membership.role == Role.BEHEER and not Membership.objects.filter(
+                school=school, role=Role.BEHEER).exclude(pk=membership.pk).select_for_update().exists():
+            raise StaffChangeRefused(_("Dit is de laatste functioneel beheerder van de school. "
+                                       "Geef eerst iemand anders deze rol."))
+        user, role = membership.user, membership.role
+        membership.delete()
+    record("staff.role_removed", actor=actor, request=request, school=school, object_repr=str(user),
+           details={"user": user.pk, "role": role})
+
+
+def unlock(school, user: User, *, actor, request=None) -> int:
+    """Lift a django-axes lock after repeated wrong passwords; returns how many attempt records were cleared."""
+    cleared = axes_reset(username=user.email)
+    record("staff.unlocked", actor=actor, request=request, school=school, object_repr=str(user),
+           details={"user": user.pk, "cleared": cleared})
+    return cleared
+
+
+def reset_two_factor(school, user: User, *, actor, request=None) -> int:
+    """Delete all of the person's second-factor devices (app and recovery codes); they enrol again at sign-in.
+
+    Sessions verified with a deleted device lose their verification, so an open session must re-enrol too.
+    """
+    if actor is not None and user.pk == actor.pk:
+        raise StaffChangeRefused(_("Uw eigen tweestapsverificatie kunt u hier niet resetten; "
+                                   "vraag een andere functioneel beheerder."))
+    devices = list(devices_for_user(user, confirmed=None))
+    for device in devices:
+        device.delete()
+    record("staff.two_factor_reset", actor=actor, request=request, school=school, object_repr=str(user),
+           details={"user": user.pk, "devices": len(devices)})
+    return len(devices)
+
+
+def add_staff_member(school, *, full_name, email, role, job_title="", actor, request=None) -> User:
+    """Add one person by hand: the same rules as a one-row staff import (new accounts get no password)."""
+    from schools.imports import ParsedImport, save_staff
+
+    row = {"row": 2, "full_name": full_name, "email": email.strip().lower(), "role": role, "job_title": job_title}
+    had_role = Membership.objects.filter(school=school, user__email=row["email"], role=role).exists()
+    save_staff(school, ParsedImport(kind="staff", rows=[row]))
+    user = User.objects.get(email=row["email"])
+    if not had_role:
+        record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
+               details={"user": user.pk, "role": role})
+    return user

@@ -1,0 +1,256 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models.deletion import ProtectedError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from accounts.roles import Role
+from schools import imports, staff
+from schools.access import PUPIL_EDITORS, PUPIL_IMPORTERS, PUPIL_VIEWERS, STAFF_MANAGERS, school_with_roles
+from schools.events import record, record_import
+from schools.forms import (
+    GuardianForm,
+    ImportUploadForm,
+    PupilForm,
+    PupilSearchForm,
+    RoleForm,
+    StaffMemberForm,
+)
+from schools.models import Guardian, Pupil
+from schools.pupils import PAGE_SIZE, search_pupils
+
+# --- pupils -----------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def pupils(request, school_slug):
+    school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
+    search = PupilSearchForm(request.GET or None)
+    query, status = "", "active"
+    if search.is_valid():
+        query, status = search.cleaned_data["q"], search.cleaned_data["status"] or "active"
+    page = Paginator(search_pupils(school, query, status), PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(request, "schools/pupils.html", {
+        "school": school, "page": page, "search": search, "query": query, "querystring": querystring.urlencode(),
+        "can_edit": bool(roles & set(PUPIL_EDITORS)), "can_import": bool(roles & set(PUPIL_IMPORTERS)),
+        "can_manage_staff": bool(roles & set(STAFF_MANAGERS)),
+    })
+
+
+def _pupil_of(school, pupil_id):
+    return get_object_or_404(Pupil, pk=pupil_id, school=school)
+
+
+@login_required
+@never_cache
+def pupil(request, school_slug, pupil_id):
+    school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
+    the_pupil = _pupil_of(school, pupil_id)
+    return render(request, "schools/pupil.html", {
+        "school": school, "pupil": the_pupil, "guardians": list(the_pupil.guardians.all()),
+        "can_edit": bool(roles & set(PUPIL_EDITORS)), "roles": roles,
+    })
+
+
+@login_required
+@never_cache
+def pupil_edit(request, school_slug, pupil_id=None):
+    school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
+    the_pupil = _pupil_of(school, pupil_id) if pupil_id else None
+    form = PupilForm(request.POST or None, instance=the_pupil, school=school)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        record("pupil.updated" if the_pupil else "pupil.created", request=request, actor=request.user,
+               school=school, object_repr=str(saved), details={"pupil": saved.pk, "fields": form.changed_data})
+        messages.success(request, _("De gegevens van %(name)s zijn opgeslagen.") % {"name": saved.full_name})
+        return redirect("schools:pupil", school_slug=school.slug, pupil_id=saved.pk)
+    return render(request, "schools/pupil_form.html", {"school": school, "pupil": the_pupil, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+def guardian_edit(request, school_slug, pupil_id, guardian_id=None):
+    school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
+    the_pupil = _pupil_of(school, pupil_id)
+    guardian = get_object_or_404(Guardian, pk=guardian_id, pupil=the_pupil) if guardian_id else None
+    form = GuardianForm(request.POST or None, instance=guardian)
+    if request.method == "POST" and form.is_valid():
+        form.instance.pupil = the_pupil
+        saved = form.save()
+        record("guardian.updated" if guardian else "guardian.created", request=request, actor=request.user,
+               school=school, object_repr=str(the_pupil),
+               details={"pupil": the_pupil.pk, "guardian": saved.pk, "fields": form.changed_data})
+        messages.success(request, _("Ouder/verzorger %(name)s is opgeslagen.") % {"name": saved.name})
+        return redirect("schools:pupil", school_slug=school.slug, pupil_id=the_pupil.pk)
+    return render(request, "schools/guardian_form.html",
+                  {"school": school, "pupil": the_pupil, "guardian": guardian, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def guardian_delete(request, school_slug, pupil_id, guardian_id):
+    school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
+    the_pupil = _pupil_of(school, pupil_id)
+    guardian = get_object_or_404(Guardian, pk=guardian_id, pupil=the_pupil)
+    try:
+        guardian.delete()
+    except ProtectedError:
+        messages.error(request, _("%(name)s staat in een dossier en kan daarom niet verwijderd worden.")
+                       % {"name": guardian.name})
+    else:
+        record("guardian.deleted", request=request, actor=request.user, school=school, object_repr=str(the_pupil),
+               details={"pupil": the_pupil.pk, "guardian": guardian_id})
+        messages.success(request, _("Ouder/verzorger %(name)s is verwijderd.") % {"name": guardian.name})
+    return redirect("schools:pupil", school_slug=school.slug, pupil_id=the_pupil.pk)
+
+
+# --- CSV import -------------------------------------------------------------------------------
+
+IMPORTS = {
+    "pupils": {"parse": imports.parse_pupils_csv, "save": imports.save_pupils, "roles": PUPIL_IMPORTERS,
+               "done": "schools:pupils", "template": "schools/import_pupils.html"},
+    "staff": {"parse": imports.parse_staff_csv, "save": imports.save_staff, "roles": STAFF_MANAGERS,
+              "done": "schools:staff", "template": "schools/import_staff.html"},
+}
+
+
+def _session_key(kind, school):
+    return f"schools.import.{kind}.{school.pk}"
+
+
+def _import(request, school_slug, kind):
+    """Upload -> preview with per-row errors -> confirm. The checked rows wait in the session as JSON."""
+    spec = IMPORTS[kind]
+    school, _roles = school_with_roles(request.user, school_slug, *spec["roles"])
+    key = _session_key(kind, school)
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "cancel":
+        request.session.pop(key, None)
+        return redirect(request.path)
+    if request.method == "POST" and action == "confirm":
+        stored = request.session.pop(key, None)
+        if stored is None:
+            messages.error(request, _("Er staat geen gecontroleerd bestand klaar. Upload het bestand opnieuw."))
+            return redirect(request.path)
+        parsed = imports.ParsedImport.from_session(stored)
+        summary = spec["save"](school, parsed)
+        record_import(parsed, summary, school=school, request=request, actor=request.user)
+        messages.success(request, _("Import opgeslagen: %(created)s toegevoegd, %(updated)s bijgewerkt.")
+                         % summary.as_dict())
+        return redirect(spec["done"], school_slug=school.slug)
+
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"school": school, "form": form}
+    if request.method == "POST" and form.is_valid():
+        parsed = spec["parse"](form.cleaned_data["file"].read())
+        if parsed.is_valid:
+            request.session[key] = parsed.to_session()
+        else:
+            request.session.pop(key, None)
+        existing = (imports.existing_student_numbers(school, parsed.rows) if kind == "pupils"
+                    else imports.existing_staff_emails(parsed.rows))
+        context.update(parsed=parsed, existing=existing, form=ImportUploadForm(),
+                       filename=form.cleaned_data["file"].name)
+        return render(request, spec["template"], context, status=200 if parsed.is_valid else 400)
+    return render(request, spec["template"], context, status=400 if form.errors else 200)
+
+
+@login_required
+@never_cache
+def import_pupils(request, school_slug):
+    return _import(request, school_slug, "pupils")
+
+
+@login_required
+@never_cache
+def import_staff(request, school_slug):
+    return _import(request, school_slug, "staff")
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def staff_list(request, school_slug):
+    school, _roles = school_with_roles(request.user, school_slug, *STAFF_MANAGERS)
+    form = StaffMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = staff.add_staff_member(school, full_name=data["full_name"], email=data["email"], role=data["role"],
+                                        job_title=data["job_title"], actor=request.user, request=request)
+        messages.success(request, _("%(name)s heeft nu de rol %(role)s.")
+                         % {"name": person, "role": Role(data["role"]).label})
+        return redirect("schools:staff", school_slug=school.slug)
+    return render(request, "schools/staff.html", {
+        "school": school, "members": staff.staff_of(school), "form": form,
+    }, status=400 if form.errors else 200)
+
+
+def _staff_action(request, school_slug, user_id):
+    school, _roles = school_with_roles(request.user, school_slug, *STAFF_MANAGERS)
+    person = staff.member_of(school, user_id)
+    if person is None:
+        raise Http404
+    return school, person
+
+
+@login_required
+@require_POST
+def staff_add_role(request, school_slug, user_id):
+    school, person = _staff_action(request, school_slug, user_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
+        messages.success(request, _("Rol toegevoegd aan %(name)s.") % {"name": person})
+    else:
+        messages.error(request, _("Kies een rol."))
+    return redirect("schools:staff", school_slug=school.slug)
+
+
+@login_required
+@require_POST
+def staff_remove_role(request, school_slug, membership_id):
+    school, _roles = school_with_roles(request.user, school_slug, *STAFF_MANAGERS)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, school=school)
+    try:
+        staff.remove_role(school, membership, actor=request.user, request=request)
+    except staff.StaffChangeRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("Rol %(role)s van %(name)s verwijderd.")
+                         % {"role": membership.get_role_display(), "name": membership.user})
+    return redirect("schools:staff", school_slug=school.slug)
+
+
+@login_required
+@require_POST
+def staff_unlock(request, school_slug, user_id):
+    school, person = _staff_action(request, school_slug, user_id)
+    staff.unlock(school, person, actor=request.user, request=request)
+    messages.success(request, _("Het account van %(name)s is ontgrendeld.") % {"name": person})
+    return redirect("schools:staff", school_slug=school.slug)
+
+
+@login_required
+@require_POST
+def staff_reset_two_factor(request, school_slug, user_id):
+    school, person = _staff_action(request, school_slug, user_id)
+    try:
+        staff.reset_two_factor(school, person, actor=request.user, request=request)
+    except staff.StaffChangeRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("De tweestapsverificatie van %(name)s is gereset. Bij de volgende keer inloggen "
+                                    "stelt %(name)s een nieuwe authenticator-app in.") % {"name": person})
+    return redirect("schools:staff", school_slug=school.slug)
