@@ -1,0 +1,792 @@
+"""Find the organisations of a sociale kaart in the plain text of a school's meldcode document.
+
+Pure Python, no Django: text in, a list of `ParsedOrganisation` out.
+
+Meldcode documents are Word or PDF files filled in by hand, so the same information comes in many shapes:
+labels with tabs or spaces before the colon, several labels on one line (tables), addresses running on to
+a second line, phone numbers with opening hours, stray link lines that Word leaves behind after a block,
+page headers in the middle of a block and empty template blocks that nobody filled in. The parser looks
+at every line for a known label ("Organisatie", "Tel.", "E-mailadres", ...) and groups the labelled
+values into blocks; documents without an organisation label use the line above the first field of a
+block as its name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+
+# --- the kinds of organisation (ids are stored in the database; Dutch labels live in models.Kind) ---------
+
+VEILIG_THUIS = "veilig_thuis"
+POLICE = "police"
+CRISIS = "crisis"
+JGZ = "jgz"
+CJG = "cjg"
+CARE_TEAM = "care_team"
+YOUTH_CARE = "youth_care"
+GGZ = "ggz"
+MEE = "mee"
+SOCIAL_WORK = "social_work"
+HELPLINE = "helpline"
+OTHER = "other"
+
+KINDS = (VEILIG_THUIS, POLICE, CRISIS, JGZ, CJG, CARE_TEAM, YOUTH_CARE, GGZ, MEE, SOCIAL_WORK, HELPLINE, OTHER)
+
+# Checked in this order: the first match wins, so the more specific words come first
+# ("Crisisdienst Bureau Jeugdzorg" is a crisis service, not youth care).
+_KIND_WORDS = [
+    (VEILIG_THUIS, r"veilig\s*thuis|\bamk\b|advies[-\s]*en\s*meldpunt|meldpunt\s+kindermishandeling"
+                   r"|steunpunt\s+huiselijk\s+geweld|\bshg\b"),
+    (CRISIS, r"crisis|spoedeisende\s+hulp|\bseh\b"),
+    (POLICE, r"politie|alarmnummer|\b112\b"),
+    (JGZ, r"jeugdgezondheidszorg|\bjgz\b|\bggd\b|jeugdarts|jeugdverpleegkundige|consultatiebureau"),
+    (CJG, r"centrum\s+(voor\s+)?jeugd\s+en\s+gezin|\bcjg\b"),
+    (CARE_TEAM, r"zorg\s*(en\s*)?advies\s*team|zorgteam|\bzat\b|\bret\b|wijkteam|buurtteam|sociaal\s+team"
+                r"|jeugdteam|gebiedsteam"),
+    (YOUTH_CARE, r"jeugdzorg|jeugdhulp|jeugdbescherming|kinderbescherming"),
+    (GGZ, r"\bggz\b|geestelijke\s+gezondheid"),
+    (MEE, r"\bmee\b"),
+    (SOCIAL_WORK, r"maatschappelijk\s*werk|welzijn|\bamw\b|\bsmw\b"),
+    (HELPLINE, r"kindertelefoon|telefoon|luisterlijn|hulplijn|chat|sensoor"),
+]
+
+
+def classify_kind(name: str) -> str:
+    """The kind of organisation, guessed from its name."""
+    text = _fold(name)
+    for kind, pattern in _KIND_WORDS:
+        if re.search(pattern, text):
+            return kind
+    return OTHER
+
+
+def default_on_emergency_sheet(kind: str, name: str, phones) -> bool:
+    """Whether an organisation belongs on the emergency sheet unless the coordinator says otherwise.
+
+    Police only with its emergency number: the 0900 number of the local station is not for acute danger.
+    """
+    numbers = {number for number, _note in phones}
+    folded = _fold(name)
+    if "112" in numbers:
+        return True
+    if kind == CRISIS:
+        return True
+    if kind == VEILIG_THUIS:
+        # The old Steunpunt Huiselijk Geweld gave advice, it was never the number for acute danger.
+        return "steunpunt" not in folded
+    return bool(re.search(r"noodsituatie|\bnood\b|\bspoed\b", folded)) and "geen spoed" not in folded
+
+
+# --- the result -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedOrganisation:
+    name: str
+    kind: str = OTHER
+    contact: str = ""
+    address: str = ""
+    phones: list[tuple[str, str]] = field(default_factory=list)  # (number, note such as opening hours)
+    email: str = ""
+    website: str = ""
+    notes: str = ""
+    on_emergency_sheet: bool = False
+
+    @property
+    def key(self) -> str:
+        return normalise_name(self.name)
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict; the fields the document does not give are None."""
+        data = asdict(self)
+        data["phones"] = [{"number": number, "note": note or None} for number, note in self.phones]
+        data["phone"] = self.phones[0][0] if self.phones else None
+        for key in ("contact", "address", "email", "website", "notes"):
+            data[key] = data[key] or None
+        order = ["name", "contact", "address", "phone", "email", "website", "phones", "kind", "notes",
+                 "on_emergency_sheet"]
+        return {key: data[key] for key in order}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ParsedOrganisation:
+        phones = []
+        for item in data.get("phones") or []:
+            if isinstance(item, dict):
+                phones.append((str(item.get("number") or ""), str(item.get("note") or "")))
+            else:
+                phones.append((str(item[0]), str(item[1] or "")))
+        if not phones and data.get("phone"):
+            phones = [(str(data["phone"]), "")]
+        kind = data.get("kind") or OTHER
+        return cls(
+            name=str(data.get("name") or ""),
+            kind=kind if kind in KINDS else OTHER,
+            contact=str(data.get("contact") or ""),
+            address=str(data.get("address") or ""),
+            phones=[(number, note) for number, note in phones if number],
+            email=str(data.get("email") or ""),
+            website=str(data.get("website") or ""),
+            notes=str(data.get("notes") or ""),
+            on_emergency_sheet=bool(data.get("on_emergency_sheet")),
+        )
+
+
+# --- normalising values -----------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for comparing words."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def normalise_name(name: str) -> str:
+    """The key two spellings of the same organisation share ("GGZ  Drenthe" and "ggz drenthe")."""
+    return " ".join(re.sub(r"[^\w]+", " ", _fold(name)).split())
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+# Area codes with two digits after the 0; every other geographic number has three.
+_SHORT_AREA_CODES = {
+    "010", "013", "015", "020", "023", "024", "026", "030", "033", "035", "036", "038", "040", "043", "045",
+    "046", "050", "053", "055", "058", "070", "071", "072", "073", "074", "075", "076", "077", "078", "079",
+    "084", "085", "087", "088", "091",
+}
+_SERVICE_PREFIXES = ("0800", "0900", "0906", "0909")
+
+
+def format_phone(digits: str) -> str:
+    """Dutch notation for a number given as digits: 0528-230388, 043-8506666, 06-12345678, 0900-1231230."""
+    if digits.startswith("0031"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("31") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not digits.startswith("0") or len(digits) < 8:
+        return digits
+    if digits.startswith(_SERVICE_PREFIXES):
+        return f"{digits[:4]}-{digits[4:]}"
+    if len(digits) != 10:
+        return digits
+    if digits.startswith("06"):
+        return f"06-{digits[2:]}"
+    if digits[:3] in _SHORT_AREA_CODES:
+        return f"{digits[:3]}-{digits[3:]}"
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+# Opening hours look like numbers; take them out before looking for phone numbers.
+_TIME_RANGE = re.compile(r"\b\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?(?:\s*(?:-|\u2013|tot)\s*\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?)?")
+_DIGIT_GROUP = re.compile(r"\+\s?31\s?(?:\(0\)\s?)?|\d+")
+_GROUP_SEPARATOR = re.compile(r"^(?: |-|\u2013| - | \u2013 )$")
+
+
+def _numbers_in(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of each phone number in `text`.
+
+    Digit groups joined by a space or dash form a run; a run is cut where a number is complete, so that
+    "020 1234567 06 12345678" gives two numbers.
+    """
+    masked = _TIME_RANGE.sub(lambda m: "#" * len(m.group()), text)
+    groups = []  # [start, end, digits, joined to the previous group]
+    for match in _DIGIT_GROUP.finditer(masked):
+        if match.start() and masked[match.start() - 1].isalnum() and match.group()[0] != "+":
+            continue  # part of a word such as "A12"
+        digits = "0" if match.group().startswith("+") else match.group()
+        joined = bool(groups) and bool(_GROUP_SEPARATOR.match(masked[groups[-1][1]:match.start()]))
+        if groups and groups[-1][2] == "0" and masked[groups[-1][0]] == "+":
+            joined = True  # the digits after +31
+        groups.append([match.start(), match.end(), digits, joined])
+    found = []
+    index = 0
+    while index < len(groups):
+        start, end, digits, _joined = groups[index]
+        index += 1
+        if digits == "112" and (index == len(groups) or not groups[index][3]):
+            found.append((start, end, digits))
+            continue
+        if not digits.startswith("0"):
+            continue
+        while index < len(groups) and groups[index][3]:
+            candidate = digits + groups[index][2]
+            limit = 11 if candidate.startswith(_SERVICE_PREFIXES) or candidate in ("08", "09") else 10
+            if len(candidate) > limit:
+                break
+            digits, end = candidate, groups[index][1]
+            index += 1
+        if len(digits) >= 8:
+            found.append((start, end, digits))
+    return found
+
+
+def _clean_note(note: str) -> str:
+    note = _collapse(note).strip(" ,;/-\u2013:")
+    if note.startswith("(") and note.endswith(")") and note.count("(") == 1:
+        note = note[1:-1].strip()
+    return note
+
+
+def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]], str]:
+    """The phone numbers in a field value with their notes, and any text that held no number.
+
+    "088 2460244 (ma-vr 8.30 - 17.00)" gives [("088-2460244", "ma-vr 8.30 - 17.00")];
+    "algemeen 0900-123 12 30" gives [("0900-1231230", "algemeen")].
+    """
+    value = _collapse(value)
+    numbers = _numbers_in(value)
+    if not numbers:
+        leftover = value.strip(" -:")
+        if re.fullmatch(r"[\d\s\-]{3,}", leftover):  # a short local number: keep it as written
+            return [(re.sub(r"\D", "", leftover), _clean_note(qualifier))], ""
+        return [], leftover
+    phones = []
+    for index, (start, end, digits) in enumerate(numbers):
+        before = value[numbers[index - 1][1]:start] if index else value[:start]
+        after = value[end:numbers[index + 1][0]] if index + 1 < len(numbers) else value[end:]
+        notes = []
+        if qualifier:
+            notes.append(qualifier)
+        if index == 0:
+            notes.append(before)
+        else:
+            # Text between two numbers: what follows the last separator belongs to the next number.
+            parts = re.split(r"[,;/]|\bof\b", before)
+            if len(parts) > 1:
+                notes.append(parts[-1])
+        if index + 1 < len(numbers):
+            parts = re.split(r"[,;/]|\bof\b", after)
+            after = parts[0]
+        notes.append(after)
+        note = _clean_note(" ".join(n for n in (_clean_note(n) for n in notes) if n))
+        number = format_phone(digits)
+        if number == digits and len(digits) > 3:  # not a length we know: keep it as written
+            number = re.sub(r"\s*([-\u2013])\s*", "-", value[start:end])
+        phones.append((number, note))
+    return phones, ""
+
+
+_EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
+_URL = re.compile(r"(?:https?://|www\.)[^\s,;<>()]+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:nl|com|org|net|info|eu|be)\b(?:/[^\s,;<>()]*)?",
+                  re.IGNORECASE)
+
+
+def normalise_email(value: str) -> str:
+    value = value.strip().removeprefix("mailto:").strip(" .,;:<>()[]")
+    return value.lower()
+
+
+def normalise_website(value: str) -> str:
+    """www.example.nl: without scheme or trailing slash, host in lower case; the path as written."""
+    value = value.strip().strip(".,;:<>()[]")
+    value = re.sub(r"^https?://", "", value, flags=re.IGNORECASE)
+    host, _, path = value.partition("/")
+    value = host.lower() + ("/" + path if path else "")
+    return value.rstrip("/")
+
+
+def _emails_in(text: str) -> list[str]:
+    return [normalise_email(m) for m in _EMAIL.findall(text.replace("mailto:", " "))]
+
+
+def _urls_in(text: str) -> list[str]:
+    without_emails = _EMAIL.sub(" ", text)
+    return [normalise_website(m) for m in _URL.findall(without_emails)]
+
+
+# --- labels -----------------------------------------------------------------------------------------------
+
+NAME, SELF, CONTACT, ADDRESS, PHONE, FAX, EMAIL, WEBSITE, HOURS, NOTES, BARE_NAME = (
+    "name", "self", "contact", "address", "phone", "fax", "email", "website", "hours", "notes", "bare_name")
+
+_LABELS = {
+    NAME: ["organisatie", "naam organisatie", "organisatienaam", "naam van de organisatie", "instantie",
+           "naam instantie", "instelling", "naam instelling", "ketenpartner", "partner", "organisatie instantie",
+           "organisatie instelling", "hulpverlener", "hulpverlenende instantie", "dienst"],
+    SELF: ["school", "naam school", "schoolnaam", "naam basisschool", "basisschool"],
+    BARE_NAME: ["naam"],
+    CONTACT: ["contactpersoon", "contactpersonen", "contact persoon", "naam contactpersoon", "contact",
+              "aanspreekpunt", "contactpersoon bij organisatie", "contactpersoon organisatie"],
+    ADDRESS: ["adres", "bezoekadres", "postadres", "correspondentieadres", "vestigingsadres", "adresgegevens",
+              "locatie", "vestiging", "straat", "postcode en plaats", "postcode plaats", "plaats", "woonplaats"],
+    PHONE: ["telefoon", "telefoonnummer", "telefoonnummers", "tel", "telnr", "tel nr", "telefoonnr",
+            "telefoon nummer", "tel nummer", "telefonisch", "mobiel", "mobiel nummer", "mobiele telefoon", "gsm",
+            "noodnummer", "spoednummer", "crisisnummer", "alarmnummer", "nummer", "telefoon en bereikbaarheid"],
+    FAX: ["fax", "faxnummer", "fax nummer", "telefax"],
+    EMAIL: ["email", "emailadres", "e mail", "e mailadres", "mail", "mailadres", "e mail adres", "email adres"],
+    WEBSITE: ["website", "websites", "internet", "internetadres", "webadres", "site", "homepage", "url", "web",
+              "webpagina", "internetsite"],
+    HOURS: ["openingstijden", "bereikbaarheid", "bereikbaar", "spreekuur", "openingsuren"],
+    NOTES: ["opmerking", "opmerkingen", "bijzonderheden", "toelichting", "notities", "notitie", "info",
+            "informatie", "aanvullende informatie", "soort", "type", "functie", "doelgroep", "werkgebied",
+            "regio", "taak", "werkwijze", "wanneer inschakelen"],
+}
+_LABEL_LOOKUP = {words: kind for kind, names in _LABELS.items() for words in names}
+# Fields whose label may carry extra words that describe the value ("Telefoon spoed", "Telefoon (24/7)").
+_QUALIFIED = {PHONE, ADDRESS, EMAIL, WEBSITE, CONTACT, FAX}
+
+
+def _label_words(label: str) -> str:
+    label = _fold(label)
+    label = re.sub(r"(?<=\w)[.\-_](?=\w)", " ", label)  # tel.nr, e-mail
+    label = re.sub(r"[^\w()/ ]", " ", label)
+    label = label.replace("/", " ")
+    return " ".join(label.split())
+
+
+def match_label(label: str) -> tuple[str, str] | None:
+    """(field, qualifier) for a label such as "E-mailadres", "Tel." or "Telefoon (spoed)"; None otherwise."""
+    if len(label) > 45 or not re.search(r"[^\W\d_]", label):
+        return None
+    words = _label_words(label)
+    qualifier = ""
+    bracket = re.search(r"\(([^)]*)\)", words)
+    if bracket:
+        qualifier = bracket.group(1).strip()
+        words = " ".join((words[: bracket.start()] + words[bracket.end():]).split())
+    if words in _LABEL_LOOKUP:
+        return _LABEL_LOOKUP[words], _qualifier_text(label, qualifier)
+    parts = words.split()
+    if len(parts) > 5:
+        return None
+    for size in (3, 2, 1):
+        head = " ".join(parts[:size])
+        extra = " ".join(parts[size:])
+        if len(parts) > size and _LABEL_LOOKUP.get(head) in _QUALIFIED and not re.search(r"\d", extra):
+            return _LABEL_LOOKUP[head], _qualifier_text(label, " ".join(x for x in (extra, qualifier) if x))
+    return None
+
+
+def _qualifier_text(label: str, qualifier_words: str) -> str:
+    """The qualifier as the document wrote it (case kept), found back in the original label."""
+    if not qualifier_words:
+        return ""
+    bracket = re.search(r"\(([^)]*)\)", label)
+    if bracket and _label_words(bracket.group(1)) == qualifier_words:
+        return bracket.group(1).strip()
+    tail = label.split()
+    count = len(qualifier_words.split())
+    original = " ".join(tail[-count:]).strip("():. ")
+    return original if _label_words(original) == qualifier_words else qualifier_words
+
+
+# --- reading lines ----------------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc*>\-\u2013\u2014]"
+                     r"|\d{1,2}[.)](?=\s))\s+")
+_PLACEHOLDER = re.compile(r"^[\s.\u2026_\-\u2013?x*]*$|^\[.*\]$|^<.*>$|^n\.?v\.?t\.?$|^(nog )?in te vullen$"
+                          r"|^onbekend$|^geen$|^idem$|^zie boven$", re.IGNORECASE)
+_PAGE_HEADER = re.compile(r"^(pagina|page|blz\.?)\s*\d+(\s*(van|/|of)\s*\d+)?$|^\d+$|^-\s*\d+\s*-$", re.IGNORECASE)
+_POSTCODE = re.compile(r"\b\d{4}\s?[A-Z]{2}\b")
+_STREET = re.compile(r"^(postbus|antwoordnummer)\b|^[A-Za-z\u00c0-\u024f.'\- ]+\s\d+[a-zA-Z]?\b", re.IGNORECASE)
+
+
+@dataclass
+class _Field:
+    kind: str
+    qualifier: str
+    values: list[str]
+    line: int
+    group: int
+
+
+@dataclass
+class _Line:
+    """One classified line: fields (one or more labels), a link, plain text, or a blank."""
+
+    number: int
+    group: int
+    fields: list[_Field] = field(default_factory=list)
+    link: str = ""
+    plain: str = ""
+    continuation: bool = False
+
+
+def normalise_text(text: str) -> str:
+    """Same line endings and spaces everywhere; tabs become a double space so that column gaps stay visible."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n").replace("\v", "\n")
+    for space in ("\u00a0", "\u202f", "\u2007", "\u2009", "\u2002", "\u2003"):
+        text = text.replace(space, " ")
+    for invisible in ("\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", "\u00ad"):
+        text = text.replace(invisible, "")
+    text = text.replace("\uff1a", ":").replace("\t", "  ")
+    text = re.sub(r"\[bookmark: [^\]]*\]", "", text)
+    return text
+
+
+def _split_label_segments(line: str) -> list[tuple[str, str]] | None:
+    """[(label, value), ...] when the line starts with a known label; None otherwise.
+
+    A table row turned into text can hold several labels: "Tel.: 0528 123456    E-mail: info@example.nl".
+    """
+    first = _leading_label(line)
+    if first is None:
+        return None
+    label, rest = first
+    segments = [[label, ""]]
+    pieces = re.split(r"(\s{2,}|\s\|\s|;\s+)", rest)
+    for index, piece in enumerate(pieces):
+        if index % 2 == 1:
+            segments[-1][1] += piece
+            continue
+        inner = _leading_label(piece, needs_colon=True) if index else None
+        if inner is not None:
+            segments.append([inner[0], inner[1]])
+        else:
+            segments[-1][1] += piece
+    return [(label, value) for label, value in segments]
+
+
+def _leading_label(text: str, needs_colon: bool = False) -> tuple[str, str] | None:
+    match = re.match(r"^\s*([^:]{1,45}?)\s*:(?!//)\s*(.*)$", text)
+    if match and match_label(match.group(1)):
+        return match.group(1), match.group(2)
+    if needs_colon:
+        return None
+    # Without a colon: "Telefoon   0528 123456" (a tab), "Tel. 0528-123456", "E-mail info@example.nl".
+    words = text.split()
+    for size in (3, 2, 1):
+        if len(words) <= size:
+            continue
+        candidate = " ".join(words[:size])
+        found = match_label(candidate)
+        if not found:
+            continue
+        rest_match = re.match(r"^\s*" + r"\s+".join(re.escape(w) for w in words[:size]) + r"(\s+)(.*)$", text)
+        gap, rest = rest_match.group(1), rest_match.group(2)
+        kind = found[0]
+        if (len(gap) >= 2 and kind != BARE_NAME
+                or kind in (PHONE, FAX) and re.match(r"[+0-9(]", rest)
+                or kind == EMAIL and "@" in rest.split()[0]
+                or kind == WEBSITE and re.match(r"(www\.|https?://)", rest, re.IGNORECASE)):
+            return candidate, rest
+    return None
+
+
+def _link_only(text: str) -> str:
+    """The link when the line holds nothing but a web or e-mail address."""
+    stripped = text.strip()
+    if re.fullmatch(r"(mailto:)?[\w.+\-']+@[\w\-]+(\.[\w\-]+)+\.?", stripped, re.IGNORECASE):
+        return stripped
+    if re.fullmatch(r"(https?://|www\.)\S+", stripped, re.IGNORECASE):
+        return stripped
+    return ""
+
+
+def _read_lines(text: str) -> list[_Line]:
+    lines = []
+    group = 0
+    previous_field: _Field | None = None
+    previous_was_field = False  # the line right above (no blank between) was a field or its continuation
+    for number, raw in enumerate(normalise_text(text).split("\n"), start=1):
+        indented = bool(re.match(r"^\s{2,}\S", raw))
+        body = _BULLET.sub("", raw).strip()
+        if not body:
+            group += 1
+            previous_was_field = False
+            continue
+        item = _Line(number=number, group=group)
+        segments = _split_label_segments(body)
+        if segments:
+            for label, value in segments:
+                kind, qualifier = match_label(label) or _leading_label_kind(label)
+                previous_field = _Field(kind, qualifier, [value.strip()], number, group)
+                item.fields.append(previous_field)
+            previous_was_field = True
+        elif re.match(r"^:\s*", body) and previous_field is not None:
+            # " : Postbus 1230" continues the field above it, even across blank lines.
+            previous_field.values.append(body[1:].strip())
+            item.continuation = True
+            previous_was_field = True
+        elif _link_only(body):
+            item.link = body
+            previous_was_field = False
+        elif previous_was_field and previous_field is not None and _continues(previous_field, body, indented):
+            previous_field.values.append(body)
+            item.continuation = True
+        else:
+            item.plain = _collapse(body)
+            previous_was_field = False
+        lines.append(item)
+    return lines
+
+
+def _leading_label_kind(label: str) -> tuple[str, str]:
+    return match_label(label) or (NOTES, label)
+
+
+def _continues(previous: _Field, body: str, indented: bool) -> bool:
+    """Whether a line without a label is the next line of the field above it."""
+    if previous.kind == ADDRESS:
+        return bool(_POSTCODE.search(body) or _STREET.match(body)) and len(body) < 100 or indented
+    if previous.kind in (PHONE, FAX):
+        return bool(re.match(r"^[(+0-9]", body)) and bool(_numbers_in(body)) or indented
+    if previous.kind in (NAME, BARE_NAME):
+        # A long name wrapped onto the next line of a PDF: "... (schoolmaatschappelijk" + "werk)".
+        name = " ".join(previous.values)
+        unclosed = name.count("(") > name.count(")") and ")" in body
+        return unclosed or body[:1].islower() and len(body.split()) <= 4 and not body.endswith((".", ":"))
+    if previous.kind in (NOTES, HOURS, CONTACT):
+        return indented
+    return False
+
+
+# --- grouping lines into organisations --------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    name: str
+    fields: list[_Field] = field(default_factory=list)
+    links: list[tuple[str, bool]] = field(default_factory=list)  # (link, right after a field of this block)
+    is_self: bool = False
+
+
+def _group_labelled(lines: list[_Line]) -> list[_Block]:
+    """Blocks start at an organisation label; fields above it in the same paragraph belong to it too
+    (labels in another order), unless that paragraph already started with the previous organisation."""
+    entries = []  # (line, field or None)
+    for line in lines:
+        if line.fields:
+            entries.extend((line, f) for f in line.fields)
+        elif line.link:
+            entries.append((line, None))
+    starts = [i for i, (_line, f) in enumerate(entries) if f is not None and f.kind in (NAME, SELF)]
+    blocks = []
+    block_starts = []
+    for position, start in enumerate(starts):
+        previous_start = starts[position - 1] if position else None
+        block_starts.append(_first_entry_of_block(entries, start, previous_start))
+    for position, first in enumerate(block_starts):
+        end = block_starts[position + 1] if position + 1 < len(block_starts) else len(entries)
+        name_field = entries[starts[position]][1]
+        block = _Block(name=" ".join(name_field.values), is_self=name_field.kind == SELF)
+        _fill_block(block, entries[first:end], skip=name_field)
+        blocks.append(block)
+    return blocks
+
+
+def _first_entry_of_block(entries, start: int, previous_start: int | None) -> int:
+    """Where the block of the organisation label at `start` begins: at the label itself, or earlier when the
+    paragraph holding the label opens with fields that clearly belong to it (e.g. the contact person first).
+
+    A page break between a name and its fields also starts a new paragraph; those fields are told apart
+    because the previous organisation then has no fields of its own in its paragraph, or because the same
+    kind of field follows the label again.
+    """
+    group = entries[start][0].group
+
+    def kinds_in(positions):
+        return {entries[i][1].kind for i in positions if entries[i][1] is not None}
+
+    first = start
+    while first - 1 >= 0 and (previous_start is None or first - 1 > previous_start):
+        line, f = entries[first - 1]
+        if f is None or line.group != group:
+            break
+        first -= 1
+    if first == start:
+        return start
+    if previous_start is not None:
+        previous_group = entries[previous_start][0].group
+        if previous_group == group:
+            return start
+        own = [i for i in range(previous_start + 1, first) if entries[i][0].group == previous_group]
+        if not kinds_in(own):
+            return start
+    following = [i for i in range(start + 1, len(entries)) if entries[i][0].group == group]
+    if kinds_in(range(first, start)) & kinds_in(following):
+        return start
+    return first
+
+
+def _fill_block(block: _Block, entries, skip=None) -> None:
+    previous_was_field = False
+    last_line_number = None
+    for line, f in entries:
+        if f is None:
+            block.links.append((line.link, previous_was_field))
+            previous_was_field = False
+            continue
+        if f is skip:
+            previous_was_field = True
+            continue
+        if f.kind == BARE_NAME:
+            # "Naam:" right under the organisation is the contact person; with nothing above it, the name.
+            if not block.name:
+                block.name = " ".join(f.values)
+                continue
+            f = _Field(CONTACT, f.qualifier, f.values, f.line, f.group)
+        block.fields.append(f)
+        previous_was_field = True
+        last_line_number = line.number
+    del last_line_number
+
+
+def _group_by_headings(lines: list[_Line]) -> list[_Block]:
+    """For documents without organisation labels: the plain line right above a block's first field is its name."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    candidate: str = ""
+    for line in lines:
+        if line.plain:
+            candidate = line.plain if _looks_like_name(line.plain) else ""
+            continue
+        if line.continuation:
+            continue
+        if line.link:
+            if current is not None:
+                current.links.append((line.link, candidate == ""))
+            continue
+        fields = line.fields
+        if any(f.kind == BARE_NAME for f in fields):
+            current = _Block(name="")
+            blocks.append(current)
+        elif candidate:
+            current = _Block(name=candidate)
+            blocks.append(current)
+        candidate = ""
+        if current is None:
+            continue
+        _fill_block(current, [(line, f) for f in fields])
+    return blocks
+
+
+def _looks_like_name(text: str) -> bool:
+    if _PAGE_HEADER.match(text) or len(text) > 100 or len(text.split()) > 12:
+        return False
+    if not re.search(r"[^\W\d_]{2}", text) or text.endswith((":", ";", ",")):
+        return False
+    return not (text.endswith(".") and len(text.split()) > 4)
+
+
+# --- from a block to an organisation ----------------------------------------------------------------------
+
+
+def _is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value.strip()))
+
+
+def _clean_value(value: str) -> str:
+    value = _collapse(value).strip(" ,;")
+    return "" if _is_placeholder(value) else value
+
+
+def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
+    name = _clean_value(block.name).rstrip(":").strip()
+    if block.is_self or not name or not re.search(r"[^\W\d_]", name):
+        return None
+    org = ParsedOrganisation(name=name)
+    contacts, address_lines, notes, emails, websites = [], [], [], [], []
+    hours = []
+    for f in block.fields:
+        values = [v for v in (_clean_value(v) for v in f.values) if v]
+        if not values:
+            continue
+        joined = " ".join(values)
+        if f.kind == CONTACT:
+            contacts.append(joined)
+        elif f.kind == ADDRESS:
+            for value in values:
+                value = re.sub(r"\s*\|\s*", ", ", value)
+                address_lines.append(value)
+        elif f.kind == PHONE:
+            for value in values:
+                phones, leftover = parse_phones(value, f.qualifier)
+                org.phones.extend(p for p in phones if p not in org.phones)
+                if leftover:
+                    notes.append(f"Telefoon: {leftover}")
+        elif f.kind == FAX:
+            phones, leftover = parse_phones(joined)
+            notes.append("Fax: " + ", ".join(number for number, _ in phones) if phones else f"Fax: {joined}")
+        elif f.kind == EMAIL:
+            found = _emails_in(joined)
+            emails.extend(found)
+            if not found:
+                websites.extend(_urls_in(joined))
+                if not _urls_in(joined):
+                    notes.append(f"E-mail: {joined}")
+        elif f.kind == WEBSITE:
+            found = _urls_in(joined)
+            websites.extend(found)
+            emails.extend(_emails_in(joined))
+            if not found and not _emails_in(joined):
+                notes.append(f"Website: {joined}")
+        elif f.kind == HOURS:
+            hours.append(joined)
+        else:
+            label = f.qualifier if f.kind == NOTES and f.qualifier else ""
+            notes.append(f"{label}: {joined}" if label else joined)
+    # A bare link line right after the block's last field, e.g. the website under the e-mail address.
+    for link, right_after_field in block.links:
+        value = normalise_email(link) if "@" in link else normalise_website(link)
+        if value in known_links or not right_after_field or re.match(r"(mailto:|https?://)", link, re.IGNORECASE):
+            continue  # "mailto:" and "http://" lines are what Word leaves of hyperlinks elsewhere in the text
+        if "@" in link and not emails:
+            emails.append(value)
+        elif "@" not in link and not websites:
+            websites.append(value)
+    if hours:
+        text = "; ".join(hours)
+        if len(org.phones) == 1 and not org.phones[0][1]:
+            org.phones[0] = (org.phones[0][0], text)
+        else:
+            notes.append(f"Bereikbaar: {text}")
+    org.contact = ", ".join(dict.fromkeys(contacts))
+    org.address = "\n".join(dict.fromkeys(address_lines))
+    emails = list(dict.fromkeys(emails))
+    websites = list(dict.fromkeys(websites))
+    if emails:
+        org.email = emails[0]
+        if emails[1:]:
+            notes.append("Ook e-mail: " + ", ".join(emails[1:]))
+    if websites:
+        org.website = websites[0]
+        if websites[1:]:
+            notes.append("Ook website: " + ", ".join(websites[1:]))
+    org.notes = "\n".join(dict.fromkeys(notes))
+    org.kind = classify_kind(name)
+    org.on_emergency_sheet = default_on_emergency_sheet(org.kind, name, org.phones)
+    return org
+
+
+def _known_links(blocks: list[_Block]) -> set[str]:
+    """Every e-mail address and website the blocks' fields mention: link lines repeating them are leftovers."""
+    known = set()
+    for block in blocks:
+        for f in block.fields:
+            text = " ".join(f.values)
+            known.update(_emails_in(text))
+            known.update(_urls_in(text))
+    return known
+
+
+def _merge(into: ParsedOrganisation, other: ParsedOrganisation) -> None:
+    for attribute in ("contact", "address", "email", "website"):
+        if not getattr(into, attribute):
+            setattr(into, attribute, getattr(other, attribute))
+    into.phones.extend(p for p in other.phones if p not in into.phones)
+    if other.notes and other.notes not in into.notes:
+        into.notes = "\n".join(x for x in (into.notes, other.notes) if x)
+    into.on_emergency_sheet = into.on_emergency_sheet or other.on_emergency_sheet
+
+
+def parse_organisations(text: str) -> list[ParsedOrganisation]:
+    """Every filled-in organisation in the text, in document order; the same organisation twice is merged."""
+    lines = _read_lines(text)
+    labelled = any(f.kind in (NAME, SELF) for line in lines for f in line.fields)
+    blocks = _group_labelled(lines) if labelled else _group_by_headings(lines)
+    known = _known_links(blocks)
+    result: dict[str, ParsedOrganisation] = {}
+    for block in blocks:
+        org = _build(block, known)
+        if org is None:
+            continue
+        if org.key in result:
+            _merge(result[org.key], org)
+        else:
+            result[org.key] = org
+    return list(result.values())

@@ -1,0 +1,133 @@
+"""Reading .txt, .docx and .pdf meldcode documents, and refusing what cannot be read."""
+
+import io
+
+import pytest
+
+from socialmap.parser import parse_organisations
+from socialmap.readers import MAX_BYTES, DocumentError, read_document
+from socialmap.tests.helpers import (
+    DE_SPRONG,
+    GENERIC_TEMPLATE,
+    docx_bytes,
+    docx_with_table,
+    pdf_bytes,
+    seed_text,
+)
+
+
+def as_json(text):
+    return [org.to_json() for org in parse_organisations(text)]
+
+
+@pytest.mark.parametrize("seed", [GENERIC_TEMPLATE, DE_SPRONG])
+def test_a_word_version_of_a_seed_gives_the_same_organisations_as_its_text(seed):
+    text = seed_text(seed)
+    assert as_json(read_document(docx_bytes(text), "meldcode.docx")) == as_json(text)
+
+
+@pytest.mark.parametrize("seed", [GENERIC_TEMPLATE, DE_SPRONG])
+def test_a_pdf_version_of_a_seed_gives_the_same_organisations_as_its_text(seed):
+    text = seed_text(seed)
+    assert as_json(read_document(pdf_bytes(text), "meldcode.pdf")) == as_json(text)
+
+
+def test_a_pdf_with_one_paragraph_per_line_is_read_too():
+    text = seed_text(DE_SPRONG)
+    orgs = parse_organisations(read_document(pdf_bytes(text, preformatted=False), "meldcode.pdf"))
+    assert [org.name for org in orgs] == [org.name for org in parse_organisations(text)]
+
+
+def test_word_tables_with_a_label_column_are_read():
+    data = docx_with_table([
+        ["Organisatie", "Veilig Thuis Drenthe"],
+        ["Telefoon", "0800-2000"],
+        ["E-mailadres", "info@veiligthuisdrenthe.nl"],
+        ["Organisatie", "GGD Drenthe"],
+        ["Adres", "Mercuriusweg 4\n9401 LK Assen"],
+    ], before="Sociale kaart")
+    first, second = parse_organisations(read_document(data, "kaart.docx"))
+    assert (first.name, first.phones, first.email) == ("Veilig Thuis Drenthe", [("0800-2000", "")],
+                                                       "info@veiligthuisdrenthe.nl")
+    assert (second.name, second.address) == ("GGD Drenthe", "Mercuriusweg 4\n9401 LK Assen")
+
+
+def test_word_tables_with_one_organisation_per_row_are_read():
+    data = docx_with_table([
+        ["Naam organisatie", "Telefoon", "E-mail", "Website"],
+        ["Veilig Thuis Drenthe", "0800 - 2000", "info@vtd.nl", "www.veiligthuisdrenthe.nl"],
+        ["Kindertelefoon", "0800-0432", "", ""],
+        ["", "", "", ""],
+    ])
+    orgs = parse_organisations(read_document(data, "kaart.docx"))
+    assert [(o.name, o.phones, o.email, o.website) for o in orgs] == [
+        ("Veilig Thuis Drenthe", [("0800-2000", "")], "info@vtd.nl", "www.veiligthuisdrenthe.nl"),
+        ("Kindertelefoon", [("0800-0432", "")], "", ""),
+    ]
+
+
+def test_text_in_windows_1252_is_read():
+    data = "Organisatie: Stichting Wél Zijn\r\nTelefoon: 0528 123456\r\n".encode("cp1252")
+    (org,) = parse_organisations(read_document(data, "kaart.txt"))
+    assert org.name == "Stichting Wél Zijn"
+
+
+def test_text_in_utf8_with_a_byte_order_mark_is_read():
+    data = "\ufeffOrganisatie: Café Jeugd\nTelefoon: 0528 123456\n".encode()
+    (org,) = parse_organisations(read_document(data, "kaart.txt"))
+    assert org.name == "Café Jeugd"
+
+
+def test_the_type_is_taken_from_the_content_not_the_name():
+    text = "Organisatie: GGD Drenthe\nTelefoon: 0592 306300\n"
+    assert "GGD Drenthe" in read_document(docx_bytes(text), "kaart.txt")
+    assert "GGD Drenthe" in read_document(pdf_bytes(text), "upload")
+
+
+def encrypted_pdf(password=""):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(pdf_bytes("Organisatie: Geheim\nTelefoon: 112"))).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password=password, owner_password="eigenaar")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("data", "filename", "message"), [
+    (b"", "kaart.txt", "leeg"),
+    (b"   \n\n  ", "kaart.txt", "leeg"),
+    (b"\x00\x01\x02\xff\xfe\x00junk" * 100, "kaart.txt", "geen leesbare tekst"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 50, "foto.png", "geen leesbare tekst"),
+    (b"Dit is geen pdf", "kaart.pdf", "geen PDF"),
+    (b"%PDF-1.4\n1 0 obj garbage", "kaart.pdf", "beschadigd"),
+    (b"Gewoon tekst", "kaart.docx", "geen Word-document"),
+    (b"PK\x03\x04 kapot", "kaart.docx", "beschadigd"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "kaart.doc", "oud Word-bestand"),
+])
+def test_unreadable_files_are_refused_with_a_dutch_message(data, filename, message):
+    with pytest.raises(DocumentError, match=message):
+        read_document(data, filename)
+
+
+def test_a_zip_that_is_not_a_word_document_is_refused():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DocumentError, match="geen Word-document"):
+        read_document(buffer.getvalue(), "kaart.xlsx")
+
+
+@pytest.mark.parametrize("password", ["", "geheim"])
+def test_an_encrypted_pdf_is_refused(password):
+    with pytest.raises(DocumentError, match="beveiligd|versleuteld"):
+        read_document(encrypted_pdf(password), "kaart.pdf")
+
+
+def test_files_over_ten_megabytes_are_refused():
+    with pytest.raises(DocumentError, match="10 MB"):
+        read_document(b"a" * (MAX_BYTES + 1), "kaart.txt")
