@@ -1,0 +1,994 @@
+"""A school's meldcode as data: the YAML file format, its validator and the parsed `Meldcode`.
+
+The file format is documented in docs/meldcode-format.md. `load_definition` either returns a complete,
+consistent `Meldcode` or raises `DefinitionError` with every problem found, each as (file, line, message)
+in plain Dutch, so that a school can fix its file without reading Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from accounts.roles import ROLE_IDS
+
+FORMAT_VERSION = 1
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
+SHIPPED_KEYS = ("landelijk-2019", "jso-2010", "de-sprong")
+
+MANDATORY_STEPS = ("1", "2", "3", "4", "5a", "5b")
+BRANCHES = ("start_help", "report")
+MANDATORY_BRANCH = {"5a": "start_help", "5b": "report"}
+OUTCOME_KINDS = ("continue", "close_unfounded", "report", "start_help", "close_help")
+CHECKS = ("hypotheses_resolved", "decision")
+EXEMPTION_TARGETS = ("parent_conversation", "pre_report_conversation")
+CONSULTATION_PARTNERS = ("colleague", "care_team", "veilig_thuis", "organisation", "injury_expert")
+MANDATORY_SIGNAL_CATEGORIES = {
+    "fgm": "meisjesbesnijdenis (vrouwelijke genitale verminking)",
+    "honour": "eergerelateerd geweld",
+    "witnessing_violence": "getuige zijn van huiselijk geweld",
+    "high_conflict_divorce": "vechtscheiding",
+}
+MANDATORY_DEFINITIONS = ("huiselijk_geweld", "kindermishandeling", "medewerker", "leerling")
+OWNER_KINDS = ("national", "board", "school")
+
+# The records the dossier produces and the data keys a rule may test (see protocol/engine.py).
+RECORD_VOCABULARY: dict[str, dict[str, Any]] = {
+    "signal": {"is_hypothesis": bool, "has_source": bool},
+    "followup": {"resolves_hypothesis": bool},
+    "consultation": {"with": CONSULTATION_PARTNERS, "anonymous": bool},
+    "consent": {"status": ("given", "refused", "withdrawn")},
+    "conversation": {"purpose": ("parent", "pre_report", "other"), "child_present": bool, "signed": bool},
+    "exemption": {"applies_to": EXEMPTION_TARGETS},
+    "weighing": {},
+    "verwijsindex": {"registered": bool},
+    "help": {},
+    "help_evaluation": {"reached": bool, "effective": bool},
+    "report": {},
+    "feedback": {},
+    "emergency_contact": {},
+    "duty": {},
+    "closure": {"reason": ("unfounded", "help_completed", "handed_over", "pupil_left")},
+}
+
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+# --- The parsed definition -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Owner:
+    kind: str  # national | board | school
+    name: str
+
+
+@dataclass(frozen=True)
+class Adopted:
+    by: str
+    on: datetime.date | None
+
+
+@dataclass(frozen=True)
+class Names:
+    report_point: str
+    care_team: str
+    attention_officer: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What must be recorded before a step counts as done, with the school's own rule as the reason."""
+
+    id: str
+    need: str
+    rule: str
+    record: str | None = None
+    where: Mapping[str, tuple] = field(default_factory=dict)
+    roles_present: tuple[str, ...] = ()
+    before: str | None = None
+    exempt_by: str | None = None
+    check: str | None = None
+    advisory: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    goal: str
+    guidance: str
+    actions: tuple[str, ...]
+    carried_out_by: tuple[str, ...]
+    involved: tuple[str, ...]
+    role_rules: tuple[str, ...]
+    requires: tuple[Requirement, ...]
+    advice: tuple[Requirement, ...]
+    branch: str | None = None
+
+    @property
+    def decides(self) -> bool:
+        return any(r.check == "decision" for r in self.requires)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """What a yes or a no leads to: an outcome, a next question, or both (start help, then evaluate)."""
+
+    outcome: str
+    next: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    number: int
+    text: str
+    hint: str
+    yes: Branch
+    no: Branch
+
+
+@dataclass(frozen=True)
+class Ground:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Exemption:
+    id: str
+    title: str
+    applies_to: str
+    grounds: tuple[Ground, ...]
+    rule: str
+
+    def ground(self, ground_id: str) -> Ground | None:
+        return next((g for g in self.grounds if g.id == ground_id), None)
+
+
+@dataclass(frozen=True)
+class Consent:
+    needed_for: tuple[str, ...]
+    pupil_from_age: int
+    rule: str
+    refusal_rule: str
+
+
+@dataclass(frozen=True)
+class Verwijsindex:
+    from_step: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Route:
+    title: str
+    guidance: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    title: str
+    guidance: str
+    roles: tuple[str, ...]
+    rule: str
+    condition: str  # empty when the duty always applies
+
+
+@dataclass(frozen=True)
+class StaffRoute(Route):
+    duties: tuple[Duty, ...] = ()
+
+
+@dataclass(frozen=True)
+class Routes:
+    acute: Route
+    staff: StaffRoute
+    fgm_honour: Route
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    roles: tuple[str, ...]
+    title: str
+    duties: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FinalResponsibility:
+    roles: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class SignalCategory:
+    id: str
+    title: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SignalList:
+    ages: str
+    categories: tuple[SignalCategory, ...]
+
+    def __iter__(self):
+        return iter(self.categories)
+
+
+@dataclass(frozen=True)
+class Meldcode:
+    key: str
+    version: str
+    title: str
+    owner: Owner
+    adopted: Adopted
+    legal_bases: tuple[str, ...]
+    definitions: Mapping[str, str]
+    names: Names
+    child_involvement_age: int
+    consent: Consent
+    verwijsindex: Verwijsindex
+    steps: tuple[Step, ...]
+    afwegingskader: tuple[Question, ...]
+    exemptions: tuple[Exemption, ...]
+    routes: Routes
+    final_responsibility: FinalResponsibility
+    responsibilities: tuple[Responsibility, ...]
+    not_responsible_for: tuple[str, ...]
+    signal_list: SignalList
+    closing_rule: str
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == str(step_id):
+                return step
+        raise KeyError(step_id)
+
+    def question(self, question_id: str) -> Question:
+        for question in self.afwegingskader:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    def exemption(self, exemption_id: str) -> Exemption:
+        for exemption in self.exemptions:
+            if exemption.id == exemption_id:
+                return exemption
+        raise KeyError(exemption_id)
+
+    def exemption_for(self, applies_to: str) -> Exemption | None:
+        return next((e for e in self.exemptions if e.applies_to == applies_to), None)
+
+    @property
+    def exemption_grounds(self) -> dict[str, tuple[Ground, ...]]:
+        """Per exempted obligation ('parent_conversation', ...) the grounds this meldcode accepts."""
+        return {e.applies_to: e.grounds for e in self.exemptions}
+
+    @property
+    def staff_duties(self) -> tuple[Duty, ...]:
+        return self.routes.staff.duties
+
+
+class DefinitionError(Exception):
+    """A meldcode file that cannot be used; `problems` lists (filename, line, message)."""
+
+    def __init__(self, problems: list[tuple[str, int, str]]):
+        self.problems = sorted(problems, key=lambda p: (p[0], p[1]))
+        super().__init__("\n".join(f"{f}:{line}: {msg}" for f, line, msg in self.problems))
+
+    def lines(self) -> list[str]:
+        return [f"{f}:{line}: {msg}" for f, line, msg in self.problems]
+
+
+# --- YAML with line numbers ------------------------------------------------------------------------
+
+class LineDict(dict):
+    """A mapping that remembers on which line it and each of its keys start."""
+
+    line = 1
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines: dict[Any, int] = {}
+
+    def line_of(self, key) -> int:
+        return self.lines.get(key, self.line)
+
+
+class LineList(list):
+    line = 1
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, Any]] = []
+
+
+# Only true/false are booleans (as in YAML 1.2): keys such as `yes:`, `no:` and `on:` stay text.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _construct_mapping(loader: _LineLoader, node):
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            loader.duplicates.append((key_node.start_mark.line + 1, key))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader: _LineLoader, node):
+    items = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    items.line = node.start_mark.line + 1
+    items.lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]]]:
+    """The YAML document with line-aware containers, plus problems (syntax errors, duplicate keys)."""
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        return None, [(filename, line, f"Geen geldige YAML: {error.problem or error.context}.")]
+    except yaml.YAMLError as error:
+        return None, [(filename, 1, f"Geen geldige YAML: {error}.")]
+    finally:
+        loader.dispose()
+    problems = [(filename, line, f"De sleutel '{key}' staat twee keer in hetzelfde blok; de tweede overschrijft de "
+                                 "eerste. Haal er één weg.") for line, key in loader.duplicates]
+    return data, problems
+
+
+# --- The validator ---------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+class _Reader:
+    """Reads the raw YAML into the dataclasses, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.problems: list[tuple[str, int, str]] = []
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append((self.filename, line, message))
+
+    # Field readers. `where` is a Dutch description of the block, used in messages.
+
+    def mapping(self, parent, key, where, *, required=True) -> LineDict:
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None:
+            if required:
+                self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
+            return LineDict()
+        if not isinstance(value, dict):
+            self.problem(parent.line_of(key), f"{where}: '{key}' moet een blok met velden zijn.")
+            return LineDict()
+        return value
+
+    def sequence(self, parent, key, where, *, required=True, allow_empty=False) -> LineList:
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None:
+            if required:
+                self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
+            return LineList()
+        if not isinstance(value, list):
+            self.problem(parent.line_of(key), f"{where}: '{key}' moet een lijst zijn (regels die beginnen met '- ').")
+            return LineList()
+        if not value and not allow_empty and required:
+            self.problem(parent.line_of(key), f"{where}: de lijst '{key}' is leeg.")
+        return value
+
+    def text(self, parent, key, where, *, required=True, default="") -> str:
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt of is leeg.")
+            return default
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(parent.line_of(key), f"{where}: '{key}' moet een tekst zijn.")
+            return default
+        return str(value).strip()
+
+    def texts(self, parent, key, where, *, required=True) -> tuple[str, ...]:
+        items = self.sequence(parent, key, where, required=required)
+        result = []
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                self.problem(items.line_of(index), f"{where}: een punt van '{key}' bevat een dubbele punt met een "
+                                                   "spatie; zet de hele tekst tussen aanhalingstekens.")
+            elif not isinstance(item, str) or not item.strip():
+                self.problem(items.line_of(index), f"{where}: elk punt van '{key}' moet een tekst zijn.")
+            else:
+                result.append(item.strip())
+        return tuple(result)
+
+    def integer(self, parent, key, where, *, minimum, maximum) -> int:
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None:
+            self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
+            return minimum
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.problem(parent.line_of(key),
+                         f"{where}: '{key}' moet een heel getal van {minimum} tot en met {maximum} zijn, niet '{value}'.")
+            return minimum
+        return value
+
+    def identifier(self, parent, key, where) -> str:
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None or value == "":
+            self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
+            return ""
+        value = str(value)
+        if not ID_PATTERN.match(value):
+            self.problem(parent.line_of(key), f"{where}: '{key}' '{value}' mag alleen letters, cijfers en _ bevatten.")
+        return value
+
+    def roles(self, parent, key, where, *, required=False) -> tuple[str, ...]:
+        items = self.sequence(parent, key, where, required=required)
+        result = []
+        for index, item in enumerate(items):
+            if item not in ROLE_IDS:
+                self.problem(items.line_of(index),
+                             f"{where}: onbekende rol '{item}' in '{key}'. Kies uit: {', '.join(sorted(ROLE_IDS))}.")
+            else:
+                result.append(item)
+        return tuple(result)
+
+    def choice(self, parent, key, where, choices, *, required=True, default=None):
+        value = parent.get(key, _MISSING) if isinstance(parent, dict) else _MISSING
+        if value is _MISSING or value is None:
+            if required:
+                self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
+            return default
+        if value not in choices:
+            self.problem(parent.line_of(key),
+                         f"{where}: '{key}' is '{value}', maar moet een van deze zijn: {', '.join(choices)}.")
+            return default
+        return value
+
+    def known_keys(self, parent, allowed, where) -> None:
+        if not isinstance(parent, dict):
+            return
+        for key in parent:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                suggestion = f" Bedoelde u '{hint[0]}'?" if hint else f" Toegestaan: {', '.join(allowed)}."
+                self.problem(parent.line_of(key), f"{where}: onbekend veld '{key}'.{suggestion}")
+
+    def unique(self, items, seen: dict, value: str, index: int, what: str) -> None:
+        if value in seen:
+            self.problem(items.line_of(index), f"{what} '{value}' komt twee keer voor (eerder op regel {seen[value]}).")
+        else:
+            seen[value] = items.line_of(index)
+
+
+def _line(node) -> int:
+    return getattr(node, "line", 1)
+
+
+TOP_LEVEL_KEYS = (
+    "format", "key", "version", "title", "owner", "adopted", "legal_bases", "definitions", "names",
+    "child_involvement_age", "consent", "verwijsindex", "steps", "afwegingskader", "exemptions", "routes",
+    "final_responsibility", "responsibilities", "not_responsible_for", "signal_list", "closing",
+)
+STEP_KEYS = ("id", "title", "goal", "guidance", "actions", "carried_out_by", "involved", "role_rules", "requires",
+             "advice", "branch")
+REQUIREMENT_KEYS = ("id", "need", "rule", "record", "where", "roles_present", "before", "exempt_by", "check")
+QUESTION_KEYS = ("id", "text", "hint", "yes", "no")
+BRANCH_KEYS = ("outcome", "next", "text")
+
+
+def load_definition(text: str, filename: str = "meldcode.yaml") -> Meldcode:
+    """Parse and validate a meldcode file; raise DefinitionError listing every problem with its line."""
+    data, problems = parse_yaml(text, filename)
+    if data is None and not problems:
+        problems = [(filename, 1, "Het bestand is leeg.")]
+    if problems and data is None:
+        raise DefinitionError(problems)
+    if not isinstance(data, dict):
+        raise DefinitionError(problems + [(filename, 1, "Het bestand moet beginnen met velden als 'key:' en 'title:'.")])
+    reader = _Reader(filename)
+    reader.problems.extend(problems)
+    meldcode = _read_meldcode(reader, data)
+    if reader.problems:
+        raise DefinitionError(reader.problems)
+    return meldcode
+
+
+def validate_file(path: str | Path) -> list[tuple[str, int, str]]:
+    """Problems in the file at `path` (empty when it is a valid meldcode)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [(str(path), 1, f"Kan het bestand niet lezen: {error}.")]
+    try:
+        load_definition(text, str(path))
+    except DefinitionError as error:
+        return error.problems
+    return []
+
+
+def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
+    r.known_keys(data, TOP_LEVEL_KEYS, "Meldcode")
+    fmt = data.get("format", FORMAT_VERSION)
+    if fmt != FORMAT_VERSION:
+        r.problem(data.line_of("format"), f"Meldcode: 'format' is {fmt}; deze versie van de app leest formaat "
+                                          f"{FORMAT_VERSION}.")
+    key = r.text(data, "key", "Meldcode")
+    if key and not KEY_PATTERN.match(key):
+        r.problem(data.line_of("key"), f"Meldcode: 'key' '{key}' mag alleen kleine letters, cijfers en "
+                                       "streepjes bevatten (bijv. de-vlinder).")
+    raw_version = data.get("version")
+    if isinstance(raw_version, float):
+        r.problem(data.line_of("version"), f"Meldcode: zet de versie tussen aanhalingstekens (\"{raw_version}\"), "
+                                           "anders leest YAML haar als getal.")
+    version = r.text(data, "version", "Meldcode")
+    title = r.text(data, "title", "Meldcode")
+
+    owner_data = r.mapping(data, "owner", "Meldcode")
+    r.known_keys(owner_data, ("kind", "name"), "Eigenaar")
+    owner = Owner(r.choice(owner_data, "kind", "Eigenaar", OWNER_KINDS, default="school") if owner_data else "school",
+                  r.text(owner_data, "name", "Eigenaar") if owner_data else "")
+
+    adopted_data = r.mapping(data, "adopted", "Meldcode")
+    r.known_keys(adopted_data, ("by", "on"), "Vastgesteld")
+    adopted_on = adopted_data.get("on") if adopted_data else None
+    if adopted_data and "on" not in adopted_data:
+        r.problem(adopted_data.line, "Vastgesteld: het veld 'on' ontbreekt (de datum, of leeg als die onbekend is).")
+    if adopted_on is not None and not isinstance(adopted_on, datetime.date):
+        r.problem(adopted_data.line_of("on"), f"Vastgesteld: 'on' moet een datum zijn als 2019-01-01, niet "
+                                              f"'{adopted_on}'.")
+        adopted_on = None
+    adopted = Adopted(r.text(adopted_data, "by", "Vastgesteld") if adopted_data else "", adopted_on)
+
+    legal_bases = r.texts(data, "legal_bases", "Meldcode")
+    definitions_data = r.mapping(data, "definitions", "Meldcode")
+    definitions = {}
+    for name in MANDATORY_DEFINITIONS:
+        if definitions_data:
+            definitions[name] = r.text(definitions_data, name, "Begripsbepalingen")
+    for name in definitions_data:
+        if name not in MANDATORY_DEFINITIONS:
+            definitions[name] = r.text(definitions_data, name, "Begripsbepalingen")
+
+    names_data = r.mapping(data, "names", "Meldcode")
+    r.known_keys(names_data, ("report_point", "care_team", "attention_officer"), "Namen")
+    names = Names(r.text(names_data, "report_point", "Namen") if names_data else "",
+                  r.text(names_data, "care_team", "Namen") if names_data else "",
+                  r.text(names_data, "attention_officer", "Namen") if names_data else "")
+
+    child_age = r.integer(data, "child_involvement_age", "Meldcode", minimum=4, maximum=18)
+
+    consent_data = r.mapping(data, "consent", "Meldcode")
+    r.known_keys(consent_data, ("needed_for", "pupil_from_age", "rule", "refusal_rule"), "Toestemming")
+    needed_for = []
+    partners = r.sequence(consent_data, "needed_for", "Toestemming") if consent_data else LineList()
+    for index, partner in enumerate(partners):
+        if partner not in CONSULTATION_PARTNERS:
+            r.problem(partners.line_of(index), f"Toestemming: onbekende gesprekspartner '{partner}' in 'needed_for'. "
+                                               f"Kies uit: {', '.join(CONSULTATION_PARTNERS)}.")
+        else:
+            needed_for.append(partner)
+    consent = Consent(
+        tuple(needed_for),
+        r.integer(consent_data, "pupil_from_age", "Toestemming", minimum=12, maximum=18) if consent_data else 16,
+        r.text(consent_data, "rule", "Toestemming") if consent_data else "",
+        r.text(consent_data, "refusal_rule", "Toestemming") if consent_data else "",
+    )
+
+    steps = _read_steps(r, data)
+    step_ids = [s.id for s in steps]
+    vi_data = r.mapping(data, "verwijsindex", "Meldcode")
+    r.known_keys(vi_data, ("from_step", "rule"), "Verwijsindex")
+    vi_from = r.text(vi_data, "from_step", "Verwijsindex") if vi_data else ""
+    if vi_from and step_ids and vi_from not in step_ids:
+        r.problem(vi_data.line_of("from_step"), f"Verwijsindex: 'from_step' noemt stap '{vi_from}', maar die stap "
+                                                "bestaat niet.")
+    verwijsindex = Verwijsindex(vi_from, r.text(vi_data, "rule", "Verwijsindex") if vi_data else "")
+
+    questions = _read_afwegingskader(r, data)
+    exemptions = _read_exemptions(r, data)
+    _check_requirement_references(r, data, steps, exemptions)
+    routes = _read_routes(r, data)
+
+    final_data = r.mapping(data, "final_responsibility", "Meldcode")
+    r.known_keys(final_data, ("roles", "text"), "Eindverantwoordelijkheid")
+    final = FinalResponsibility(r.roles(final_data, "roles", "Eindverantwoordelijkheid", required=True)
+                                if final_data else (),
+                                r.text(final_data, "text", "Eindverantwoordelijkheid") if final_data else "")
+
+    responsibilities = []
+    items = r.sequence(data, "responsibilities", "Meldcode")
+    for index, item in enumerate(items):
+        where = f"Verantwoordelijkheden (punt {index + 1})"
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), f"{where}: verwacht een blok met 'roles', 'title' en 'duties'.")
+            continue
+        r.known_keys(item, ("roles", "title", "duties"), where)
+        responsibilities.append(Responsibility(r.roles(item, "roles", where, required=True), r.text(item, "title", where),
+                                               r.texts(item, "duties", where)))
+    not_responsible_for = r.texts(data, "not_responsible_for", "Meldcode", required=False)
+
+    signal_list = _read_signal_list(r, data)
+    closing_data = r.mapping(data, "closing", "Meldcode")
+    r.known_keys(closing_data, ("rule",), "Afsluiten")
+    closing_rule = r.text(closing_data, "rule", "Afsluiten") if closing_data else ""
+
+    return Meldcode(
+        key=key, version=version, title=title, owner=owner, adopted=adopted, legal_bases=legal_bases,
+        definitions=definitions, names=names, child_involvement_age=child_age, consent=consent,
+        verwijsindex=verwijsindex, steps=tuple(steps), afwegingskader=tuple(questions),
+        exemptions=tuple(exemptions), routes=routes, final_responsibility=final,
+        responsibilities=tuple(responsibilities), not_responsible_for=not_responsible_for,
+        signal_list=signal_list, closing_rule=closing_rule, raw=data,
+    )
+
+
+def _read_steps(r: _Reader, data: LineDict) -> list[Step]:
+    items = r.sequence(data, "steps", "Meldcode")
+    steps: list[Step] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), f"Stappen: punt {index + 1} moet een blok met 'id', 'title', ... zijn.")
+            continue
+        step_id = str(item.get("id", "")).strip()
+        where = f"Stap {step_id}" if step_id else f"Stap (punt {index + 1})"
+        if not step_id:
+            r.problem(item.line, f"{where}: het veld 'id' ontbreekt (bijv. id: \"3\").")
+        else:
+            r.unique(items, seen, step_id, index, "Stap")
+        r.known_keys(item, STEP_KEYS, where)
+        branch = r.choice(item, "branch", where, BRANCHES, required=False)
+        expected_branch = MANDATORY_BRANCH.get(step_id)
+        if expected_branch and branch != expected_branch and "branch" in item and branch is not None:
+            r.problem(item.line_of("branch"), f"{where}: stap {step_id} hoort bij de uitkomst '{expected_branch}', "
+                                              f"niet '{branch}'.")
+        if expected_branch and "branch" not in item:
+            branch = expected_branch
+        requires = tuple(_read_requirements(r, item, "requires", where))
+        advice = tuple(_read_requirements(r, item, "advice", where, advisory=True))
+        steps.append(Step(
+            id=step_id, title=r.text(item, "title", where), goal=r.text(item, "goal", where),
+            guidance=r.text(item, "guidance", where), actions=r.texts(item, "actions", where),
+            carried_out_by=r.roles(item, "carried_out_by", where, required=True),
+            involved=r.roles(item, "involved", where), role_rules=r.texts(item, "role_rules", where, required=False),
+            requires=requires, advice=advice, branch=branch,
+        ))
+    if items or "steps" in data:
+        present = {s.id for s in steps}
+        for step_id in MANDATORY_STEPS:
+            if step_id not in present:
+                r.problem(data.line_of("steps"), f"Stappen: stap {step_id} ontbreekt; elke meldcode heeft de stappen "
+                                                 f"{', '.join(MANDATORY_STEPS)}.")
+        deciding = [s for s in steps if s.decides]
+        if steps and not deciding:
+            r.problem(data.line_of("steps"), "Stappen: geen enkele stap heeft de eis 'check: decision'; zet die bij "
+                                             "de stap waarin het afwegingskader wordt doorlopen.")
+        elif len(deciding) > 1:
+            r.problem(data.line_of("steps"), "Stappen: alleen één stap mag de eis 'check: decision' hebben, nu: "
+                                             f"{', '.join(s.id for s in deciding)}.")
+        elif deciding and deciding[0].branch:
+            r.problem(data.line_of("steps"), f"Stap {deciding[0].id}: het afwegingskader kan niet in een stap staan die "
+                                             "pas na de beslissing begint.")
+    return steps
+
+
+def _read_requirements(r: _Reader, step: LineDict, key: str, where: str, *, advisory=False) -> list[Requirement]:
+    items = r.sequence(step, key, where, required=False)
+    result = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), f"{where}: elk punt onder '{key}' moet een blok zijn met 'id', 'need' en "
+                                            "'rule'.")
+            continue
+        req_id = r.identifier(item, "id", f"{where}, {key}")
+        inner = f"{where}, {key} '{req_id}'"
+        if req_id:
+            r.unique(items, seen, req_id, index, f"{where}: eis")
+        r.known_keys(item, REQUIREMENT_KEYS, inner)
+        record = item.get("record")
+        check = item.get("check")
+        if record is None and check is None:
+            r.problem(item.line, f"{inner}: geef 'record' (wat er vastgelegd moet zijn) of 'check' "
+                                 f"({', '.join(CHECKS)}).")
+        if record is not None and check is not None:
+            r.problem(item.line, f"{inner}: gebruik 'record' of 'check', niet allebei.")
+        if record is not None and record not in RECORD_VOCABULARY:
+            r.problem(item.line_of("record"), f"{inner}: onbekend soort vastlegging '{record}'. Kies uit: "
+                                              f"{', '.join(RECORD_VOCABULARY)}.")
+            record = None
+        if check is not None and check not in CHECKS:
+            r.problem(item.line_of("check"), f"{inner}: onbekende controle '{check}'. Kies uit: {', '.join(CHECKS)}.")
+            check = None
+        where_clause = _read_where(r, item, record, inner)
+        roles_present = r.roles(item, "roles_present", inner)
+        if roles_present and record != "conversation":
+            r.problem(item.line_of("roles_present"), f"{inner}: 'roles_present' kan alleen bij record: conversation.")
+        before = item.get("before")
+        if before is not None and before not in RECORD_VOCABULARY:
+            r.problem(item.line_of("before"), f"{inner}: 'before' noemt '{before}', dat is geen soort vastlegging.")
+            before = None
+        exempt_by = item.get("exempt_by")
+        result.append(Requirement(
+            id=req_id, need=r.text(item, "need", inner), rule=r.text(item, "rule", inner),
+            record=record, where=where_clause, roles_present=roles_present, before=before,
+            exempt_by=str(exempt_by) if exempt_by is not None else None, check=check, advisory=advisory,
+        ))
+    return result
+
+
+def _read_where(r: _Reader, item: LineDict, record: str | None, where: str) -> dict[str, tuple]:
+    clause = item.get("where")
+    if clause is None:
+        return {}
+    if not isinstance(clause, dict):
+        r.problem(item.line_of("where"), f"{where}: 'where' moet een blok zijn, bijv. where: {{purpose: parent}}.")
+        return {}
+    if record is None:
+        return {}
+    vocabulary = RECORD_VOCABULARY[record]
+    result = {}
+    for data_key, value in clause.items():
+        if data_key not in vocabulary:
+            known = ", ".join(vocabulary) or "geen"
+            r.problem(clause.line_of(data_key), f"{where}: een '{record}' heeft geen gegeven '{data_key}' "
+                                                f"(wel: {known}).")
+            continue
+        allowed = vocabulary[data_key]
+        values = tuple(value) if isinstance(value, list) else (value,)
+        for one in values:
+            if allowed is bool and not isinstance(one, bool):
+                r.problem(clause.line_of(data_key), f"{where}: '{data_key}' is ja/nee: schrijf true of false, "
+                                                    f"niet '{one}'.")
+            elif allowed is not bool and one not in allowed:
+                r.problem(clause.line_of(data_key), f"{where}: '{data_key}' kan niet '{one}' zijn. Kies uit: "
+                                                    f"{', '.join(allowed)}.")
+        result[data_key] = values
+    return result
+
+
+def _check_requirement_references(r: _Reader, data: LineDict, steps: list[Step], exemptions: list[Exemption]):
+    """exempt_by must name an exemption, and that exemption must fit the requirement."""
+    by_id = {e.id: e for e in exemptions}
+    items = data.get("steps") if isinstance(data.get("steps"), list) else []
+    for step, item in zip(steps, [i for i in items if isinstance(i, dict)], strict=False):
+        raw = item.get("requires") or []
+        raw = [x for x in raw if isinstance(x, dict)] if isinstance(raw, list) else []
+        for requirement, req_item in zip(step.requires, raw, strict=False):
+            if requirement.exempt_by is None:
+                continue
+            line = req_item.line_of("exempt_by")
+            exemption = by_id.get(requirement.exempt_by)
+            if exemption is None:
+                r.problem(line, f"Stap {step.id}, eis '{requirement.id}': 'exempt_by' noemt uitzondering "
+                                f"'{requirement.exempt_by}', maar die staat niet onder 'exemptions'.")
+            elif requirement.record != "conversation":
+                r.problem(line, f"Stap {step.id}, eis '{requirement.id}': een uitzondering kan alleen gelden voor "
+                                "een gesprek (record: conversation).")
+
+
+def _read_afwegingskader(r: _Reader, data: LineDict) -> list[Question]:
+    items = r.sequence(data, "afwegingskader", "Afwegingskader")
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    branch_lines: list[tuple[str, str, int, Branch]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), f"Afwegingskader: vraag {index + 1} moet een blok met 'id', 'text', 'yes' "
+                                            "en 'no' zijn.")
+            continue
+        qid = r.identifier(item, "id", f"Afwegingskader, vraag {index + 1}")
+        where = f"Afwegingskader, vraag {index + 1} ('{qid}')"
+        if qid:
+            r.unique(items, seen, qid, index, "Afwegingskader: vraag")
+        r.known_keys(item, QUESTION_KEYS, where)
+        branches = {}
+        for answer, label in (("yes", "ja"), ("no", "nee")):
+            branch_data = item.get(answer)
+            if not isinstance(branch_data, dict):
+                r.problem(item.line_of(answer) if answer in item else item.line,
+                          f"{where}: het antwoord '{answer}' ({label}) ontbreekt of is geen blok met 'outcome' "
+                          "en/of 'next'.")
+                branches[answer] = Branch("continue", None, "")
+                continue
+            r.known_keys(branch_data, BRANCH_KEYS, f"{where}, {label}")
+            outcome = branch_data.get("outcome", "continue")
+            if outcome not in OUTCOME_KINDS:
+                r.problem(branch_data.line_of("outcome"), f"{where}, {label}: onbekende uitkomst '{outcome}'. Kies "
+                                                          f"uit: {', '.join(OUTCOME_KINDS)}.")
+                outcome = "continue"
+            nxt = branch_data.get("next")
+            nxt = str(nxt) if nxt is not None else None
+            branch = Branch(outcome, nxt, r.text(branch_data, "text", f"{where}, {label}", required=False))
+            if outcome == "continue" and nxt is None:
+                r.problem(branch_data.line, f"{where}, {label}: dit antwoord wijst nergens heen. Geef een 'outcome' "
+                                            "(bijv. report) of een 'next' (de volgende vraag).")
+            if outcome != "continue" and not branch.text:
+                r.problem(branch_data.line, f"{where}, {label}: leg bij de uitkomst '{outcome}' in 'text' uit wat de "
+                                            "school dan doet.")
+            branches[answer] = branch
+            branch_lines.append((qid, label, branch_data.line_of("next"), branch))
+        questions.append(Question(qid, index + 1, r.text(item, "text", where), r.text(item, "hint", where,
+                                                                                     required=False),
+                                  branches["yes"], branches["no"]))
+    order = {q.id: q.number for q in questions}
+    for qid, label, line, branch in branch_lines:
+        if branch.next is None:
+            continue
+        if branch.next not in order:
+            r.problem(line, f"Afwegingskader, vraag '{qid}', {label}: 'next' wijst naar vraag '{branch.next}', maar "
+                            "die bestaat niet.")
+        elif order[branch.next] <= order.get(qid, 0):
+            r.problem(line, f"Afwegingskader, vraag '{qid}', {label}: 'next' wijst terug naar vraag '{branch.next}'; "
+                            "vragen worden op volgorde beantwoord.")
+    if questions:
+        reachable = {questions[0].id}
+        for question in questions:
+            if question.id in reachable:
+                reachable.update(b.next for b in (question.yes, question.no) if b.next)
+        for index, question in enumerate(questions):
+            if question.id not in reachable:
+                r.problem(items.line_of(index), f"Afwegingskader: vraag '{question.id}' is nooit aan de beurt; geen "
+                                                "eerdere vraag wijst ernaar.")
+        outcomes = {b.outcome for q in questions for b in (q.yes, q.no)}
+        for needed in ("close_unfounded", "report", "start_help"):
+            if needed not in outcomes:
+                r.problem(data.line_of("afwegingskader"), f"Afwegingskader: geen enkele vraag leidt tot de uitkomst "
+                                                          f"'{needed}'.")
+    return questions
+
+
+def _read_exemptions(r: _Reader, data: LineDict) -> list[Exemption]:
+    items = r.sequence(data, "exemptions", "Uitzonderingen")
+    result: list[Exemption] = []
+    seen: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), f"Uitzonderingen: punt {index + 1} moet een blok zijn.")
+            continue
+        eid = r.identifier(item, "id", f"Uitzondering {index + 1}")
+        where = f"Uitzondering '{eid}'"
+        if eid:
+            r.unique(items, seen, eid, index, "Uitzondering")
+        r.known_keys(item, ("id", "title", "applies_to", "grounds", "rule"), where)
+        applies_to = r.choice(item, "applies_to", where, EXEMPTION_TARGETS, default="")
+        if applies_to:
+            r.unique(items, targets, applies_to, index, "Uitzondering voor")
+        grounds = []
+        ground_items = r.sequence(item, "grounds", where)
+        ground_seen: dict[str, int] = {}
+        for g_index, ground in enumerate(ground_items):
+            if not isinstance(ground, dict):
+                r.problem(ground_items.line_of(g_index), f"{where}: elke grond is een blok met 'id' en 'text'.")
+                continue
+            gid = r.identifier(ground, "id", f"{where}, grond")
+            if gid:
+                r.unique(ground_items, ground_seen, gid, g_index, f"{where}: grond")
+            grounds.append(Ground(gid, r.text(ground, "text", f"{where}, grond '{gid}'")))
+        result.append(Exemption(eid, r.text(item, "title", where), applies_to, tuple(grounds),
+                                r.text(item, "rule", where)))
+    return result
+
+
+def _read_route(r: _Reader, routes: LineDict, key: str, label: str) -> tuple[LineDict, Route]:
+    block = r.mapping(routes, key, "Routes")
+    return block, Route(r.text(block, "title", label) if block else "", r.text(block, "guidance", label) if block else "",
+                        r.text(block, "rule", label) if block else "")
+
+
+def _read_routes(r: _Reader, data: LineDict) -> Routes:
+    routes = r.mapping(data, "routes", "Meldcode")
+    r.known_keys(routes, ("acute", "staff", "fgm_honour"), "Routes")
+    acute_data, acute = _read_route(r, routes, "acute", "Route acuut gevaar")
+    if acute_data:
+        r.known_keys(acute_data, ("title", "guidance", "rule"), "Route acuut gevaar")
+    fgm_data, fgm = _read_route(r, routes, "fgm_honour", "Route meisjesbesnijdenis/eergerelateerd geweld")
+    if fgm_data:
+        r.known_keys(fgm_data, ("title", "guidance", "rule"), "Route meisjesbesnijdenis/eergerelateerd geweld")
+    staff_data, staff = _read_route(r, routes, "staff", "Route medewerker als vermoedelijke pleger")
+    duties = []
+    if staff_data:
+        r.known_keys(staff_data, ("title", "guidance", "rule", "duties"), "Route medewerker")
+        items = r.sequence(staff_data, "duties", "Route medewerker")
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                r.problem(items.line_of(index), "Route medewerker: elke plicht is een blok met 'id', 'title', ...")
+                continue
+            did = r.identifier(item, "id", "Route medewerker, plicht")
+            where = f"Route medewerker, plicht '{did}'"
+            if did:
+                r.unique(items, seen, did, index, "Route medewerker: plicht")
+            r.known_keys(item, ("id", "title", "guidance", "roles", "rule", "condition"), where)
+            duties.append(Duty(did, r.text(item, "title", where), r.text(item, "guidance", where),
+                               r.roles(item, "roles", where, required=True), r.text(item, "rule", where),
+                               r.text(item, "condition", where, required=False)))
+        if duties and all(d.condition for d in duties):
+            r.problem(items.line, "Route medewerker: minstens één plicht moet altijd gelden (zonder 'condition').")
+    return Routes(acute, StaffRoute(staff.title, staff.guidance, staff.rule, tuple(duties)), fgm)
+
+
+def _read_signal_list(r: _Reader, data: LineDict) -> SignalList:
+    block = r.mapping(data, "signal_list", "Signaleringslijst")
+    if not block:
+        return SignalList("", ())
+    r.known_keys(block, ("ages", "categories"), "Signaleringslijst")
+    items = r.sequence(block, "categories", "Signaleringslijst")
+    categories = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), "Signaleringslijst: elke categorie is een blok met 'id', 'title' en "
+                                            "'signals'.")
+            continue
+        cid = r.identifier(item, "id", "Signaleringslijst, categorie")
+        if cid:
+            r.unique(items, seen, cid, index, "Signaleringslijst: categorie")
+        r.known_keys(item, ("id", "title", "signals"), f"Signaleringslijst, categorie '{cid}'")
+        categories.append(SignalCategory(cid, r.text(item, "title", f"Signaleringslijst, categorie '{cid}'"),
+                                         r.texts(item, "signals", f"Signaleringslijst, categorie '{cid}'")))
+    present = {c.id for c in categories}
+    for cid, label in MANDATORY_SIGNAL_CATEGORIES.items():
+        if cid not in present:
+            r.problem(block.line_of("categories"), f"Signaleringslijst: de categorie '{cid}' ({label}) ontbreekt; "
+                                                   "die is verplicht.")
+    return SignalList(r.text(block, "ages", "Signaleringslijst"), tuple(categories))
+
+
+# --- Shipped definitions ---------------------------------------------------------------------------
+
+def shipped_path(key: str) -> Path:
+    if key not in SHIPPED_KEYS:
+        raise KeyError(key)
+    return DEFINITIONS_DIR / f"{key}.yaml"
+
+
+@cache
+def shipped(key: str) -> Meldcode:
+    """One of the meldcodes that ship with the product ('landelijk-2019', 'jso-2010', 'de-sprong')."""
+    path = shipped_path(key)
+    return load_definition(path.read_text(encoding="utf-8"), path.name)
