@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from audit import views
 
 app_name = "audit"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:school_slug>/", views.search, name="search"),
+    path("<slug:school_slug>/controle/", views.verify, name="verify"),
+]

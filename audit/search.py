@@ -1,0 +1,33 @@
+"""The privacy officer's search over the trail of one school."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.models import AuditEvent
+
+
+def events_for_school(school):
+    """Events about this school, plus sign-ins and other school-less events of people who work there."""
+    member_ids = school.memberships.values("user_id")
+    return AuditEvent.objects.filter(Q(school_id=school.pk) | Q(school_id__isnull=True, actor_id__in=member_ids))
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def search_events(school, *, date_from=None, date_to=None, actor: str = "", action: str = "", case_id=None):
+    events = events_for_school(school)
+    if date_from:
+        events = events.filter(at__gte=_start_of(date_from))
+    if date_to:
+        events = events.filter(at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+    if actor:
+        events = events.filter(actor_label__icontains=actor)
+    if action:
+        events = events.filter(Q(action=action) | Q(action__startswith=f"{action}."))
+    if case_id:
+        events = events.filter(case_id=case_id)
+    return events.order_by("-seq")

@@ -1,0 +1,41 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from accounts.roles import Role
+from audit.forms import AuditSearchForm
+from audit.log import record
+from audit.search import search_events
+from audit.verify import verify_chain
+from schools.access import school_for
+
+PAGE_SIZE = 50
+
+
+@login_required
+@never_cache
+def search(request, school_slug):
+    school = school_for(request.user, school_slug, Role.PRIVACY)
+    form = AuditSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = search_events(school, **{key: value for key, value in filters.items() if value not in (None, "")})
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    # Looking into the trail is itself recorded.
+    record("audit.search", request=request, school=school,
+           details={key: str(value) for key, value in filters.items() if value not in (None, "")})
+    return render(request, "audit/search.html", {
+        "school": school, "form": form, "page": page, "query": query.urlencode(),
+    })
+
+
+@login_required
+@never_cache
+def verify(request, school_slug):
+    school = school_for(request.user, school_slug, Role.PRIVACY)
+    result = verify_chain()
+    record("audit.verify", request=request, school=school,
+           details={"ok": result.ok, "checked": result.checked, "first_bad_seq": result.first_bad_seq})
+    return render(request, "audit/verify.html", {"school": school, "result": result})
