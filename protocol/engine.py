@@ -22,6 +22,8 @@ ACTION_ORDER = (
     "help", "help_evaluation", "report", "feedback", "emergency_contact", "duty", "closure",
 )
 ALWAYS_ALLOWED = ("report", "emergency_contact")
+# Records that move a case past the earlier steps for good: whatever was not done before them was skipped.
+COMMITTING_RECORDS = ("help", "report")
 
 
 @dataclass(frozen=True)
@@ -286,8 +288,8 @@ def _evaluate_steps(case: _Case) -> Guidance:
     # A committing act (the decision, starting help, the report) moves the case past earlier steps for good.
     anchor = -1
     for index, step in enumerate(active):
-        committed = (step.decides and outcome is not None and outcome.kind != "continue") or \
-            (step.branch == "start_help" and case.has("help")) or (step.branch == "report" and case.has("report"))
+        committed = (step.decides and outcome is not None and outcome.kind != "continue") or any(
+            r.record in COMMITTING_RECORDS and case.has(r.record) for r in step.requires)
         if committed:
             anchor = index
     current: Step | None = None
@@ -355,8 +357,7 @@ def _evaluate_steps(case: _Case) -> Guidance:
         for requirement in current.advice:
             if not _check(case, requirement).met:
                 advice.append(Need(current.id, requirement.id, requirement.need, requirement.rule, advisory=True))
-        if all(s.state in ("done", "skipped") for s in states if s.id in {a.id for a in active}) \
-                and complete[current.id]:
+        if current is active[-1] and complete[current.id]:
             requirements.append(_closing_need(case, current, outcome))
     verwijsindex_open = _verwijsindex_open(case, active, current_index)
     if verwijsindex_open and not closed and not case.has("verwijsindex"):

@@ -1,0 +1,441 @@
+"""The engine against the rules of the national model and the differences of the two seed variants."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from protocol.definition import DEFINITIONS_DIR, load_definition, shipped
+from protocol.engine import CaseFacts, Record, evaluate, walk_afwegingskader
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 4, 1)
+
+
+class Case:
+    """A tiny builder: each record is a day later than the one before."""
+
+    def __init__(self, key="landelijk-2019", *, route="regular", flags=(), age=8, today=TODAY, definition=None):
+        self.definition = definition or shipped(key)
+        self.route, self.flags, self.age, self.today = route, frozenset(flags), age, today
+        self.records: list[Record] = []
+
+    def add(self, kind, **data):
+        self.records.append(Record(kind, START + timedelta(days=len(self.records)), data))
+        return self
+
+    def signal(self, hypothesis=False):
+        return self.add("signal", is_hypothesis=hypothesis, has_source=True)
+
+    def consult(self, partner="colleague", anonymous=True):
+        return self.add("consultation", **{"with": partner, "anonymous": anonymous})
+
+    def parent_talk(self, *roles, child=False, signed=True, purpose="parent"):
+        return self.add("conversation", purpose=purpose, roles_present=list(roles or ["leerkracht"]),
+                        child_present=child, signed=signed)
+
+    def weigh(self, **answers):
+        return self.add("weighing", answers=answers)
+
+    def through_step_3(self):
+        return self.signal().consult().parent_talk("leerkracht", "ib")
+
+    def guidance(self):
+        return evaluate(self.definition, CaseFacts(self.route, self.flags, self.age, self.today, self.records))
+
+
+def states(guidance):
+    return {s.id: s.state for s in guidance.steps}
+
+
+def need_ids(guidance):
+    return [n.id for n in guidance.requirements]
+
+
+REPORT_NOW = {"vermoeden": True, "onveiligheid": True}
+HELP = {"vermoeden": True, "onveiligheid": False, "hulp_mogelijk": True, "hulp_aanvaard": True}
+
+
+# --- The national model, rule by rule ---------------------------------------------------------------
+
+def test_a_new_case_starts_at_step_1_and_asks_for_a_signal_citing_the_rule():
+    guidance = Case().guidance()
+    assert guidance.current_step == "1"
+    assert states(guidance) == {"1": "current", "2": "open", "3": "open", "4": "open", "5a": "open", "5b": "open"}
+    (need,) = guidance.requirements
+    assert need.step == "1" and need.message == "Leg minstens één signaal feitelijk vast."
+    assert need.rule.startswith("Breng de signalen in kaart")
+
+
+def test_a_recorded_signal_moves_the_case_to_collegial_consultation():
+    guidance = Case().signal().guidance()
+    assert guidance.current_step == "2"
+    assert need_ids(guidance) == ["collegial_consultation"]
+
+
+def test_only_a_colleague_or_the_care_team_counts_as_collegial_consultation():
+    assert Case().signal().consult("veilig_thuis").guidance().current_step == "2"
+    assert Case().signal().consult("care_team").guidance().current_step == "3"
+
+
+def test_in_doubt_it_advises_asking_veilig_thuis_until_that_is_done():
+    assert "ask_veilig_thuis" in [a.id for a in Case().signal().guidance().advice]
+    assert "ask_veilig_thuis" not in [a.id for a in Case().signal().consult("veilig_thuis").guidance().advice]
+
+
+def test_the_verwijsindex_opens_from_step_2_not_before():
+    assert "verwijsindex" not in Case().guidance().allowed_actions
+    guidance = Case().signal().guidance()
+    assert "verwijsindex" in guidance.allowed_actions
+    assert "verwijsindex" in [a.id for a in guidance.advice]
+
+
+def test_the_parent_conversation_completes_step_3():
+    guidance = Case().signal().consult().parent_talk().guidance()
+    assert guidance.current_step == "4"
+    assert states(guidance)["3"] == "done"
+
+
+def test_an_unsigned_parent_conversation_counts_but_signing_is_advised():
+    guidance = Case().signal().consult().parent_talk(signed=False).guidance()
+    assert guidance.current_step == "4"
+    guidance = Case().signal().consult().guidance()
+    assert "conversation_signed" in [a.id for a in guidance.advice]
+
+
+def test_open_hypotheses_are_warned_about_and_block_the_weighing():
+    case = Case().signal(hypothesis=True).consult().parent_talk()
+    guidance = case.guidance()
+    assert guidance.open_hypotheses == 1
+    assert "open_hypotheses" in guidance.warning_codes()
+    assert "followup" in guidance.allowed_actions
+    assert need_ids(guidance) == ["hypotheses_resolved", "decision"]
+    assert "Er staan nog 1 hypothese(s) open." in guidance.requirements[0].message
+
+    guidance = case.add("followup", resolves_hypothesis=True).guidance()
+    assert guidance.open_hypotheses == 0
+    assert "followup" not in guidance.allowed_actions
+    assert need_ids(guidance) == ["decision"]
+
+
+def test_the_weighing_is_allowed_only_from_the_deciding_step():
+    assert "weighing" not in Case().signal().consult().guidance().allowed_actions
+    assert "weighing" in Case().through_step_3().guidance().allowed_actions
+
+
+def test_a_partly_answered_afwegingskader_names_the_next_question():
+    guidance = Case().through_step_3().weigh(vermoeden=True).guidance()
+    assert guidance.current_step == "4"
+    assert guidance.outcome.kind == "continue" and guidance.outcome.pending_question == "onveiligheid"
+    assert "Beantwoord nog vraag 2: Is er sprake van acute en/of structurele onveiligheid?" in \
+        guidance.requirements[0].message
+
+
+def test_no_suspicion_closes_the_case_as_unfounded():
+    guidance = Case().through_step_3().weigh(vermoeden=False).guidance()
+    assert guidance.outcome.kind == "close_unfounded"
+    assert states(guidance) == {"1": "done", "2": "done", "3": "done", "4": "current", "5a": "skipped",
+                                "5b": "skipped"}
+    assert guidance.requirements[-1].id == "closure"
+    assert "ongegrond" in guidance.requirements[-1].message
+    assert "unfounded" in guidance.closure_reasons
+
+
+@pytest.mark.parametrize("answers", [
+    REPORT_NOW,
+    {"vermoeden": True, "onveiligheid": False, "hulp_mogelijk": False},
+    {"vermoeden": True, "onveiligheid": False, "hulp_mogelijk": True, "hulp_aanvaard": False},
+    {**HELP, "hulp_resultaat": False},
+])
+def test_each_report_answer_of_the_afwegingskader_leads_to_step_5b(answers):
+    guidance = Case().through_step_3().weigh(**answers).guidance()
+    assert guidance.outcome.kind == "report"
+    assert guidance.current_step == "5b"
+    assert "report_due" in guidance.warning_codes()
+    assert need_ids(guidance) == ["pre_report_conversation", "report_made", "feedback_recorded"]
+
+
+def test_accepted_help_starts_step_5a_and_waits_for_the_evaluation_question():
+    guidance = Case().through_step_3().weigh(**HELP).guidance()
+    assert guidance.outcome.kind == "start_help" and guidance.outcome.pending_question == "hulp_resultaat"
+    assert guidance.current_step == "5a"
+    assert states(guidance)["5b"] == "open"
+    assert "help" in guidance.allowed_actions and "help_evaluation" not in guidance.allowed_actions
+
+
+def test_help_that_reaches_its_results_may_be_closed():
+    case = Case().through_step_3().weigh(**HELP).add("help", deadline=date(2026, 6, 1))
+    case.add("help_evaluation", reached=True, effective=True).weigh(**HELP, hulp_resultaat=True)
+    guidance = case.guidance()
+    assert guidance.outcome.kind == "close_help"
+    assert states(guidance)["5a"] == "current" and "5a" == guidance.current_step
+    assert guidance.requirements[-1].id == "closure"
+    assert "help_completed" in guidance.closure_reasons
+
+
+def test_a_passed_help_deadline_without_evaluation_is_warned_about():
+    case = Case(today=date(2026, 5, 2)).through_step_3().weigh(**HELP).add("help", deadline=date(2026, 5, 1))
+    assert "help_deadline_passed" in case.guidance().warning_codes()
+    case = Case(today=date(2026, 4, 30)).through_step_3().weigh(**HELP).add("help", deadline=date(2026, 5, 1))
+    assert "help_deadline_passed" not in case.guidance().warning_codes()
+
+
+def test_help_that_fails_opens_the_report_step():
+    case = Case().through_step_3().weigh(**HELP).add("help", deadline=date(2026, 5, 1))
+    guidance = case.add("help_evaluation", reached=False, effective=False).guidance()
+    assert "help_failed" in guidance.warning_codes()
+    assert states(guidance)["5b"] in ("current", "open")
+    assert "5b" in [s.id for s in guidance.steps if s.state != "skipped"]
+
+
+def test_the_report_must_be_discussed_with_the_parent_beforehand():
+    case = Case().through_step_3().weigh(**REPORT_NOW).parent_talk(purpose="pre_report").add("report")
+    guidance = case.guidance()
+    assert guidance.skipped == ()
+    assert need_ids(guidance) == ["feedback_recorded"]
+
+
+def test_a_report_without_the_pre_report_conversation_is_skipped_without_reason():
+    guidance = Case().through_step_3().weigh(**REPORT_NOW).add("report").guidance()
+    (skipped,) = guidance.skipped
+    assert skipped.id == "pre_report_conversation" and not skipped.covered
+    assert "skipped" in guidance.warning_codes()
+    assert [e.id for e in guidance.exemptions] == ["pre_report_conversation"]
+    assert "exemption" in guidance.allowed_actions
+
+
+def test_a_pre_report_conversation_held_after_the_report_does_not_count():
+    case = Case().through_step_3().weigh(**REPORT_NOW).add("report").parent_talk(purpose="pre_report")
+    (skipped,) = case.guidance().skipped
+    assert skipped.id == "pre_report_conversation" and not skipped.covered
+
+
+def test_an_exemption_on_an_accepted_ground_covers_the_skipped_conversation():
+    case = Case().through_step_3().weigh(**REPORT_NOW)
+    case.add("exemption", applies_to="pre_report_conversation", ground="safety").add("report")
+    (skipped,) = case.guidance().skipped
+    assert skipped.covered
+    assert skipped.covered_by.startswith("Melden zonder vooraf te bespreken: Het gesprek over de melding brengt")
+    assert "skipped" not in case.guidance().warning_codes()
+
+
+def test_an_exemption_on_a_ground_the_meldcode_does_not_accept_covers_nothing():
+    case = Case().through_step_3().weigh(**REPORT_NOW)
+    case.add("exemption", applies_to="pre_report_conversation", ground="no_time").add("report")
+    (skipped,) = case.guidance().skipped
+    assert not skipped.covered
+
+
+def test_an_urgent_report_is_always_allowed_and_lists_what_was_skipped():
+    assert {"report", "emergency_contact"} <= set(Case().guidance().allowed_actions)
+    guidance = Case().signal().add("report").guidance()
+    assert guidance.current_step == "5b"
+    assert states(guidance) == {"1": "done", "2": "skipped", "3": "skipped", "4": "skipped", "5a": "open",
+                                "5b": "current"}
+    assert [(s.step, s.id) for s in guidance.skipped] == [
+        ("2", "collegial_consultation"), ("3", "parent_conversation"), ("4", "decision"),
+        ("5b", "pre_report_conversation")]
+    assert {e.id for e in guidance.exemptions} == {"parent_conversation", "pre_report_conversation"}
+
+
+def test_reporting_without_a_parent_conversation_is_covered_by_a_safety_exemption():
+    case = Case().signal().consult()
+    case.add("exemption", applies_to="parent_conversation", ground="safety").add("report")
+    skipped = {s.id: s for s in case.guidance().skipped}
+    assert skipped["parent_conversation"].covered
+    assert "Melden zonder gesprek met de ouder" in skipped["parent_conversation"].covered_by
+
+
+def test_exemptions_are_offered_only_once_their_step_is_reached():
+    assert Case().signal().guidance().exemptions == ()
+    assert [e.id for e in Case().signal().consult().guidance().exemptions] == ["parent_conversation"]
+
+
+def test_feedback_can_be_recorded_only_after_a_report():
+    assert "feedback" not in Case().through_step_3().guidance().allowed_actions
+    assert "feedback" in Case().through_step_3().add("report").guidance().allowed_actions
+
+
+def test_after_the_feedback_the_case_can_be_handed_over():
+    case = Case().through_step_3().weigh(**REPORT_NOW).parent_talk(purpose="pre_report").add("report")
+    guidance = case.add("feedback").guidance()
+    assert states(guidance)["5b"] == "current"
+    assert need_ids(guidance) == ["closure"]
+    assert "handed_over" in guidance.closure_reasons
+
+
+def test_a_closed_case_still_allows_an_urgent_report_and_nothing_else():
+    guidance = Case().signal().add("closure", reason="pupil_left").guidance()
+    assert guidance.current_step == "closed"
+    assert guidance.allowed_actions == ("report", "emergency_contact")
+    assert guidance.warnings == () and guidance.requirements == ()
+
+
+def test_refused_consent_is_a_point_to_weigh_in_step_4():
+    guidance = Case().signal().add("consent", status="refused").guidance()
+    (warning,) = [w for w in guidance.warnings if w.code == "consent_refused"]
+    assert "stap 4" in warning.message and warning.rule.startswith("Weigert de ouder toestemming")
+
+
+def test_the_latest_consent_counts():
+    case = Case().signal().add("consent", status="refused").add("consent", status="given")
+    assert "consent_refused" not in case.guidance().warning_codes()
+
+
+def test_discussing_the_pupil_by_name_in_the_care_team_needs_consent():
+    assert "named_without_consent" in Case().signal().consult("care_team", anonymous=False).guidance().warning_codes()
+    assert "named_without_consent" not in Case().signal().consult("care_team").guidance().warning_codes()
+    with_consent = Case().signal().add("consent", status="given").consult("care_team", anonymous=False)
+    assert "named_without_consent" not in with_consent.guidance().warning_codes()
+    colleague = Case().signal().consult("colleague", anonymous=False)
+    assert "named_without_consent" not in colleague.guidance().warning_codes()
+
+
+def test_a_pupil_of_12_is_involved_in_the_conversation_but_one_of_11_is_not_required():
+    assert "involve_child" in Case(age=12).signal().guidance().warning_codes()
+    assert "involve_child" not in Case(age=11).signal().guidance().warning_codes()
+    guidance = Case(age=12).signal().consult().parent_talk(child=False).guidance()
+    (warning,) = [w for w in guidance.warnings if w.code == "involve_child"]
+    assert "was zonder de leerling" in warning.message
+
+
+def test_a_pupil_of_16_must_consent_too():
+    assert "pupil_consent" in Case(age=16).guidance().warning_codes()
+    assert "pupil_consent" not in Case(age=15).guidance().warning_codes()
+
+
+@pytest.mark.parametrize("flag", ["fgm", "honour"])
+def test_fgm_or_honour_related_violence_means_contacting_veilig_thuis_urgently(flag):
+    guidance = Case(flags={flag}).signal().guidance()
+    (warning,) = [w for w in guidance.warnings if w.code == "fgm_honour"]
+    assert "met spoed contact op met Veilig Thuis" in warning.message
+    assert "fgm_honour" not in Case(flags={flag}).signal().consult("veilig_thuis").guidance().warning_codes()
+
+
+def test_the_acute_route_asks_for_contact_with_veilig_thuis_or_112_first():
+    guidance = Case(route="acute").guidance()
+    assert need_ids(guidance)[0] == "emergency_contact"
+    assert "112" in guidance.requirements[0].message
+    assert "acute" in guidance.warning_codes()
+    after = Case(route="acute").add("emergency_contact").guidance()
+    assert "acute" not in after.warning_codes() and "emergency_contact" not in need_ids(after)
+
+
+def test_on_the_acute_route_the_steps_skipped_by_an_immediate_report_are_covered():
+    guidance = Case(route="acute").signal().add("emergency_contact").add("report").guidance()
+    assert guidance.skipped and all(s.covered and s.covered_by == "Acuut gevaar" for s in guidance.skipped)
+    assert "skipped" not in guidance.warning_codes()
+
+
+def test_the_staff_route_replaces_the_steps_by_the_board_duties():
+    guidance = Case(route="staff").guidance()
+    assert [s.id for s in guidance.steps] == ["inform_board", "consult_inspector", "inform_parents", "police_report"]
+    assert guidance.current_step == "inform_board"
+    assert "duty" in guidance.allowed_actions and "conversation" not in guidance.allowed_actions
+    assert "staff_route" in guidance.warning_codes()
+
+
+def test_on_the_staff_route_each_duty_is_done_in_order_and_the_police_report_names_its_condition():
+    case = Case(route="staff")
+    for duty in ("inform_board", "consult_inspector", "inform_parents"):
+        case.add("duty", duty=duty)
+    guidance = case.guidance()
+    assert guidance.current_step == "police_report"
+    assert "bij een redelijk vermoeden van een zedendelict" in guidance.requirements[0].message
+    guidance = case.add("duty", duty="police_report").guidance()
+    assert need_ids(guidance) == ["closure"]
+
+
+def test_walking_the_afwegingskader_follows_only_answered_questions():
+    national = shipped("landelijk-2019")
+    assert walk_afwegingskader(national, {}).pending_question == "vermoeden"
+    outcome = walk_afwegingskader(national, {"vermoeden": True, "onveiligheid": True, "hulp_mogelijk": True})
+    assert outcome.kind == "report" and outcome.pending_question is None
+    assert outcome.answered == (("vermoeden", True), ("onveiligheid", True))
+
+
+# --- The seed variants ------------------------------------------------------------------------------
+
+def test_de_sprong_requires_the_intern_begeleider_at_the_parent_conversation():
+    without_ib = Case("de-sprong").signal().consult().parent_talk("leerkracht").guidance()
+    assert without_ib.current_step == "3"
+    (need,) = without_ib.requirements
+    assert "Bij het gesprek van" in need.message and "geen intern begeleider aanwezig" in need.message
+    assert need.rule == "Bespreek de signalen met de ouder. Doe dit samen met de ib'er."
+    with_ib = Case("de-sprong").signal().consult().parent_talk("leerkracht", "ib").guidance()
+    assert states(with_ib)["3"] == "done"
+
+
+def test_the_jso_template_accepts_a_parent_conversation_without_the_intern_begeleider():
+    assert Case("jso-2010").signal().consult().parent_talk("leerkracht").guidance().current_step == "4"
+
+
+def test_the_jso_template_requires_the_amk_or_jgz_in_the_weighing_but_de_sprong_only_advises_it():
+    jso = Case("jso-2010").through_step_3().guidance()
+    assert jso.current_step == "4" and need_ids(jso) == ["weigh_with_amk"]
+    assert "AMK of de jeugdgezondheidszorg" in jso.requirements[0].rule
+    assert Case("jso-2010").through_step_3().consult("organisation").guidance().current_step == "5"
+
+    sprong = Case("de-sprong").through_step_3().guidance()
+    assert sprong.current_step == "5"
+    assert "weigh_with_veilig_thuis" not in [a.id for a in sprong.advice]  # advice belongs to step 4, passed
+
+
+def test_the_2010_meldcodes_decide_in_a_separate_step_5():
+    guidance = Case("jso-2010").through_step_3().consult("veilig_thuis").guidance()
+    assert guidance.current_step == "5" and need_ids(guidance) == ["decision"]
+    assert list(states(guidance)) == ["1", "2", "3", "4", "5", "5a", "5b"]
+
+
+def test_the_2010_decision_reports_when_the_school_cannot_protect_the_child():
+    case = Case("jso-2010").through_step_3().consult("veilig_thuis")
+    guidance = case.weigh(vermoeden=True, bescherming=False).guidance()
+    assert guidance.outcome.kind == "report" and guidance.current_step == "5b"
+    assert guidance.outcome.text == "Meld uw vermoeden bij het AMK (stap 5b)."
+
+
+@pytest.mark.parametrize(("key", "point"), [
+    ("landelijk-2019", "Veilig Thuis"), ("jso-2010", "Advies- en Meldpunt Kindermishandeling (AMK)"),
+    ("de-sprong", "Veilig Thuis Drenthe")])
+def test_the_guidance_speaks_of_the_schools_own_report_point(key, point):
+    guidance = Case(key, route="acute").guidance()
+    (warning,) = [w for w in guidance.warnings if w.code == "acute"]
+    assert f"neem nu contact op met {point} of bel 112" in warning.message
+
+
+def test_the_2010_staff_route_starts_with_the_manager_not_the_board():
+    assert Case("jso-2010", route="staff").guidance().current_step == "inform_management"
+    assert Case("de-sprong", route="staff").guidance().current_step == "inform_management"
+    assert Case("landelijk-2019", route="staff").guidance().current_step == "inform_board"
+
+
+# --- A school's own variant, without Python -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def vlinder():
+    path = DEFINITIONS_DIR / "examples" / "de-vlinder.yaml"
+    return load_definition(path.read_text(encoding="utf-8"), path.name)
+
+
+def test_de_vlinder_involves_a_child_of_10_where_the_national_model_does_not(vlinder):
+    assert "involve_child" in Case(definition=vlinder, age=10).signal().guidance().warning_codes()
+    assert "involve_child" not in Case(age=10).signal().guidance().warning_codes()
+
+
+def test_de_vlinder_needs_the_director_at_the_pre_report_conversation(vlinder):
+    def reported(case):
+        return case.through_step_3().weigh(**REPORT_NOW).parent_talk("ib", purpose="pre_report").add("report")
+
+    vlinder_case = reported(Case(definition=vlinder)).guidance()
+    (skipped,) = vlinder_case.skipped
+    assert skipped.id == "pre_report_conversation" and not skipped.covered
+    assert reported(Case()).guidance().skipped == ()
+
+
+def test_de_vlinder_adds_an_aftercare_step_after_the_feedback(vlinder):
+    case = Case(definition=vlinder).through_step_3().weigh(**REPORT_NOW)
+    case.parent_talk("directie", purpose="pre_report").add("report").add("feedback")
+    guidance = case.guidance()
+    assert guidance.current_step == "6"
+    assert need_ids(guidance) == ["aftercare_conversation"]
+    assert guidance.requirements[0].rule.startswith("Na een melding bespreekt de intern begeleider")
+    assert "Veilig Thuis Utrecht" in vlinder.names.report_point
