@@ -7,8 +7,14 @@ from dataclasses import dataclass, field
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -130,3 +136,21 @@ def add_staff_member(school, *, full_name, email, role, job_title="", actor, req
         record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
                details={"user": user.pk, "role": role})
     return user
+
+
+def password_link(user: User) -> str:
+    """A single-use link (Django's password reset token) with which the person chooses a password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL.rstrip("/") + reverse("schools:set_password", args=[uid, token])
+
+
+def send_password_link(school, user: User, *, actor, request=None) -> None:
+    """E-mail the person a link to choose a password: for new accounts, and for a forgotten password."""
+    context = {"user": user, "school": school, "actor": actor, "link": password_link(user),
+               "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
+    subject = _("Kies uw wachtwoord voor Meldcode")
+    send_mail(subject, render_to_string("schools/email/password_link.txt", context),
+              settings.DEFAULT_FROM_EMAIL, [user.email])
+    record("staff.password_link_sent", actor=actor, request=request, school=school, object_repr=str(user),
+           details={"user": user.pk})

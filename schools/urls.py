@@ -5,6 +5,7 @@ from schools import views
 app_name = "schools"
 
 urlpatterns = [
+    path("wachtwoord-kiezen/<uidb64>/<token>/", views.set_password, name="set_password"),
     path("<slug:school_slug>/leerlingen/", views.pupils, name="pupils"),
     path("<slug:school_slug>/leerlingen/nieuw/", views.pupil_edit, name="pupil_add"),
     path("<slug:school_slug>/leerlingen/<int:pupil_id>/", views.pupil, name="pupil"),
@@ -23,4 +24,6 @@ urlpatterns = [
     path("<slug:school_slug>/medewerkers/<int:user_id>/ontgrendelen/", views.staff_unlock, name="staff_unlock"),
     path("<slug:school_slug>/medewerkers/<int:user_id>/2fa-resetten/", views.staff_reset_two_factor,
          name="staff_reset_2fa"),
+    path("<slug:school_slug>/medewerkers/<int:user_id>/wachtwoordlink/", views.staff_send_password_link,
+         name="staff_password_link"),
 ]

@@ -25,6 +25,7 @@ def every_schools_page(school, pupil, guardian, person, membership):
         reverse("schools:staff_remove_role", args=[slug, membership.pk]),
         reverse("schools:staff_unlock", args=[slug, person.pk]),
         reverse("schools:staff_reset_2fa", args=[slug, person.pk]),
+        reverse("schools:staff_password_link", args=[slug, person.pk]),
     ]
 
 

@@ -112,3 +112,26 @@ def test_a_beheerder_cannot_reset_their_own_second_factor_here(school, people, v
     response = client.post(reverse("schools:staff_reset_2fa", args=[school.slug, beheerder.pk]), follow=True)
     assert "eigen tweestapsverificatie" in response.text
     assert list(devices_for_user(beheerder))
+
+
+def test_an_invited_colleague_chooses_a_password_with_the_emailed_link_once(school, people, verified_client, mailoutbox):
+    client = verified_client(people[Role.BEHEER])
+    client.post(reverse("schools:staff", args=[school.slug]),
+                {"full_name": "Joris Smit", "email": "joris@example.org", "role": "leerkracht"})
+    joris = User.objects.get(email="joris@example.org")
+    client.post(reverse("schools:staff_password_link", args=[school.slug, joris.pk]))
+
+    (message,) = mailoutbox
+    assert message.to == ["joris@example.org"]
+    link = next(line for line in message.body.splitlines() if "/wachtwoord-kiezen/" in line).strip()
+    path = link[link.index("/scholen/"):]
+    browser = Client()
+    form_page = browser.get(path, follow=True)
+    assert "Wachtwoord opslaan" in form_page.text
+    new_password = "paars-konijn-fietst-2026"
+    done = browser.post(form_page.redirect_chain[-1][0],
+                        {"new_password1": new_password, "new_password2": new_password}, follow=True)
+    assert "Uw wachtwoord is opgeslagen" in done.text
+    assert sign_in("joris@example.org", new_password).status_code == 302
+    assert "werkt niet (meer)" in Client().get(path).text
+    assert AuditEvent.objects.filter(action="staff.password_link_sent").exists()
