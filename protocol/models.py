@@ -1,0 +1,143 @@
+"""Stored meldcode versions and which version each school has adopted.
+
+A case holds a foreign key to the MeldcodeVersion it started under, so an open case keeps its version
+while a newly adopted version applies to new cases only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from protocol.definition import SHIPPED_KEYS, Meldcode, load_definition, shipped_path
+
+DEFAULT_KEY = "landelijk-2019"
+
+
+class MeldcodeVersion(models.Model):
+    """One version of one meldcode, stored as the YAML text it was validated from (never edited afterwards)."""
+
+    key = models.SlugField(_("sleutel"), max_length=80)
+    version = models.CharField(_("versie"), max_length=40)
+    title = models.CharField(_("titel"), max_length=300)
+    source = models.TextField(_("bronbestand (YAML)"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    owner_school = models.ForeignKey("schools.School", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="meldcode_versions", verbose_name=_("school"))
+    owner_board = models.ForeignKey("schools.Board", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="meldcode_versions", verbose_name=_("bestuur"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("geüpload door"))
+    created_at = models.DateTimeField(_("toegevoegd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("meldcodeversie")
+        verbose_name_plural = _("meldcodeversies")
+        ordering = ["key", "-created_at"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="unique_meldcode_key_version")]
+
+    def __str__(self):
+        return f"{self.title} ({self.version})"
+
+    def save(self, *args, **kwargs):
+        self.sha256 = hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+        super().save(*args, **kwargs)
+
+    def definition(self) -> Meldcode:
+        """The parsed meldcode; parsed once per instance."""
+        cached = getattr(self, "_definition", None)
+        if cached is None or self._definition_sha != self.sha256:
+            cached = load_definition(self.source, f"{self.key}-{self.version}.yaml")
+            self._definition, self._definition_sha = cached, self.sha256
+        return cached
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.owner_school_id is None and self.owner_board_id is None and self.key in SHIPPED_KEYS
+
+    def usable_by(self, school) -> bool:
+        """Shipped versions are for every school; a school's or board's own versions only for that school/board."""
+        if self.owner_school_id is not None:
+            return self.owner_school_id == school.pk
+        if self.owner_board_id is not None:
+            return self.owner_board_id == school.board_id
+        return True
+
+    @classmethod
+    def for_school(cls, school):
+        return cls.objects.filter(
+            models.Q(owner_school__isnull=True, owner_board__isnull=True) | models.Q(owner_school=school)
+            | models.Q(owner_board_id=school.board_id)
+        ).select_related("uploaded_by")
+
+
+class Adoption(models.Model):
+    """A school adopted (vastgesteld) a meldcode version: who, when. The latest adoption counts."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="adoptions",
+                               verbose_name=_("school"))
+    version = models.ForeignKey(MeldcodeVersion, on_delete=models.PROTECT, related_name="adoptions",
+                                verbose_name=_("versie"))
+    adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("vastgesteld door"))
+    adopted_at = models.DateTimeField(_("vastgesteld op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vaststelling")
+        verbose_name_plural = _("vaststellingen")
+        ordering = ["-adopted_at", "-pk"]
+        get_latest_by = ["adopted_at", "pk"]
+
+    def __str__(self):
+        return f"{self.school} – {self.version}"
+
+
+def current_version(school) -> MeldcodeVersion | None:
+    """The version the school adopted last, or None when it never adopted one."""
+    adoption = Adoption.objects.filter(school=school).select_related("version").order_by("-adopted_at", "-pk").first()
+    return adoption.version if adoption else None
+
+
+def adopt(school, version: MeldcodeVersion, by=None) -> Adoption:
+    """Record that `school` adopts `version` from now on; open cases keep the version they started under."""
+    if not version.usable_by(school):
+        raise ValueError("This meldcode version belongs to another school or board.")
+    return Adoption.objects.create(school=school, version=version, adopted_by=by)
+
+
+@transaction.atomic
+def ensure_shipped_versions() -> list[MeldcodeVersion]:
+    """Create (once) a version row for each shipped definition; a changed file becomes a new version only
+    when its version string changes, so existing cases are never moved under their feet."""
+    versions = []
+    for key in SHIPPED_KEYS:
+        source = shipped_path(key).read_text(encoding="utf-8")
+        definition = load_definition(source, f"{key}.yaml")
+        version, _created = MeldcodeVersion.objects.get_or_create(
+            key=definition.key, version=definition.version,
+            defaults={"title": definition.title, "source": source},
+        )
+        versions.append(version)
+    return versions
+
+
+def default_version() -> MeldcodeVersion:
+    """The national model, the starting point for a school that has not adopted its own meldcode yet."""
+    ensure_shipped_versions()
+    return MeldcodeVersion.objects.filter(key=DEFAULT_KEY, owner_school__isnull=True,
+                                          owner_board__isnull=True).order_by("-created_at").first()
+
+
+def store_version(source: str, *, filename: str, school=None, board=None, uploaded_by=None) -> MeldcodeVersion:
+    """Validate and store an uploaded meldcode. Raises DefinitionError, or ValueError when (key, version) exists."""
+    definition = load_definition(source, filename)
+    if MeldcodeVersion.objects.filter(key=definition.key, version=definition.version).exists():
+        raise ValueError(definition.key, definition.version)
+    return MeldcodeVersion.objects.create(
+        key=definition.key, version=definition.version, title=definition.title, source=source,
+        owner_school=school, owner_board=board, uploaded_by=uploaded_by,
+    )
