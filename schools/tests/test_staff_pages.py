@@ -135,3 +135,20 @@ def test_an_invited_colleague_chooses_a_password_with_the_emailed_link_once(scho
     assert sign_in("joris@example.org", new_password).status_code == 302
     assert "werkt niet (meer)" in Client().get(path).text
     assert AuditEvent.objects.filter(action="staff.password_link_sent").exists()
+
+
+def test_the_staff_page_needs_the_same_number_of_queries_for_few_or_many_colleagues(
+        school, other_school, people, make_user, verified_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    beheerder_elsewhere = make_user(Role.BEHEER, other_school)
+    for _n in range(12):
+        make_user(Role.LEERKRACHT, other_school)
+    counts = []
+    for user, place in ((people[Role.BEHEER], school), (beheerder_elsewhere, other_school)):
+        client = verified_client(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("schools:staff", args=[place.slug])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
