@@ -23,12 +23,13 @@ def search(request, school_slug):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("pagina"))
     query = request.GET.copy()
     query.pop("pagina", None)
-    # Looking into the trail is itself recorded.
-    record("audit.search", request=request, school=school,
-           details={key: str(value) for key, value in filters.items() if value not in (None, "")})
-    return render(request, "audit/search.html", {
+    response = render(request, "audit/search.html", {
         "school": school, "form": form, "page": page, "query": query.urlencode(),
     })
+    # Looking into the trail is itself recorded (after rendering, so it does not show up in its own results).
+    record("audit.search", request=request, school=school,
+           details={key: str(value) for key, value in filters.items() if value not in (None, "")})
+    return response
 
 
 @login_required

@@ -1,0 +1,103 @@
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from audit.log import record
+from audit.models import AuditEvent
+
+
+@pytest.fixture
+def privacy(people):
+    return people[Role.PRIVACY]
+
+
+def search(client, school, **params):
+    return client.get(reverse("audit:search", args=[school.slug]), params)
+
+
+@pytest.mark.django_db
+def test_the_privacy_officer_searches_the_trail_of_the_school(school, privacy, people, verified_client):
+    ib = people[Role.IB]
+    record("case.view", actor=ib, school=school, case=31, object_repr="Dossier 31")
+    record("case.view", actor=ib, school=school.pk + 1000, case=32)  # another school
+    response = search(verified_client(privacy), school)
+    assert response.status_code == 200
+    assert b"Dossier 31" in response.content
+    assert b"case.view" in response.content
+    shown = [event.case_id for event in response.context["page"].object_list]
+    assert 31 in shown and 32 not in shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.BEHEER])
+def test_other_roles_cannot_see_the_trail(school, people, verified_client, role):
+    client = verified_client(people[role])
+    assert search(client, school).status_code == 404
+    assert client.get(reverse("audit:verify", args=[school.slug])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_privacy_officer_of_another_school_cannot_see_this_trail(school, other_school, make_user, verified_client):
+    outsider = make_user(Role.PRIVACY, other_school)
+    assert search(verified_client(outsider), school).status_code == 404
+
+
+@pytest.mark.django_db
+def test_it_filters_by_action_dossier_person_and_date(school, privacy, people, verified_client):
+    ib, teacher = people[Role.IB], people[Role.LEERKRACHT]
+    record("case.view", actor=ib, school=school, case=1)
+    record("entry.create", actor=teacher, school=school, case=1)
+    record("case.view", actor=teacher, school=school, case=2)
+    record("auth.login", actor=teacher)  # no school, but by someone who works here
+    client = verified_client(privacy)
+
+    def found(**params):
+        response = search(client, school, **params)
+        return sorted((event.action, event.case_id) for event in response.context["page"].object_list)
+
+    assert found(action="case.view") == [("case.view", 1), ("case.view", 2)]
+    assert found(case_id=1) == [("case.view", 1), ("entry.create", 1)]
+    assert found(actor=teacher.full_name, action="auth") == [("auth.login", None)]
+    assert found(date_from="2000-01-01", date_to="2000-12-31") == []
+
+
+@pytest.mark.django_db
+def test_the_number_of_queries_does_not_grow_with_the_number_of_events(
+        school, privacy, verified_client):
+    client = verified_client(privacy)
+    search(client, school)  # warm up the session and permissions
+
+    def queries_for_page():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert search(client, school).status_code == 200
+        return len(captured)
+
+    record("case.view", actor=privacy, school=school, case=1)
+    few = queries_for_page()
+    for n in range(80):
+        record("case.view", actor=privacy, school=school, case=n)
+    assert queries_for_page() == few
+
+
+@pytest.mark.django_db
+def test_searching_is_itself_recorded(school, privacy, verified_client):
+    search(verified_client(privacy), school, case_id=5)
+    event = AuditEvent.objects.get(action="audit.search")
+    assert (event.actor_id, event.school_id, event.details) == (privacy.pk, school.pk, {"case_id": "5"})
+
+
+@pytest.mark.django_db
+def test_the_verify_page_reports_an_intact_and_a_broken_trail(school, privacy, verified_client, tamper):
+    client = verified_client(privacy)
+    record("case.view", school=school, case=1)
+    response = client.get(reverse("audit:verify", args=[school.slug]))
+    assert response.context["result"].ok
+    assert "In orde" in response.content.decode()
+
+    tamper("UPDATE audit_auditevent SET case_id = 2 WHERE seq = 1")
+    response = client.get(reverse("audit:verify", args=[school.slug]))
+    assert not response.context["result"].ok
+    assert "niet in orde vanaf gebeurtenis 1" in response.content.decode()
