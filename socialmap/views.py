@@ -1,0 +1,216 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.roles import Role
+from schools.access import school_for, school_with_roles
+from socialmap import auditing
+from socialmap.forms import DocumentUploadForm, OrganisationForm, PhoneFormSet, PreviewFormSet, PreviewRowForm
+from socialmap.importing import SKIP, InvalidOrganisation, apply_import
+from socialmap.models import Organisation
+from socialmap.parser import ParsedOrganisation, normalise_name, parse_organisations
+from socialmap.readers import DocumentError, read_document
+
+EDITORS = (Role.IB, Role.DIRECTIE)
+SESSION_KEY = "socialmap_import"
+
+
+def _own_organisation(school, pk):
+    """An entry the school may change: its own, not one its board shares."""
+    return get_object_or_404(Organisation, pk=pk, school=school)
+
+
+# --- the list -------------------------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def organisation_list(request, school_slug):
+    school, roles = school_with_roles(request.user, school_slug)
+    organisations = Organisation.objects.for_school(school)
+    return render(request, "socialmap/list.html", {
+        "school": school, "organisations": organisations, "can_edit": bool(roles & set(EDITORS)),
+    })
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, school_slug, pk=None):
+    school = school_for(request.user, school_slug, *EDITORS)
+    organisation = _own_organisation(school, pk) if pk else Organisation(school=school)
+    form = OrganisationForm(request.POST or None, instance=organisation, school=school)
+    phones = PhoneFormSet(request.POST or None, instance=organisation, prefix="phones")
+    if request.method == "POST" and form.is_valid() and phones.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            phones.instance = saved
+            phone_rows = phones.save(commit=False)
+            for position, phone in enumerate(phone_rows):
+                phone.position = position
+                phone.save()
+            for phone in phones.deleted_objects:
+                phone.delete()
+        changed = form.changed_data + (["phones"] if phones.has_changed() else [])
+        auditing.record("socialmap.organisation_updated" if pk else "socialmap.organisation_created", saved,
+                        actor=request.user, request=request, details={"fields": changed})
+        messages.success(request, _("%(name)s is opgeslagen.") % {"name": saved.name})
+        return redirect("socialmap:list", school_slug=school.slug)
+    return render(request, "socialmap/form.html", {
+        "school": school, "organisation": organisation if pk else None, "form": form, "phones": phones,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def organisation_delete(request, school_slug, pk):
+    school = school_for(request.user, school_slug, *EDITORS)
+    organisation = _own_organisation(school, pk)
+    if request.method == "POST":
+        name = organisation.name
+        auditing.record("socialmap.organisation_deleted", organisation, actor=request.user, request=request)
+        organisation.delete()
+        messages.success(request, _("%(name)s is van de sociale kaart gehaald.") % {"name": name})
+        return redirect("socialmap:list", school_slug=school.slug)
+    return render(request, "socialmap/delete.html", {"school": school, "organisation": organisation})
+
+
+# --- the emergency sheet --------------------------------------------------------------------------------------
+
+
+def _emergency_context(school):
+    organisations = list(Organisation.objects.for_school(school).on_emergency_sheet())
+    numbers = {phone.number for org in organisations for phone in org.phones.all()}
+    coordinators = (school.memberships.filter(role=Role.IB).select_related("user")
+                    .order_by("user__full_name").values_list("user__full_name", flat=True))
+    return {
+        "school": school, "organisations": organisations, "has_112": "112" in numbers,
+        "has_veilig_thuis": any(org.kind == "veilig_thuis" for org in organisations),
+        "coordinators": list(dict.fromkeys(coordinators)), "printed_on": timezone.localdate(),
+    }
+
+
+@login_required
+@never_cache
+def emergency(request, school_slug):
+    school = school_for(request.user, school_slug)
+    return render(request, "socialmap/emergency.html", _emergency_context(school))
+
+
+@login_required
+@never_cache
+def emergency_pdf(request, school_slug):
+    from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML
+
+    school = school_for(request.user, school_slug)
+    html = render_to_string("socialmap/emergency_pdf.html", _emergency_context(school), request=request)
+    stylesheet = finders.find("socialmap/emergency.css")
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        stylesheets=[CSS(filename=stylesheet)] if stylesheet else None)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="noodblad-{school.slug}.pdf"'
+    return response
+
+
+# --- import from the school's meldcode document ---------------------------------------------------------------
+
+
+def _pending(request, school):
+    pending = request.session.get(SESSION_KEY)
+    if not pending or pending.get("school") != school.pk:
+        return None
+    return pending
+
+
+def _preview_initial(school, organisations):
+    """The rows as the parser found them; for entries already on the kaart, the emergency flag set before."""
+    existing = {org.normalised_name: org for org in Organisation.objects.filter(school=school)}
+    rows = []
+    for org in organisations:
+        initial = PreviewRowForm.initial_for(org)
+        current = existing.get(org.key)
+        if current is not None:
+            initial["on_emergency_sheet"] = current.on_emergency_sheet
+        rows.append((initial, current))
+    return rows
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def import_document(request, school_slug):
+    school = school_for(request.user, school_slug, *EDITORS)
+    pending = _pending(request, school)
+    action = request.POST.get("action") if request.method == "POST" else None
+    upload = DocumentUploadForm()
+    preview = None
+    status = 200
+
+    if action == "cancel":
+        request.session.pop(SESSION_KEY, None)
+        messages.info(request, _("De import is afgebroken; er is niets opgeslagen."))
+        return redirect("socialmap:import", school_slug=school.slug)
+
+    if action == "preview":
+        upload = DocumentUploadForm(request.POST, request.FILES)
+        if upload.is_valid():
+            document = upload.cleaned_data["document"]
+            try:
+                organisations = parse_organisations(read_document(document.read(), document.name))
+            except DocumentError as error:
+                upload.add_error("document", str(error))
+            else:
+                if organisations:
+                    request.session[SESSION_KEY] = {
+                        "school": school.pk, "filename": document.name[:200],
+                        "organisations": [org.to_json() for org in organisations],
+                    }
+                    return redirect("socialmap:import", school_slug=school.slug)
+                upload.add_error("document", _(
+                    "In dit document staat geen sociale kaart die we herkennen: geen regels als "
+                    "'Organisatie: ...' of 'Telefoon: ...'. Vul de organisaties met de hand in."))
+        status = 400
+
+    elif action == "confirm" and pending:
+        organisations = [ParsedOrganisation.from_json(data) for data in pending["organisations"]]
+        preview = PreviewFormSet(request.POST, prefix="rows", initial=[
+            initial for initial, _current in _preview_initial(school, organisations)])
+        if preview.is_valid() and preview.total_form_count() == len(organisations):
+            decisions = [SKIP if form.cleaned_data["decision"] == "skip" else form.as_parsed() for form in preview]
+            try:
+                result = apply_import(school, organisations, decisions, actor=request.user, request=request)
+            except InvalidOrganisation as error:
+                messages.error(request, str(error))
+            else:
+                request.session.pop(SESSION_KEY, None)
+                messages.success(request, _(
+                    "De sociale kaart is bijgewerkt: %(created)s toegevoegd, %(updated)s bijgewerkt, "
+                    "%(unchanged)s ongewijzigd, %(skipped)s overgeslagen.") % result.as_dict())
+                return redirect("socialmap:list", school_slug=school.slug)
+        status = 400
+
+    elif action == "confirm":
+        messages.error(request, _("De controle is verlopen. Upload het document opnieuw."))
+        status = 400
+
+    if pending and preview is None:
+        organisations = [ParsedOrganisation.from_json(data) for data in pending["organisations"]]
+        preview = PreviewFormSet(prefix="rows", initial=[
+            initial for initial, _current in _preview_initial(school, organisations)])
+    rows = []
+    if preview is not None:
+        existing = {org.normalised_name: org for org in Organisation.objects.filter(school=school)}
+        rows = [(form, existing.get(normalise_name(str(form.initial.get("name", ""))))) for form in preview]
+    return render(request, "socialmap/import.html", {
+        "school": school, "upload": upload, "preview": preview, "rows": rows,
+        "filename": pending["filename"] if pending else "",
+    }, status=status)
