@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+MAX_UPLOAD_BYTES = 512 * 1024
+
+
+class UploadForm(forms.Form):
+    """A new meldcode version: an uploaded YAML file, or the text pasted into the box."""
+
+    file = forms.FileField(label=_("Meldcodebestand (YAML)"), required=False,
+                           help_text=_("Een .yaml-bestand in het formaat van de handleiding."))
+    text = forms.CharField(label=_("Of plak de tekst van het bestand"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, text = cleaned.get("file"), (cleaned.get("text") or "").strip()
+        if upload and text:
+            raise forms.ValidationError(_("Kies een bestand óf plak de tekst, niet allebei."))
+        if not upload and not text:
+            raise forms.ValidationError(_("Kies een bestand of plak de tekst van de meldcode."))
+        if upload:
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(_("Het bestand is groter dan 512 kB; dat is geen meldcode."))
+            try:
+                cleaned["source"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise forms.ValidationError(_("Het bestand is geen tekst in UTF-8. Sla het op als UTF-8 en probeer "
+                                              "het opnieuw.")) from error
+            cleaned["filename"] = upload.name
+        else:
+            cleaned["source"] = text + "\n"
+            cleaned["filename"] = "meldcode.yaml"
+        return cleaned
+
+
+class AdoptForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Ik bevestig dat het bevoegd gezag deze versie heeft vastgesteld. Nieuwe dossiers volgen haar; "
+                "lopende dossiers houden hun versie."),
+        required=True,
+    )

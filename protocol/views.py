@@ -1,0 +1,132 @@
+"""The school's meldcode as a readable page, uploading and adopting versions, and the difference between two."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from audit.log import record as audit_record
+from protocol.access import can_manage, managed_school, readable_school
+from protocol.definition import DefinitionError
+from protocol.diff import compare, source_diff
+from protocol.forms import AdoptForm, UploadForm
+from protocol.models import Adoption, MeldcodeVersion, adopt, current_version, default_version, store_version
+from protocol.presentation import (
+    afwegingskader_rows,
+    responsibilities_view,
+    role_names,
+    route_columns,
+    staff_duties_view,
+    steps_view,
+)
+
+
+def _socialmap_url(school) -> str:
+    try:
+        return reverse("socialmap:list", kwargs={"school_slug": school.slug})
+    except NoReverseMatch:
+        return f"/sociale-kaart/{school.slug}/"
+
+
+def _version_for(school, pk) -> MeldcodeVersion:
+    version = get_object_or_404(MeldcodeVersion, pk=pk)
+    if not version.usable_by(school):
+        raise Http404
+    return version
+
+
+@login_required
+@never_cache
+@require_GET
+def show(request, school_slug):
+    school = readable_school(request.user, school_slug)
+    adoption = Adoption.objects.filter(school=school).select_related("version", "adopted_by").first()
+    version = adoption.version if adoption else default_version()
+    definition = version.definition()
+    return render(request, "protocol/show.html", {
+        "school": school, "version": version, "definition": definition, "adoption": adoption,
+        "columns": route_columns(definition), "steps": steps_view(definition),
+        "questions": afwegingskader_rows(definition), "responsibilities": responsibilities_view(definition),
+        "staff_duties": staff_duties_view(definition),
+        "final_roles": role_names(definition.final_responsibility.roles),
+        "can_manage": can_manage(request.user, school), "socialmap_url": _socialmap_url(school),
+    })
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def versions(request, school_slug):
+    school = readable_school(request.user, school_slug)
+    manage = can_manage(request.user, school)
+    form, problems = UploadForm(), None
+    if request.method == "POST":
+        school = managed_school(request.user, school_slug)
+        if request.POST.get("action") == "adopt":
+            return _adopt(request, school)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            source, filename = form.cleaned_data["source"], form.cleaned_data["filename"]
+            try:
+                version = store_version(source, filename=filename, school=school, uploaded_by=request.user)
+            except DefinitionError as error:
+                problems = _with_source_lines(error.problems, source)
+            except ValueError as error:
+                form.add_error(None, _("Versie %(version)s van '%(key)s' bestaat al. Verhoog 'version' in het "
+                                       "bestand.") % {"key": error.args[0], "version": error.args[1]})
+            else:
+                audit_record("meldcode.upload", request=request, school=school, object_repr=str(version),
+                             details={"version_id": version.pk, "key": version.key, "version": version.version,
+                                      "sha256": version.sha256})
+                messages.success(request, _("De meldcode is geldig en opgeslagen. Bekijk de verschillen en stel "
+                                            "haar vast als het bevoegd gezag dat heeft besloten."))
+                return redirect(f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}")
+    confirm = None
+    if manage and request.GET.get("vaststellen", "").isdigit():
+        confirm = _version_for(school, int(request.GET["vaststellen"]))
+    current = current_version(school)
+    return render(request, "protocol/versions.html", {
+        "school": school, "can_manage": manage, "form": form, "problems": problems,
+        "versions": MeldcodeVersion.for_school(school), "current": current,
+        "adoptions": school.adoptions.select_related("version", "adopted_by")[:20],
+        "confirm": confirm, "adopt_form": AdoptForm(),
+        "confirm_changes": compare(current.definition(), confirm.definition()) if confirm and current else None,
+    })
+
+
+def _adopt(request, school):
+    version = _version_for(school, request.POST.get("version") if str(request.POST.get("version", "")).isdigit()
+                           else 0)
+    form = AdoptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Vink de bevestiging aan om deze versie vast te stellen."))
+        return redirect(f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}")
+    adoption = adopt(school, version, request.user)
+    audit_record("meldcode.adopt", request=request, school=school, object_repr=str(version),
+                 details={"version_id": version.pk, "adoption_id": adoption.pk, "key": version.key,
+                          "version": version.version})
+    messages.success(request, _("%(title)s (versie %(version)s) is vastgesteld. Nieuwe dossiers volgen deze "
+                                "versie.") % {"title": version.title, "version": version.version})
+    return redirect("protocol:show", school_slug=school.slug)
+
+
+def _with_source_lines(problems, source):
+    lines = source.splitlines()
+    return [{"line": line, "message": message, "text": lines[line - 1] if 0 < line <= len(lines) else ""}
+            for _filename, line, message in problems]
+
+
+@login_required
+@never_cache
+@require_GET
+def diff(request, school_slug, a_id, b_id):
+    school = readable_school(request.user, school_slug)
+    old, new = _version_for(school, a_id), _version_for(school, b_id)
+    return render(request, "protocol/diff.html", {
+        "school": school, "old": old, "new": new, "changes": compare(old.definition(), new.definition()),
+        "lines": source_diff(old.source, new.source, f"{old.key} {old.version}", f"{new.key} {new.version}"),
+    })
