@@ -182,7 +182,7 @@ def format_phone(digits: str) -> str:
 # Opening hours look like numbers; take them out before looking for phone numbers.
 _TIME_RANGE = re.compile(r"\b\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?(?:\s*(?:-|\u2013|tot)\s*\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?)?")
 _DIGIT_GROUP = re.compile(r"\+\s?31\s?(?:\(0\)\s?)?|\d+")
-_GROUP_SEPARATOR = re.compile(r"^(?: |-|\u2013| - | \u2013 )$")
+_GROUP_SEPARATOR = re.compile(r"^(?: |-|\.|\u2013| - | \u2013 )$")
 
 
 def _numbers_in(text: str) -> list[tuple[int, int, str]]:
@@ -237,6 +237,7 @@ def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]]
     "algemeen 0900-123 12 30" gives [("0900-1231230", "algemeen")].
     """
     value = _collapse(value)
+    value = re.sub(r"\((0\d{1,3})\)\s?", r"\1 ", value)  # "(0528) 23 03 88"
     numbers = _numbers_in(value)
     if not numbers:
         leftover = value.strip(" -:")
@@ -289,7 +290,8 @@ def normalise_website(value: str) -> str:
 
 
 def _emails_in(text: str) -> list[str]:
-    return [normalise_email(m) for m in _EMAIL.findall(text.replace("mailto:", " "))]
+    text = re.sub(r"\s*[\[(]\s*(?:at|@)\s*[\])]\s*", "@", text.replace("mailto:", " "), flags=re.IGNORECASE)
+    return [normalise_email(m) for m in _EMAIL.findall(text)]
 
 
 def _urls_in(text: str) -> list[str]:
@@ -346,6 +348,8 @@ def match_label(label: str) -> tuple[str, str] | None:
     bracket = re.search(r"\(([^)]*)\)", words)
     if bracket:
         qualifier = bracket.group(1).strip()
+        if len(qualifier) <= 2:  # "Telefoonnummer(s)", "Contactperso(o)n"
+            qualifier = ""
         words = " ".join((words[: bracket.start()] + words[bracket.end():]).split())
     if words in _LABEL_LOOKUP:
         return _LABEL_LOOKUP[words], _qualifier_text(label, qualifier)
@@ -560,6 +564,9 @@ def _group_labelled(lines: list[_Line]) -> list[_Block]:
     for position, start in enumerate(starts):
         previous_start = starts[position - 1] if position else None
         block_starts.append(_first_entry_of_block(entries, start, previous_start))
+    lead = _leading_pattern(entries, starts)
+    if lead:
+        block_starts = [start - lead for start in starts]
     for position, first in enumerate(block_starts):
         end = block_starts[position + 1] if position + 1 < len(block_starts) else len(entries)
         name_field = entries[starts[position]][1]
@@ -567,6 +574,30 @@ def _group_labelled(lines: list[_Line]) -> list[_Block]:
         _fill_block(block, entries[first:end], skip=name_field)
         blocks.append(block)
     return blocks
+
+
+def _leading_pattern(entries, starts) -> int:
+    """How many fields every block writes above its organisation label, when the document does so throughout.
+
+    "Contactpersoon: ... / Organisatie: ... / Telefoon: ..." repeated without blank lines: the contact person
+    belongs to the organisation below it. Only when the first block starts that way and every other block
+    has the same kinds of fields right above its label.
+    """
+    if not starts or entries[starts[0]][1].kind != NAME:
+        return 0
+    lead_kinds = []
+    index = starts[0] - 1
+    while index >= 0 and entries[index][1] is not None and entries[index][1].kind not in (NAME, SELF):
+        lead_kinds.insert(0, entries[index][1].kind)
+        index -= 1
+    if not lead_kinds:
+        return 0
+    size = len(lead_kinds)
+    for position, start in enumerate(starts[1:], start=1):
+        above = entries[start - size:start]
+        if start - size <= starts[position - 1] or [f.kind if f else None for _line, f in above] != lead_kinds:
+            return 0
+    return size
 
 
 def _first_entry_of_block(entries, start: int, previous_start: int | None) -> int:
@@ -633,7 +664,8 @@ def _group_by_headings(lines: list[_Line]) -> list[_Block]:
     candidate: str = ""
     for line in lines:
         if line.plain:
-            candidate = line.plain if _looks_like_name(line.plain) else ""
+            text = line.plain.rstrip(":").strip()
+            candidate = text if _looks_like_name(text) else ""
             continue
         if line.continuation:
             continue
@@ -671,7 +703,7 @@ def _is_placeholder(value: str) -> bool:
 
 
 def _clean_value(value: str) -> str:
-    value = _collapse(value).strip(" ,;")
+    value = _collapse(value).strip(" ,;*_")
     return "" if _is_placeholder(value) else value
 
 

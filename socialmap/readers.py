@@ -146,8 +146,6 @@ def _table_text(table) -> str:
 
 
 def read_pdf(data: bytes) -> str:
-    from pdfminer.high_level import extract_text
-    from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFParser
 
@@ -161,7 +159,7 @@ def read_pdf(data: bytes) -> str:
     if encrypted:
         raise DocumentError(_("De PDF is versleuteld. Upload een versie zonder beveiliging."))
     try:
-        text = extract_text(io.BytesIO(data), laparams=LAParams(char_margin=20, line_margin=0.3))
+        text = _pdf_text_by_rows(data)
     except Exception as error:
         raise DocumentError(_("De PDF is beschadigd en kan niet worden gelezen.")) from error
     if _letters(text) < 20 or text.count("(cid:") > 20:
@@ -170,6 +168,48 @@ def read_pdf(data: bytes) -> str:
     if not text.strip():
         raise DocumentError(_("In de PDF staat geen tekst; is het een scan? Upload het originele document."))
     return text
+
+
+def _pdf_text_by_rows(data: bytes) -> str:
+    """The text of each page row by row as the eye reads it.
+
+    pdfminer gives text lines per box; a table puts a label and its value in different boxes, which would
+    come out one column after the other. Lines are therefore regrouped by their height on the page, and a
+    wider vertical gap becomes a blank line (a new paragraph).
+    """
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextLine
+
+    def text_lines(item):
+        if isinstance(item, LTTextLine):
+            yield item
+            return
+        for child in getattr(item, "_objs", ()):
+            yield from text_lines(child)
+
+    pages = []
+    for page in extract_pages(io.BytesIO(data), laparams=LAParams(line_margin=0.3)):
+        lines = [line for line in text_lines(page) if line.get_text().strip()]
+        lines.sort(key=lambda line: (-line.y1, line.x0))
+        rows = []  # [top, bottom, [(x0, text)]]
+        for line in lines:
+            middle = (line.y0 + line.y1) / 2
+            row = next((r for r in rows if r[1] <= middle <= r[0]), None)
+            if row is None:
+                rows.append([line.y1, line.y0, [(line.x0, line.get_text().strip())]])
+            else:
+                row[2].append((line.x0, line.get_text().strip()))
+        rows.sort(key=lambda r: -r[0])
+        out = []
+        previous_bottom = None
+        for top, bottom, parts in rows:
+            height = max(top - bottom, 1)
+            if previous_bottom is not None and previous_bottom - top > 0.8 * height:
+                out.append("")
+            out.append("  ".join(text for _x, text in sorted(parts)))
+            previous_bottom = bottom
+        pages.append("\n".join(out))
+    return "\n\n".join(pages)
 
 
 def _letters(text: str) -> int:

@@ -14,7 +14,7 @@ from schools.access import school_for, school_with_roles
 from socialmap import auditing
 from socialmap.forms import DocumentUploadForm, OrganisationForm, PhoneFormSet, PreviewFormSet, PreviewRowForm
 from socialmap.importing import SKIP, InvalidOrganisation, apply_import
-from socialmap.models import Organisation
+from socialmap.models import Kind, Organisation
 from socialmap.parser import ParsedOrganisation, normalise_name, parse_organisations
 from socialmap.readers import DocumentError, read_document
 
@@ -86,15 +86,22 @@ def organisation_delete(request, school_slug, pk):
 # --- the emergency sheet --------------------------------------------------------------------------------------
 
 
+# On the sheet the number for acute danger comes first, then the crisis service and Veilig Thuis.
+_SHEET_ORDER = {Kind.POLICE: 1, Kind.CRISIS: 2, Kind.VEILIG_THUIS: 3}
+
+
 def _emergency_context(school):
     organisations = list(Organisation.objects.for_school(school).on_emergency_sheet())
+    organisations.sort(key=lambda org: (
+        0 if any(phone.number == "112" for phone in org.phones.all()) else _SHEET_ORDER.get(org.kind, 9),
+        org.name.casefold()))
     numbers = {phone.number for org in organisations for phone in org.phones.all()}
-    coordinators = (school.memberships.filter(role=Role.IB).select_related("user")
-                    .order_by("user__full_name").values_list("user__full_name", flat=True))
+    people = (school.memberships.filter(role__in=[Role.IB, Role.DIRECTIE])
+              .order_by("role", "user__full_name").values_list("user__full_name", flat=True))
     return {
         "school": school, "organisations": organisations, "has_112": "112" in numbers,
-        "has_veilig_thuis": any(org.kind == "veilig_thuis" for org in organisations),
-        "coordinators": list(dict.fromkeys(coordinators)), "printed_on": timezone.localdate(),
+        "has_veilig_thuis": any(org.kind == Kind.VEILIG_THUIS for org in organisations),
+        "coordinators": list(dict.fromkeys(people)), "printed_on": timezone.localdate(),
     }
 
 

@@ -332,3 +332,46 @@ def test_parsed_organisations_survive_a_round_trip_through_json():
     assert data["phone"] == "0528-857777"
     assert data["website"] is None
     assert ParsedOrganisation.from_json(data) == org
+
+
+def test_a_field_order_repeated_without_blank_lines_keeps_each_contact_with_its_organisation():
+    text = ("Sociale kaart\nContactpersoon: Anna de Boer\nOrganisatie: Zorgteam Noord\nTelefoon: 0528 111111\n"
+            "Contactpersoon: Bert Smit\nOrganisatie: GGD Zuid\nTelefoon: 0528 222222\n")
+    orgs = parse_organisations(text)
+    assert [(o.name, o.contact, o.phones) for o in orgs] == [
+        ("Zorgteam Noord", "Anna de Boer", [("0528-111111", "")]),
+        ("GGD Zuid", "Bert Smit", [("0528-222222", "")]),
+    ]
+
+
+def test_bold_markers_grammar_brackets_area_codes_in_brackets_and_spelled_out_at_signs_are_handled():
+    text = ("**Organisatie:** Veilig Thuis Noord\n"
+            "**Telefoonnummer(s):** (0592) 30 63 00 / 0800.2000\n"
+            "**E-mail:** info[at]vtnoord.nl\n")
+    (org,) = parse_organisations(text)
+    assert org.name == "Veilig Thuis Noord"
+    assert org.phones == [("0592-306300", ""), ("0800-2000", "")]
+    assert org.email == "info@vtnoord.nl"
+
+
+def test_headings_ending_in_a_colon_name_the_block_below_them():
+    text = "Veilig Thuis:\nTel: 0800-2000\n\nGGD Noord:\nTel: 088 123 4567\n"
+    assert [(o.name, o.phones) for o in parse_organisations(text)] == [
+        ("Veilig Thuis", [("0800-2000", "")]), ("GGD Noord", [("088-1234567", "")])]
+
+
+def test_a_bare_naam_label_names_the_organisation_when_no_other_label_does():
+    text = "Naam: Veilig Thuis\nTelefoon: 0800-2000\nNaam: GGD Noord\nContactpersoon: Jan Vos\nTelefoon: 088 123 4567\n"
+    assert [(o.name, o.contact) for o in parse_organisations(text)] == [("Veilig Thuis", ""), ("GGD Noord", "Jan Vos")]
+
+
+def test_under_an_organisation_label_naam_is_the_contact_person():
+    (org,) = parse_organisations("Organisatie: GGD Noord\nNaam: Jan Vos\nTelefoon: 088 123 4567\n")
+    assert (org.name, org.contact) == ("GGD Noord", "Jan Vos")
+
+
+def test_upper_case_labels_and_a_long_name_wrapped_onto_the_next_line_are_read():
+    text = "ORGANISATIE: Stichting Welzijn Oost (school-\nmaatschappelijk werk)\nTELEFOON: 0591 123 456\n"
+    (org,) = parse_organisations(text)
+    assert org.name == "Stichting Welzijn Oost (school- maatschappelijk werk)"
+    assert org.phones == [("0591-123456", "")]

@@ -66,6 +66,19 @@ def test_word_tables_with_one_organisation_per_row_are_read():
     ]
 
 
+def test_a_pdf_with_a_two_column_table_is_read_row_by_row():
+    from weasyprint import HTML
+
+    rows = [("Organisatie", "Veilig Thuis Drenthe"), ("Telefoon", "0800-2000"), ("E-mail", "info@vtd.nl"),
+            ("Organisatie", "GGD Drenthe"), ("Adres", "Mercuriusweg 4<br>9401 LK Assen")]
+    table = "".join(f"<tr><td class='label'>{label}:</td><td>{value}</td></tr>" for label, value in rows)
+    pdf = HTML(string="<style>td { vertical-align: top } .label { width: 45% }</style>"
+                      f"<p>Sociale kaart</p><table>{table}</table>").write_pdf()
+    first, second = parse_organisations(read_document(pdf, "kaart.pdf"))
+    assert (first.name, first.phones, first.email) == ("Veilig Thuis Drenthe", [("0800-2000", "")], "info@vtd.nl")
+    assert (second.name, second.address) == ("GGD Drenthe", "Mercuriusweg 4\n9401 LK Assen")
+
+
 def test_text_in_windows_1252_is_read():
     data = "Organisatie: Stichting Wél Zijn\r\nTelefoon: 0528 123456\r\n".encode("cp1252")
     (org,) = parse_organisations(read_document(data, "kaart.txt"))
