@@ -220,3 +220,11 @@ def test_validate_file_reports_an_unreadable_file(tmp_path: Path):
     missing = tmp_path / "nergens.yaml"
     ((name, line, message),) = validate_file(missing)
     assert name == str(missing) and line == 1 and message.startswith("Kan het bestand niet lezen")
+
+
+def test_the_format_guide_shows_the_complete_example_file_that_validates():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "meldcode-format.md").read_text(encoding="utf-8")
+    complete = guide.split("## Het volledige voorbeeld: OBS De Vlinder", 1)[1]
+    block = complete.split("```yaml\n", 1)[1].rsplit("```", 1)[0]
+    assert block == EXAMPLE.read_text(encoding="utf-8")
+    assert load_definition(block, "meldcode-format.md").key == "de-vlinder"
