@@ -20,6 +20,7 @@ from socialmap.readers import DocumentError, read_document
 
 EDITORS = (Role.IB, Role.DIRECTIE)
 SESSION_KEY = "socialmap_import"
+MAX_ORGANISATIONS = 300  # the preview waits in the session; a real sociale kaart has a few dozen at most
 
 
 def _own_organisation(school, pk):
@@ -176,15 +177,20 @@ def import_document(request, school_slug):
             except DocumentError as error:
                 upload.add_error("document", str(error))
             else:
-                if organisations:
+                if len(organisations) > MAX_ORGANISATIONS:
+                    upload.add_error("document", _(
+                        "In dit document staan meer dan %(max)s organisaties; dat is geen sociale kaart die we "
+                        "kunnen controleren. Upload alleen de meldcode van de school.") % {"max": MAX_ORGANISATIONS})
+                elif organisations:
                     request.session[SESSION_KEY] = {
                         "school": school.pk, "filename": document.name[:200],
                         "organisations": [org.to_json() for org in organisations],
                     }
                     return redirect("socialmap:import", school_slug=school.slug)
-                upload.add_error("document", _(
-                    "In dit document staat geen sociale kaart die we herkennen: geen regels als "
-                    "'Organisatie: ...' of 'Telefoon: ...'. Vul de organisaties met de hand in."))
+                else:
+                    upload.add_error("document", _(
+                        "In dit document staat geen sociale kaart die we herkennen: geen regels als "
+                        "'Organisatie: ...' of 'Telefoon: ...'. Vul de organisaties met de hand in."))
         status = 400
 
     elif action == "confirm" and pending:
