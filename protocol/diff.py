@@ -17,6 +17,15 @@ class Change:
     where: str  # Dutch path, e.g. "Stap 3 › eisen › parent_conversation › roles_present"
     old: str
     new: str
+    affects_workflow: bool = False  # changes what the dossier asks for, not only the wording
+
+
+# Fields whose change alters how the engine guides a case (the rest is wording).
+WORKFLOW_FIELDS = frozenset({
+    "record", "where", "roles_present", "before", "exempt_by", "check", "branch", "outcome", "next",
+    "child_involvement_age", "needed_for", "pupil_from_age", "from_step", "applies_to", "carried_out_by",
+    "involved", "report_point", "care_team", "roles", "condition", "purpose", "with",
+})
 
 
 def _labels() -> dict[str, str]:
@@ -41,6 +50,7 @@ def _labels() -> dict[str, str]:
         "record": _("vastlegging"), "before": _("vóór"), "exempt_by": _("uitzondering"),
         "needed_for": _("nodig voor"), "pupil_from_age": _("leerling zelf vanaf"), "refusal_rule": _("bij weigering"),
         "from_step": _("vanaf stap"), "ages": _("leeftijden"), "applies_to": _("geldt voor"),
+        "kind": _("soort"), "name": _("naam"),
     }
 
 
@@ -96,23 +106,25 @@ def compare(old: Meldcode, new: Meldcode) -> list[Change]:
         if a == b:
             continue
         where = _describe(path, labels)
+        workflow = bool(set(path) & WORKFLOW_FIELDS)
         if isinstance(a, tuple) or isinstance(b, tuple):
             a_items, b_items = list(a or ()), list(b or ())
             for item in b_items:
                 if item not in a_items:
-                    changes.append(Change("added", where, "", item))
+                    changes.append(Change("added", where, "", item, workflow))
             for item in a_items:
                 if item not in b_items:
-                    changes.append(Change("removed", where, item, ""))
+                    changes.append(Change("removed", where, item, "", workflow))
             if sorted(a_items) == sorted(b_items):
-                changes.append(Change("changed", where, ", ".join(a_items), ", ".join(b_items)))
+                changes.append(Change("changed", where, ", ".join(a_items), ", ".join(b_items), workflow))
         elif a is None:
-            changes.append(Change("added", where, "", b))
+            changes.append(Change("added", where, "", b, workflow))
         elif b is None:
-            changes.append(Change("removed", where, a, ""))
+            changes.append(Change("removed", where, a, "", workflow))
         else:
-            changes.append(Change("changed", where, a, b))
-    return changes
+            changes.append(Change("changed", where, a, b, workflow))
+    # What changes the way of working comes first; a stable sort keeps the file order within each group.
+    return sorted(changes, key=lambda change: not change.affects_workflow)
 
 
 def source_diff(old_source: str, new_source: str, old_name: str, new_name: str) -> list[tuple[str, str]]:

@@ -68,6 +68,10 @@ def test_the_diff_between_the_template_and_de_sprong_shows_the_school_specific_r
     assert by_place[("namen › advies- en meldpunt", "changed")].new == "Veilig Thuis Drenthe"
     assert by_place[("Stap 3 › eisen › parent_conversation › aanwezige rollen", "added")].new == "ib"
     assert ("Stap 4 › eisen › weigh_with_amk › vastlegging", "removed") in by_place
+    workflow = [c for c in changes if c.affects_workflow]
+    assert changes[:len(workflow)] == workflow  # the changes to the way of working come first
+    assert by_place[("Stap 3 › eisen › parent_conversation › aanwezige rollen", "added")].affects_workflow
+    assert not by_place[("titel", "changed")].affects_workflow
 
 
 def test_identical_definitions_have_no_differences():
