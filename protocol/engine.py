@@ -504,7 +504,7 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
                                                 "%(what)s") % {"step": item.step, "what": item.message}, item.rule))
     help_record = case.latest("help")
     if help_record is not None:
-        deadline = help_record.data.get("deadline")
+        deadline = _as_date(help_record.data.get("deadline"))
         evaluated = any(r.at >= help_record.at for r in case.of("help_evaluation"))
         if isinstance(deadline, date) and not evaluated and facts.today > deadline:
             warnings.append(Notice("help_deadline_passed", _("De termijn van de hulp liep af op %(date)s: evalueer "
@@ -517,6 +517,20 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
     if outcome is not None and outcome.kind == "report" and not case.has("report"):
         warnings.append(Notice("report_due", outcome.text, definition.step("5b").guidance))
     return warnings
+
+
+def _as_date(value) -> date | None:
+    """A date from the record data; stored journals keep dates as ISO text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def _consent_at(case: _Case, moment: datetime) -> str | None:

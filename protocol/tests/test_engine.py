@@ -179,6 +179,11 @@ def test_a_passed_help_deadline_without_evaluation_is_warned_about():
     assert "help_deadline_passed" not in case.guidance().warning_codes()
 
 
+def test_a_help_deadline_stored_as_text_counts_too():
+    case = Case(today=date(2026, 5, 2)).through_step_3().weigh(**HELP).add("help", deadline="2026-05-01")
+    assert "help_deadline_passed" in case.guidance().warning_codes()
+
+
 def test_help_that_fails_opens_the_report_step():
     case = Case().through_step_3().weigh(**HELP).add("help", deadline=date(2026, 5, 1))
     guidance = case.add("help_evaluation", reached=False, effective=False).guidance()
