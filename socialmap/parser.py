@@ -512,6 +512,10 @@ def _read_lines(text: str) -> list[_Line]:
             previous_field.values.append(body)
             item.continuation = True
         else:
+            # Prose and page headers end a paragraph just like a blank line does.
+            group += 1
+            item.group = group
+            group += 1
             item.plain = _collapse(body)
             previous_was_field = False
         lines.append(item)
@@ -593,9 +597,20 @@ def _leading_pattern(entries, starts) -> int:
     if not lead_kinds:
         return 0
     size = len(lead_kinds)
-    for position, start in enumerate(starts[1:], start=1):
+    first_block_end = starts[1] - size if len(starts) > 1 else len(entries)
+    after_name = {f.kind for _line, f in entries[starts[0] + 1:first_block_end] if f is not None}
+    # The last block tells the two readings apart: its trailing fields cannot belong to a next block.
+    after_last_name = {f.kind for line, f in entries[starts[-1] + 1:]
+                       if f is not None and line.group == entries[starts[-1]][0].group}
+    if (after_name | after_last_name) & set(lead_kinds):
+        return 0
+    for position, start in enumerate(starts):
         above = entries[start - size:start]
-        if start - size <= starts[position - 1] or [f.kind if f else None for _line, f in above] != lead_kinds:
+        if position and start - size <= starts[position - 1]:
+            return 0
+        if [f.kind if f else None for _line, f in above] != lead_kinds:
+            return 0
+        if any(line.group != entries[start][0].group for line, _f in above):
             return 0
     return size
 

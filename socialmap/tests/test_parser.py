@@ -375,3 +375,28 @@ def test_upper_case_labels_and_a_long_name_wrapped_onto_the_next_line_are_read()
     (org,) = parse_organisations(text)
     assert org.name == "Stichting Welzijn Oost (school- maatschappelijk werk)"
     assert org.phones == [("0591-123456", "")]
+
+
+def test_a_field_in_the_prose_above_the_kaart_is_not_pulled_into_the_first_block():
+    text = """Stap 2: raadpleeg bij twijfel altijd Veilig Thuis.
+Telefoon: 0800-2000
+
+Sociale kaart
+Organisatie: GGD Noord
+Adres: Markt 1, 1234 AB Dorp
+Telefoon: 088 123 4567
+Organisatie: MEE Noord
+Adres: Markt 2, 1234 AB Dorp
+Telefoon: 088 765 4321
+"""
+    orgs = parse_organisations(text)
+    assert [(o.name, o.phones) for o in orgs] == [
+        ("GGD Noord", [("088-1234567", "")]), ("MEE Noord", [("088-7654321", "")])]
+
+
+def test_a_phone_line_right_above_the_first_block_does_not_shift_every_phone_number():
+    text = ("Telefoon: 0800-2000\nOrganisatie: GGD Noord\nAdres: Markt 1, 1234 AB Dorp\nTelefoon: 088 123 4567\n"
+            "Organisatie: MEE Noord\nAdres: Markt 2, 1234 AB Dorp\nTelefoon: 088 765 4321\n")
+    orgs = parse_organisations(text)
+    assert [(o.name, o.phones) for o in orgs] == [
+        ("GGD Noord", [("088-1234567", "")]), ("MEE Noord", [("088-7654321", "")])]
