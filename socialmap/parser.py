@@ -241,8 +241,8 @@ def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]]
     numbers = _numbers_in(value)
     if not numbers:
         leftover = value.strip(" -:")
-        if re.fullmatch(r"[\d\s\-]{3,}", leftover):  # a short local number: keep it as written
-            return [(re.sub(r"\D", "", leftover), _clean_note(qualifier))], ""
+        if re.fullmatch(r"[\d\s\-]{3,}", leftover):  # a short number ("14 058"): keep it as written
+            return [(leftover, _clean_note(qualifier))], ""
         return [], leftover
     phones = []
     for index, (start, end, digits) in enumerate(numbers):
@@ -416,9 +416,46 @@ def normalise_text(text: str) -> str:
         text = text.replace(space, " ")
     for invisible in ("\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\ufeff", "\u00ad"):
         text = text.replace(invisible, "")
-    text = text.replace("\uff1a", ":").replace("\t", "  ")
+    text = text.replace("\uff1a", ":")
+    text = expand_tables(text)
+    text = text.replace("\t", "  ")
     text = re.sub(r"\[bookmark: [^\]]*\]", "", text)
     return text
+
+
+_CELL_SEPARATOR = re.compile(r"\t+|\s*\|\s*")
+
+
+def _cells(line: str) -> list[str]:
+    cells = [cell.strip() for cell in _CELL_SEPARATOR.split(line.strip().strip("|"))]
+    return cells if len(cells) >= 2 else []
+
+
+def expand_tables(text: str) -> str:
+    """A table with the labels in its header row ("Organisatie<TAB>Telefoon<TAB>E-mail", or with bars)
+    becomes one labelled block per row, the way the rest of the parser reads them."""
+    lines = text.split("\n")
+    out = []
+    index = 0
+    while index < len(lines):
+        header = _cells(lines[index])
+        labels = [match_label(cell.rstrip(":")) for cell in header]
+        if not header or not all(labels) or not any(found[0] == NAME for found in labels):
+            out.append(lines[index])
+            index += 1
+            continue
+        index += 1
+        while index < len(lines):
+            if re.fullmatch(r"[\s|:\-+=]*", lines[index]) and lines[index].strip():
+                index += 1  # a separator row such as |---|---|
+                continue
+            row = _cells(lines[index])
+            if not row:
+                break
+            out.extend(f"{label.rstrip(':')}: {value}" for label, value in zip(header, row, strict=False))
+            out.append("")
+            index += 1
+    return "\n".join(out)
 
 
 def _split_label_segments(line: str) -> list[tuple[str, str]] | None:

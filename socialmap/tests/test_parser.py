@@ -400,3 +400,18 @@ def test_a_phone_line_right_above_the_first_block_does_not_shift_every_phone_num
     orgs = parse_organisations(text)
     assert [(o.name, o.phones) for o in orgs] == [
         ("GGD Noord", [("088-1234567", "")]), ("MEE Noord", [("088-7654321", "")])]
+
+
+def test_text_tables_with_the_labels_in_the_header_row_give_one_organisation_per_row():
+    tabbed = "Instelling\tTelefoon\tE-mail\nVeilig Thuis\t0800-2000\tinfo@vt.nl\nGGD Noord\t088 1234567\t\n"
+    barred = ("| Organisatie | Telefoon | Website |\n|---|---|---|\n| Politie | 112 | www.politie.nl |\n"
+              "| Kindertelefoon | 0800-0432 | |\n")
+    assert [(o.name, o.phones, o.email) for o in parse_organisations(tabbed)] == [
+        ("Veilig Thuis", [("0800-2000", "")], "info@vt.nl"), ("GGD Noord", [("088-1234567", "")], "")]
+    assert [(o.name, o.phones, o.website) for o in parse_organisations(barred)] == [
+        ("Politie", [("112", "")], "www.politie.nl"), ("Kindertelefoon", [("0800-0432", "")], "")]
+
+
+def test_short_municipal_numbers_are_kept_as_written():
+    (org,) = parse_organisations("Organisatie: Sociaal Wijkteam\nTelefoon: 14 058\n")
+    assert org.phones == [("14 058", "")]
