@@ -47,7 +47,8 @@ def apply_import(school, parsed_list: Sequence[parser.ParsedOrganisation], decis
     `decisions` lines up with `parsed_list` (a list, or a dict by index): "accept", "skip", or an edited
     ParsedOrganisation to save instead. None accepts everything. An organisation whose normalised name is
     already on the school's kaart is updated: values the document gives replace the old ones, values it
-    lacks are kept. Its emergency-sheet flag only changes by an edited decision (someone looked at it).
+    lacks are kept. Its kind and emergency-sheet flag are guesses, so they only change by an edited
+    decision (someone looked at them).
     Raises InvalidOrganisation (and saves nothing) when one of them cannot be saved.
     """
     from socialmap import auditing
@@ -78,7 +79,7 @@ def apply_import(school, parsed_list: Sequence[parser.ParsedOrganisation], decis
                 result.created.append(organisation)
                 events.append(("socialmap.organisation_created", organisation, {"source": "import"}))
             else:
-                changed = _update(organisation, item, overwrite_flag=reviewed)
+                changed = _update(organisation, item, overwrite_guesses=reviewed)
                 if changed:
                     if organisation not in result.updated:
                         result.updated.append(organisation)
@@ -124,17 +125,17 @@ def _create(school, item: parser.ParsedOrganisation) -> Organisation:
     return organisation
 
 
-def _update(organisation: Organisation, item: parser.ParsedOrganisation, *, overwrite_flag: bool) -> list[str]:
+def _update(organisation: Organisation, item: parser.ParsedOrganisation, *, overwrite_guesses: bool) -> list[str]:
     """Apply the values the document gives; return the names of the fields that changed."""
     changed = []
     for model_field, attribute in _FIELDS:
         value = _value(model_field, getattr(item, attribute))
-        if model_field == "kind" and value == parser.OTHER:
-            continue  # a guess of "other" should not overwrite a kind someone chose
+        if model_field == "kind" and not overwrite_guesses:
+            continue  # the kind is guessed from the name; only a reviewed row may change a kind someone chose
         if value and value != getattr(organisation, model_field):
             setattr(organisation, model_field, value)
             changed.append(model_field)
-    if overwrite_flag and item.on_emergency_sheet != organisation.on_emergency_sheet:
+    if overwrite_guesses and item.on_emergency_sheet != organisation.on_emergency_sheet:
         organisation.on_emergency_sheet = item.on_emergency_sheet
         changed.append("on_emergency_sheet")
     current = [(phone.number, phone.note) for phone in organisation.phones.all()]

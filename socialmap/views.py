@@ -140,14 +140,15 @@ def _pending(request, school):
 
 
 def _preview_initial(school, organisations):
-    """The rows as the parser found them; for entries already on the kaart, the emergency flag set before."""
+    """The rows as the parser found them; for entries already on the kaart, the kind and flag set before."""
     existing = {org.normalised_name: org for org in Organisation.objects.filter(school=school)}
     rows = []
     for org in organisations:
         initial = PreviewRowForm.initial_for(org)
         current = existing.get(org.key)
-        if current is not None:
+        if current is not None:  # what the coordinator chose before, rather than the parser's guess
             initial["on_emergency_sheet"] = current.on_emergency_sheet
+            initial["kind"] = current.kind
         rows.append((initial, current))
     return rows
 

@@ -41,14 +41,16 @@ def test_a_re_import_finds_an_organisation_under_another_spelling_and_keeps_what
     assert [(p.number, p.note) for p in organisation.phones.all()] == [("0800-1234", "nieuw")]
 
 
-def test_a_re_import_keeps_the_emergency_flag_the_coordinator_set_unless_the_preview_changes_it(school):
-    apply_import(school, [ParsedOrganisation(name="Politie", phones=[("112", "")], on_emergency_sheet=True)])
-    Organisation.objects.filter(school=school).update(on_emergency_sheet=False)
-    apply_import(school, [ParsedOrganisation(name="Politie", phones=[("112", "")], on_emergency_sheet=True)])
-    assert not Organisation.objects.get(school=school).on_emergency_sheet
-    edited = ParsedOrganisation(name="Politie", phones=[("112", "")], on_emergency_sheet=True)
-    apply_import(school, [edited], [edited])
-    assert Organisation.objects.get(school=school).on_emergency_sheet
+def test_a_re_import_keeps_the_kind_and_emergency_flag_the_coordinator_set_unless_the_preview_changes_them(school):
+    guess = ParsedOrganisation(name="Politie", kind="police", phones=[("112", "")], on_emergency_sheet=True)
+    apply_import(school, [guess])
+    Organisation.objects.filter(school=school).update(on_emergency_sheet=False, kind="other")
+    apply_import(school, [guess])
+    organisation = Organisation.objects.get(school=school)
+    assert (organisation.kind, organisation.on_emergency_sheet) == ("other", False)
+    apply_import(school, [guess], [guess])
+    organisation.refresh_from_db()
+    assert (organisation.kind, organisation.on_emergency_sheet) == ("police", True)
 
 
 def test_decisions_skip_or_replace_single_organisations(school):
