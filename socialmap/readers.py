@@ -108,12 +108,29 @@ def read_docx(data: bytes) -> str:
     except Exception as error:  # python-docx raises many kinds of errors on a broken package
         raise DocumentError(_("Het Word-document is beschadigd en kan niet worden geopend.")) from error
     parts = []
-    for block in document.iter_inner_content():
+    for block in _body_blocks(document.element.body, document._body):
         if isinstance(block, Table):
             parts.append(_table_text(block))
         else:
             parts.append(block.text)
     return "\n".join(parts)
+
+
+def _body_blocks(element, parent):
+    """Paragraphs and tables in document order, also those inside content controls (w:sdt) of templates."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _body_blocks(content, parent)
 
 
 def _cell_texts(row) -> list[str]:

@@ -79,6 +79,24 @@ def test_a_pdf_with_a_two_column_table_is_read_row_by_row():
     assert (second.name, second.address) == ("GGD Drenthe", "Mercuriusweg 4\n9401 LK Assen")
 
 
+def test_word_content_controls_of_a_template_are_read():
+    from docx import Document
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = Document()
+    document.add_paragraph("Sociale kaart")
+    document.element.body.insert(1, parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtContent>"
+        "<w:p><w:r><w:t>Organisatie: Veilig Thuis Noord</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>Telefoon: 0800-2000</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    (org,) = parse_organisations(read_document(buffer.getvalue(), "kaart.docx"))
+    assert (org.name, org.phones) == ("Veilig Thuis Noord", [("0800-2000", "")])
+
+
 def test_text_in_windows_1252_is_read():
     data = "Organisatie: Stichting Wél Zijn\r\nTelefoon: 0528 123456\r\n".encode("cp1252")
     (org,) = parse_organisations(read_document(data, "kaart.txt"))
