@@ -565,6 +565,12 @@ def _leading_label_kind(label: str) -> tuple[str, str]:
 
 def _continues(previous: _Field, body: str, indented: bool) -> bool:
     """Whether a line without a label is the next line of the field above it."""
+    if not any(value.strip() for value in previous.values):
+        # "Organisatie:" with its value on the next line, as some PDF and table extractions give it.
+        if previous.kind in (NAME, BARE_NAME, CONTACT):
+            return _looks_like_name(body) and not _PAGE_HEADER.match(body)
+        if previous.kind in (NOTES, HOURS):
+            return True
     if previous.kind == ADDRESS:
         return bool(_POSTCODE.search(body) or _STREET.match(body)) and len(body) < 100 or indented
     if previous.kind in (PHONE, FAX):

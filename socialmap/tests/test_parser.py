@@ -415,3 +415,11 @@ def test_text_tables_with_the_labels_in_the_header_row_give_one_organisation_per
 def test_short_municipal_numbers_are_kept_as_written():
     (org,) = parse_organisations("Organisatie: Sociaal Wijkteam\nTelefoon: 14 058\n")
     assert org.phones == [("14 058", "")]
+
+
+def test_values_on_the_line_below_their_label_are_read():
+    text = ("Organisatie:\nVeilig Thuis Noord\nContactpersoon:\nPetra de Wit\nAdres:\nPostbus 12\n9400 AA Assen\n"
+            "Telefoon:\n0800-2000\nE-mail:\ninfo@vtnoord.nl\n")
+    (org,) = parse_organisations(text)
+    assert (org.name, org.contact, org.address, org.phones, org.email) == (
+        "Veilig Thuis Noord", "Petra de Wit", "Postbus 12\n9400 AA Assen", [("0800-2000", "")], "info@vtnoord.nl")
