@@ -12,7 +12,13 @@ from accounts.roles import Role
 from schools.models import Board, Pupil, School
 
 _counter = itertools.count(1)
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Hashing strength is not under test here; the real hasher costs ~0.2 s per account.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +26,12 @@ def _audit_in_test_transaction(settings):
     # Audit events go through the test's own connection so that tests stay isolated;
     # the separate-connection behaviour has its own PostgreSQL test in audit/tests.
     settings.AUDIT_DB_ALIAS = "default"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Background tasks run in-process in tests, so that their effects (e-mails) can be asserted.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ VAR_DIR = Path(config("MELDCODE_VAR_DIR", str(BASE_DIR / "var"),
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Keys that only the development machine may use; production refuses to start with them.
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0000000000"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production-0000000000"  # noqa: S105 (refused in production)
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="  # base64 of 32 bytes
 
 ENVIRONMENT = config("MELDCODE_ENVIRONMENT", "development",
@@ -164,7 +164,7 @@ AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", 5, cast=int,
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_COOLOFF_TIME = None
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_FORM_FIELD = "username"  # axes reads the name given to authenticate(username=...)
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 

@@ -1,0 +1,163 @@
+"""The one access rule for dossiers.
+
+Every view, list, search, count, export, notification and background task that touches a case asks
+this module. `Grants` is what a person holds (roles per school, case teams, break-glass); from it
+`permissions()` decides for one case and `visible()` filters a queryset in the database, both from
+the same table of rules below, so that a list can never show what the page would refuse.
+
+Default policy (a school can only tighten it):
+- leerkracht: only cases whose team they are on;
+- intern begeleider / aandachtsfunctionaris: all of the school's cases (unless the school turned
+  that off: then only their own, and others through break-glass with a typed reason);
+- directie: the school's cases when the school allows it (default), else only their own;
+- bestuur: aggregate figures only, unless added to a case;
+- privacy officer: case metadata (never content) and the audit trail;
+- functioneel beheerder: nothing.
+Staff-perpetrator cases: only directie and bestuur of the school and the people they add, and
+never the staff member concerned, whatever their role or team membership.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.roles import Role
+from cases.models import BreakGlass, Case, CaseMember, Route
+
+META = "meta"  # knows the case exists: reference, dates, step, status
+READ = "read"  # reads the dossier's content
+WRITE = "write"  # adds journal entries
+MANAGE = "manage"  # changes the team, coordinator and route
+EXPORT = "export"  # produces documents from the dossier
+BREAK_GLASS = "break_glass"  # may ask for access with a typed reason
+
+CONTENT = frozenset({META, READ, WRITE})
+ALL = frozenset({META, READ, WRITE, MANAGE, EXPORT})
+
+
+@dataclass(frozen=True)
+class Grants:
+    user_id: int | None
+    schools_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
+    team_cases: frozenset[int] = frozenset()
+    glass_cases: frozenset[int] = frozenset()
+
+    def at(self, role: str) -> frozenset[int]:
+        return self.schools_by_role.get(role, frozenset())
+
+
+def grants_for(user) -> Grants:
+    """Everything a person holds, in three small queries; cached on the user object for the request."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Grants(user_id=None)
+    cached = getattr(user, "_case_grants", None)
+    if cached is not None:
+        return cached
+    by_role: dict[str, set[int]] = {}
+    for role, school_id in user.memberships.values_list("role", "school_id"):
+        by_role.setdefault(role, set()).add(school_id)
+    grants = Grants(
+        user_id=user.pk,
+        schools_by_role={role: frozenset(ids) for role, ids in by_role.items()},
+        team_cases=frozenset(CaseMember.objects.filter(user_id=user.pk).values_list("case_id", flat=True)),
+        glass_cases=frozenset(BreakGlass.objects.filter(user_id=user.pk, until__gt=timezone.now())
+                              .values_list("case_id", flat=True)),
+    )
+    user._case_grants = grants
+    return grants
+
+
+def forget_grants(user):
+    """Call after changing a person's team or break-glass access within the same request."""
+    user.__dict__.pop("_case_grants", None)
+
+
+def _ib_sees_school(case_school) -> bool:
+    return case_school.ib_sees_all_cases
+
+
+def permissions(user, case: Case) -> frozenset[str]:
+    """What `user` may do with `case`. The heart of the rule."""
+    grants = grants_for(user)
+    if grants.user_id is None:
+        return frozenset()
+    school_id = case.school_id
+    on_team = case.pk in grants.team_cases
+    at = grants.at
+    if case.route == Route.STAFF:
+        if case.subject_staff_id == grants.user_id:
+            return frozenset()
+        if school_id in at(Role.DIRECTIE) or school_id in at(Role.BESTUUR):
+            return ALL
+        if on_team:
+            return CONTENT | {EXPORT}
+        if school_id in at(Role.PRIVACY):
+            return frozenset({META})
+        return frozenset()
+    if school_id in at(Role.IB) and (case.school.ib_sees_all_cases or on_team or case.pk in grants.glass_cases):
+        return ALL
+    if school_id in at(Role.DIRECTIE) and (case.school.directie_sees_all_cases or on_team
+                                          or case.pk in grants.glass_cases):
+        return ALL
+    if on_team:
+        return CONTENT | {EXPORT} if case.coordinator_id == grants.user_id else CONTENT
+    if case.pk in grants.glass_cases:
+        return CONTENT
+    rights = set()
+    if school_id in at(Role.PRIVACY):
+        rights.add(META)
+    if school_id in at(Role.IB) or school_id in at(Role.DIRECTIE):
+        rights.add(BREAK_GLASS)
+    return frozenset(rights)
+
+
+def visible_q(user, need: str = READ) -> Q:
+    """The same rule as `permissions`, as a database filter for lists, searches and counts."""
+    grants = grants_for(user)
+    if grants.user_id is None:
+        return Q(pk__in=[])
+    at = grants.at
+    team = Q(pk__in=grants.team_cases)
+    glass = Q(pk__in=grants.glass_cases)
+    staff_heads = Q(school_id__in=at(Role.DIRECTIE) | at(Role.BESTUUR))
+    staff = Q(route=Route.STAFF) & ~Q(subject_staff_id=grants.user_id) & (staff_heads | team)
+    regular = ~Q(route=Route.STAFF) & (
+        team
+        | glass
+        | Q(school_id__in=at(Role.IB), school__ib_sees_all_cases=True)
+        | Q(school_id__in=at(Role.DIRECTIE), school__directie_sees_all_cases=True)
+    )
+    if need == META:
+        privacy = Q(school_id__in=at(Role.PRIVACY)) & ~Q(subject_staff_id=grants.user_id)
+        return staff | regular | privacy
+    if need in (MANAGE, EXPORT):
+        # Narrower than READ for teachers on the team; the page checks `permissions` per case anyway.
+        return staff | regular
+    return staff | regular
+
+
+def visible(user, need: str = READ, queryset=None):
+    queryset = Case.objects.all() if queryset is None else queryset
+    return queryset.filter(visible_q(user, need)).distinct()
+
+
+def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=False) -> tuple[Case, frozenset[str]]:
+    """The case if `user` may `need` it; otherwise a 404 that does not reveal whether it exists.
+
+    With `allow_break_glass`, a coordinator who may only break the glass gets the case too, so that the
+    page can offer that (with a typed reason) instead of a dead end.
+    """
+    case = (Case.objects.select_related("school__board", "pupil", "meldcode_version", "coordinator")
+            .filter(reference=reference).first())
+    if case is None:
+        raise Http404
+    rights = permissions(user, case)
+    if need not in rights and not (allow_break_glass and BREAK_GLASS in rights):
+        raise Http404
+    return case, rights
+
+
+def may_break_glass(user, case: Case) -> bool:
+    return BREAK_GLASS in permissions(user, case)

@@ -1,0 +1,455 @@
+"""One form per journal entry kind.
+
+Each form splits what it collects in two: `content()` is narrative and is stored encrypted;
+`facts()` are the few structured answers the protocol engine reasons about, stored plain.
+"""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from cases.models import ClosureReason, EntryKind, Route
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = forms.Textarea(attrs={"rows": 4})
+
+
+class EntryForm(forms.Form):
+    kind: str = ""
+    # Fields that are neither content nor facts (handled by the view).
+    meta_fields = ("occurred_at", "revision")
+    fact_fields: tuple[str, ...] = ()
+
+    occurred_at = forms.DateTimeField(label=_("Datum en tijd"), widget=DATETIME_WIDGET,
+                                      help_text=_("Wanneer het gebeurde of plaatsvond (niet wanneer u het vastlegt)."))
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, case=None, user=None, definition=None, **kwargs):
+        self.case, self.user, self.definition = case, user, definition
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "occurred_at" not in self.initial:
+            self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("Dit tijdstip ligt in de toekomst."))
+        return value
+
+    def content(self) -> dict:
+        skip = set(self.meta_fields) | set(self.fact_fields)
+        return {name: _jsonable(value) for name, value in self.cleaned_data.items() if name not in skip}
+
+    def facts(self) -> dict:
+        return {name: _jsonable(self.cleaned_data.get(name)) for name in self.fact_fields}
+
+
+def _jsonable(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class SignalForm(EntryForm):
+    kind = EntryKind.SIGNAL
+    fact_fields = ("is_hypothesis", "has_source")
+
+    place = forms.CharField(label=_("Plaats"), max_length=200)
+    situation = forms.CharField(label=_("Situatie"), widget=TEXT,
+                                help_text=_("Wat was er aan de hand, wat ging eraan vooraf?"))
+    others_present = forms.CharField(label=_("Overige aanwezigen"), max_length=300, required=False)
+    observation = forms.CharField(
+        label=_("Wat heeft u gezien, gehoord of geroken?"), widget=TEXT,
+        help_text=_("Beschrijf zo feitelijk mogelijk, in de woorden van het kind als het iets vertelde."))
+    is_hypothesis = forms.TypedChoiceField(
+        label=_("Feit of hypothese?"), choices=[("0", _("Feit: zelf waargenomen")),
+                                                ("1", _("Hypothese of veronderstelling"))],
+        coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="0",
+        help_text=_("Een hypothese blijft op het dossier openstaan tot een vervolgaantekening haar bevestigt of ontkracht."))
+    source = forms.CharField(label=_("Bron"), max_length=300, required=False,
+                             help_text=_("Vul in als de informatie van iemand anders komt (wie, in welke rol)."))
+    categories = forms.MultipleChoiceField(label=_("Categorieën uit de signalenlijst"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    direction = forms.ChoiceField(label=_("Bevestigt of ontkracht dit het vermoeden?"), choices=[
+        ("confirms", _("Bevestigt")), ("refutes", _("Ontkracht")), ("unclear", _("Nog onduidelijk"))],
+        initial="unclear")
+    diagnosis = forms.CharField(label=_("Diagnose"), widget=TEXT, required=False,
+                                help_text=_("Alleen door een medewerker die daarvoor geschoold is (bijv. orthopedagoog)."))
+
+    has_source = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.definition is not None:
+            self.fields["categories"].choices = [(c.id, c.title) for c in self.definition.signal_list]
+        if not (self.user and self.user.qualified_for_diagnosis):
+            del self.fields["diagnosis"]
+
+    def clean(self):
+        data = super().clean()
+        data["has_source"] = bool(data.get("source"))
+        return data
+
+
+class FollowupForm(EntryForm):
+    kind = EntryKind.FOLLOWUP
+    fact_fields = ("resolves_hypothesis",)
+
+    hypothesis = forms.ChoiceField(label=_("Welke hypothese?"), required=False)
+    outcome = forms.ChoiceField(label=_("Uitkomst"), choices=[
+        ("confirmed", _("Bevestigd")), ("refuted", _("Ontkracht")), ("none", _("Nog niet: aanvulling"))])
+    text = forms.CharField(label=_("Vervolgaantekening"), widget=TEXT)
+    resolves_hypothesis = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, open_hypotheses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hypothesis"].choices = [("", _("(geen)"))] + [
+            (str(e.pk), _("%(kind)s van %(date)s") % {"kind": e.get_kind_display(),
+                                                       "date": timezone.localtime(e.occurred_at).strftime("%d-%m-%Y %H:%M")})
+            for e in open_hypotheses]
+
+    def clean(self):
+        data = super().clean()
+        resolves = bool(data.get("hypothesis")) and data.get("outcome") in ("confirmed", "refuted")
+        if data.get("outcome") in ("confirmed", "refuted") and not data.get("hypothesis"):
+            self.add_error("hypothesis", _("Kies de hypothese die u bevestigt of ontkracht."))
+        data["resolves_hypothesis"] = resolves
+        return data
+
+
+class ConsultationForm(EntryForm):
+    kind = EntryKind.CONSULTATION
+    fact_fields = ("with", "anonymous")
+
+    with_ = forms.ChoiceField(label=_("Met wie?"), choices=[
+        ("colleague", _("Een collega")), ("care_team", _("Het zorgteam")),
+        ("veilig_thuis", _("Veilig Thuis")), ("organisation", _("Een organisatie van de sociale kaart")),
+        ("injury_expert", _("Een letseldeskundige"))])
+    colleague_role = forms.ChoiceField(label=_("Rol van de collega"), required=False,
+                                       choices=[("", "—")] + list(Role.choices))
+    organisation = forms.ChoiceField(label=_("Organisatie"), required=False)
+    contact_person = forms.CharField(label=_("Contactpersoon"), max_length=200, required=False)
+    anonymous = forms.TypedChoiceField(label=_("Besproken"), choices=[
+        ("1", _("Anoniem (zonder naam van het kind)")), ("0", _("Met naam"))],
+        coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="1")
+    question = forms.CharField(label=_("Vraag of zorg die u voorlegde"), widget=TEXT)
+    advice = forms.CharField(label=_("Ontvangen advies"), widget=TEXT)
+
+    def __init__(self, *args, organisations=(), consent_given=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consent_given = consent_given
+        self.fields["organisation"].choices = [("", "—")] + [(str(o.pk), o.name) for o in organisations]
+        self.organisation_names = {str(o.pk): o.name for o in organisations}
+
+    def clean(self):
+        data = super().clean()
+        data["with"] = data.pop("with_", None)
+        named = data.get("anonymous") is False
+        # Veilig Thuis may always be consulted by name; others need the parent's written consent.
+        if named and data["with"] in ("care_team", "organisation", "injury_expert") and not self.consent_given:
+            self.add_error("anonymous", _(
+                "Zonder schriftelijke toestemming van de ouder bespreekt u het kind alleen anoniem "
+                "in het zorgteam of met externe deskundigen."))
+        if data.get("organisation"):
+            data["organisation_name"] = self.organisation_names.get(data["organisation"], "")
+        return data
+
+
+class ConsentForm(EntryForm):
+    kind = EntryKind.CONSENT
+    fact_fields = ("status",)
+
+    status = forms.ChoiceField(label=_("Toestemming"), choices=[
+        ("given", _("Gegeven")), ("refused", _("Geweigerd")), ("withdrawn", _("Ingetrokken"))])
+    given_by = forms.CharField(label=_("Door (ouder met gezag)"), max_length=200)
+    scope = forms.CharField(label=_("Waarvoor"), max_length=300,
+                            initial=_("Het kind met naam bespreken in het zorgteam en met externe deskundigen"))
+    evidence = forms.FileField(label=_("Schriftelijk bewijs (pdf of foto)"), required=False,
+                               help_text=_("Of laat de ouder hieronder ondertekenen."))
+    signed_in_app = forms.BooleanField(label=_("De ouder heeft hier in de app ondertekend"), required=False)
+    notes = forms.CharField(label=_("Toelichting"), widget=TEXT, required=False)
+
+    def clean_evidence(self):
+        from vault.uploads import validate_upload
+
+        upload = self.cleaned_data.get("evidence")
+        if upload:
+            validate_upload(upload)
+            upload.seek(0)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == "given" and not (data.get("evidence") or data.get("signed_in_app")):
+            self.add_error("evidence", _("Leg het schriftelijk bewijs vast: upload het of laat de ouder in de app tekenen."))
+        return data
+
+    def content(self):
+        content = super().content()
+        content.pop("evidence", None)
+        return content
+
+
+class ConversationForm(EntryForm):
+    kind = EntryKind.CONVERSATION
+    fact_fields = ("purpose", "roles_present", "child_present", "signed")
+
+    purpose = forms.ChoiceField(label=_("Soort gesprek"), choices=[
+        ("parent", _("Gesprek met de ouder (stap 3)")), ("pre_report", _("Gesprek over de voorgenomen melding (5b)")),
+        ("other", _("Ander gesprek"))])
+    participants = forms.CharField(label=_("Deelnemers"), widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text=_("Eén per regel: naam en rol (bijv. ‘Anna Bos, moeder’)."))
+    roles_present = forms.MultipleChoiceField(label=_("Aanwezige rollen van school"), choices=Role.choices,
+                                              widget=forms.CheckboxSelectMultiple, required=False)
+    child_present = forms.BooleanField(label=_("Het kind was (een deel van het gesprek) aanwezig"), required=False)
+    purpose_explained = forms.CharField(label=_("Doel van het gesprek uitgelegd"), widget=TEXT)
+    facts_presented = forms.CharField(label=_("Feiten en waarnemingen die zijn besproken"), widget=TEXT)
+    reaction = forms.CharField(label=_("Reactie van de ouder (en het kind)"), widget=TEXT)
+    interpretation = forms.CharField(label=_("Interpretatie (pas na de reactie)"), widget=TEXT, required=False)
+    objections = forms.CharField(label=_("Bezwaren tegen de melding en hoe die zijn gewogen"), widget=TEXT,
+                                 required=False)
+    agreements = forms.CharField(label=_("Afspraken"), widget=TEXT, required=False)
+    signed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        data["signed"] = False  # becomes true through sign-off, recorded separately
+        if data.get("purpose") == "pre_report" and not data.get("objections"):
+            self.add_error("objections", _("Leg vast of er bezwaren waren en hoe u die heeft gewogen (ook als er geen waren)."))
+        return data
+
+
+class ExemptionForm(EntryForm):
+    kind = EntryKind.EXEMPTION
+    fact_fields = ("applies_to", "ground")
+
+    applies_to = forms.ChoiceField(label=_("Welk gesprek vindt niet plaats?"), choices=[
+        ("parent_conversation", _("Het gesprek met de ouder (stap 3)")),
+        ("pre_report_conversation", _("Het gesprek over de voorgenomen melding (5b)"))])
+    ground = forms.ChoiceField(label=_("Grond"))
+    explanation = forms.CharField(label=_("Toelichting"), widget=TEXT,
+                                  help_text=_("Verplicht: waarom geldt deze grond in deze situatie?"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        grounds = {}
+        for per_obligation in (getattr(self.definition, "exemption_grounds", None) or {}).values():
+            grounds.update({g.id: g.text for g in per_obligation})
+        self.fields["ground"].choices = list(grounds.items())
+
+    def clean(self):
+        data = super().clean()
+        allowed = (getattr(self.definition, "exemption_grounds", None) or {}).get(data.get("applies_to"), ())
+        if data.get("ground") and data["ground"] not in {g.id for g in allowed}:
+            self.add_error("ground", _("Deze grond geldt volgens uw meldcode niet voor dit gesprek."))
+        return data
+
+
+class WeighingForm(EntryForm):
+    kind = EntryKind.WEIGHING
+    fact_fields = ("answers",)
+    consulted = forms.CharField(label=_("Met wie is de weging besproken?"), max_length=300, required=False)
+    instrument = forms.CharField(label=_("Gebruikt risicotaxatie-instrument (als dat is gebruikt)"),
+                                 max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(getattr(self.definition, "afwegingskader", None) or [])
+        for q in self.questions:
+            self.fields[f"q_{q.id}"] = forms.ChoiceField(
+                label=q.text, required=False, widget=forms.RadioSelect,
+                choices=[("yes", _("Ja")), ("no", _("Nee"))])
+            self.fields[f"r_{q.id}"] = forms.CharField(label=_("Onderbouwing"), widget=forms.Textarea(attrs={"rows": 2}),
+                                                       required=False)
+
+    def clean(self):
+        data = super().clean()
+        answers, stopped = {}, False
+        for q in self.questions:
+            answer = data.get(f"q_{q.id}")
+            if stopped:
+                continue
+            if not answer:
+                stopped = True
+                continue
+            if not data.get(f"r_{q.id}"):
+                self.add_error(f"r_{q.id}", _("Onderbouw dit antwoord."))
+            answers[q.id] = answer == "yes"
+        if not answers:
+            self.add_error(None, _("Beantwoord ten minste de eerste vraag van het afwegingskader."))
+        data["answers"] = answers
+        return data
+
+    def content(self):
+        content = super().content()
+        return {k: v for k, v in content.items() if not k.startswith("q_")}
+
+
+class VerwijsindexForm(EntryForm):
+    kind = EntryKind.VERWIJSINDEX
+    fact_fields = ("registered",)
+    registered = forms.TypedChoiceField(label=_("Geregistreerd in de Verwijsindex?"), choices=[
+        ("1", _("Ja, geregistreerd")), ("0", _("Nee, bewust niet"))], coerce=lambda v: v == "1",
+        widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Toelichting"), widget=TEXT, required=False)
+
+
+class HelpForm(EntryForm):
+    kind = EntryKind.HELP
+    fact_fields = ("deadline",)
+    help_description = forms.CharField(label=_("Welke hulp?"), widget=TEXT)
+    provider = forms.ChoiceField(label=_("Door wie (sociale kaart)"), required=False)
+    provider_other = forms.CharField(label=_("Of: andere hulpverlener"), max_length=200, required=False)
+    case_manager = forms.CharField(label=_("Casusregisseur"), max_length=200)
+    plan = forms.CharField(label=_("Handelingsplan"), widget=TEXT)
+    deadline = forms.DateField(label=_("Termijn waarbinnen effect zichtbaar moet zijn"), widget=DATE_WIDGET)
+    monitoring = forms.CharField(label=_("Monitoringsmomenten"), widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text=_("Eén datum per regel (dd-mm-jjjj), met wie en hoe."), required=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", "—")] + [(str(o.pk), o.name) for o in organisations]
+        self.organisation_names = {str(o.pk): o.name for o in organisations}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deadline") and data["deadline"] <= timezone.localdate():
+            self.add_error("deadline", _("De termijn moet in de toekomst liggen."))
+        if not data.get("provider") and not data.get("provider_other"):
+            self.add_error("provider", _("Kies een organisatie of vul een andere hulpverlener in."))
+        if data.get("provider"):
+            data["provider_name"] = self.organisation_names.get(data["provider"], "")
+        return data
+
+
+class HelpEvaluationForm(EntryForm):
+    kind = EntryKind.HELP_EVALUATION
+    fact_fields = ("reached", "effective")
+    reached = forms.TypedChoiceField(label=_("Is het gezin bij de hulp aangekomen?"), choices=[
+        ("1", _("Ja")), ("0", _("Nee"))], coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    effective = forms.TypedChoiceField(label=_("Zijn de afgesproken resultaten voor veiligheid en welzijn bereikt?"),
+                                       choices=[("1", _("Ja")), ("0", _("Nee"))], coerce=lambda v: v == "1",
+                                       widget=forms.RadioSelect)
+    evaluation = forms.CharField(label=_("Evaluatie"), widget=TEXT)
+
+
+class ReportForm(EntryForm):
+    kind = EntryKind.REPORT
+    reported_by = forms.CharField(label=_("Gemeld door"), max_length=200)
+    channel = forms.ChoiceField(label=_("Hoe"), choices=[("phone", _("Telefonisch (eerst bellen)")),
+                                                         ("written", _("Schriftelijk, na telefonisch contact"))])
+    contact_person = forms.CharField(label=_("Contactpersoon bij Veilig Thuis"), max_length=200)
+    vt_reference = forms.CharField(label=_("Kenmerk van Veilig Thuis"), max_length=100, required=False)
+    what_reported = forms.CharField(label=_("Wat is gemeld (feiten en gebeurtenissen)"), widget=TEXT)
+    from_others = forms.CharField(label=_("Informatie van anderen (met bron)"), widget=TEXT, required=False)
+    school_role = forms.CharField(label=_("Afspraken over de rol van school na de melding"), widget=TEXT)
+
+
+class FeedbackForm(EntryForm):
+    kind = EntryKind.FEEDBACK
+    from_whom = forms.CharField(label=_("Van wie bij Veilig Thuis"), max_length=200)
+    feedback = forms.CharField(label=_("Terugkoppeling"), widget=TEXT)
+    next_steps = forms.CharField(label=_("Wat betekent dit voor school?"), widget=TEXT, required=False)
+
+
+class EmergencyContactForm(EntryForm):
+    kind = EntryKind.EMERGENCY_CONTACT
+    contacted = forms.CharField(label=_("Wie is gebeld?"), max_length=200, initial="Veilig Thuis")
+    summary = forms.CharField(label=_("Wat is er gezegd en afgesproken?"), widget=TEXT, required=False,
+                              help_text=_("Mag later worden aangevuld met een vervolgaantekening."))
+
+
+class DutyForm(EntryForm):
+    kind = EntryKind.DUTY
+    fact_fields = ("duty",)
+    duty = forms.ChoiceField(label=_("Welke plicht?"))
+    account = forms.CharField(label=_("Wat is er gedaan?"), widget=TEXT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        duties = getattr(self.definition, "staff_duties", None) or []
+        self.fields["duty"].choices = [(d.id, d.title) for d in duties]
+
+
+class ClosureForm(EntryForm):
+    kind = EntryKind.CLOSURE
+    fact_fields = ("reason",)
+    reason = forms.ChoiceField(label=_("Reden van afsluiten"), choices=ClosureReason.choices)
+    explanation = forms.CharField(label=_("Toelichting"), widget=TEXT, help_text=_(
+        "Bij een ongegrond vermoeden: zeg dat hier uitdrukkelijk, met de reden."))
+
+
+class NoteForm(EntryForm):
+    kind = EntryKind.NOTE
+    text = forms.CharField(label=_("Aantekening"), widget=TEXT)
+
+
+ENTRY_FORMS = {form.kind: form for form in (
+    SignalForm, FollowupForm, ConsultationForm, ConsentForm, ConversationForm, ExemptionForm, WeighingForm,
+    VerwijsindexForm, HelpForm, HelpEvaluationForm, ReportForm, FeedbackForm, EmergencyContactForm, DutyForm,
+    ClosureForm, NoteForm)}
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("Reden van de correctie"), widget=TEXT)
+
+
+class OpenCaseForm(forms.Form):
+    pupil = forms.ModelChoiceField(label=_("Leerling"), queryset=None)
+    route = forms.ChoiceField(label=_("Route"), choices=Route.choices, widget=forms.RadioSelect, initial=Route.REGULAR,
+                              help_text=_("Kies ‘Medewerker als vermoedelijke pleger’ als het vermoeden een collega betreft: "
+                                          "dan ziet alleen de directie en het bestuur dit dossier."))
+    subject_staff = forms.ModelChoiceField(label=_("Betrokken medewerker"), queryset=None, required=False)
+    flag_fgm = forms.BooleanField(label=_("Vermoeden van meisjesbesnijdenis"), required=False)
+    flag_honour = forms.BooleanField(label=_("Vermoeden van eergerelateerd geweld"), required=False)
+    coordinator = forms.ModelChoiceField(label=_("Coördinator (aandachtsfunctionaris)"), queryset=None, required=False)
+
+    def __init__(self, *args, school, **kwargs):
+        from accounts.models import User
+        from schools.models import Pupil
+
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)
+        staff = User.objects.filter(memberships__school=school).distinct()
+        self.fields["subject_staff"].queryset = staff
+        self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("route") == Route.STAFF and not data.get("subject_staff"):
+            self.add_error("subject_staff", _("Kies de medewerker om wie het gaat, zodat die het dossier nooit ziet."))
+        return data
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Medewerker"), queryset=None)
+
+    def __init__(self, *args, school, exclude=(), **kwargs):
+        from accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (User.objects.filter(memberships__school=school).exclude(pk__in=exclude)
+                                        .distinct())
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(label=_("Waarom moet u dit dossier nu openen?"), widget=TEXT, min_length=15,
+                             help_text=_("De reden wordt vastgelegd en de coördinator van het dossier krijgt bericht."))
+
+
+class SignForm(forms.Form):
+    participant = forms.CharField(label=_("Deelnemer"), max_length=200)
+    signed = forms.TypedChoiceField(label=_("Ondertekening"), choices=[
+        ("1", _("Heeft getekend")), ("0", _("Heeft niet getekend"))], coerce=lambda v: v == "1",
+        widget=forms.RadioSelect)
+    refusal_reason = forms.CharField(label=_("Reden dat niet is getekend"), widget=TEXT, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("signed") is False and not data.get("refusal_reason"):
+            self.add_error("refusal_reason", _("Leg vast waarom deze deelnemer niet heeft getekend."))
+        return data

@@ -1,0 +1,64 @@
+"""E-mail notifications. They say *that* something needs attention, never what is in the dossier,
+and go only to people whom the access rule lets read the case."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from accounts.models import User
+from accounts.roles import Role
+from cases import access
+from cases.models import Case, Task
+
+
+@task()
+def send_notification(user_ids: list[int], case_id: int, subject: str, lead: str) -> int:
+    """Runs on the task worker. Re-checks access at send time: the team may have changed since."""
+    case = Case.objects.select_related("school").filter(pk=case_id).first()
+    if case is None:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.reference])
+    sent = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+        if access.READ not in access.permissions(user, case):
+            continue
+        body = _("%(lead)s\n\nDossier %(ref)s. Log in om te zien wat er nodig is:\n%(link)s\n\n"
+                 "Dit bericht bevat bewust geen inhoud uit het dossier.") % {
+            "lead": lead, "ref": case.reference, "link": link}
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        sent += 1
+    return sent
+
+
+def break_glass_used(case: Case, user):
+    recipients = [case.coordinator_id] if case.coordinator_id and case.coordinator_id != user.pk else []
+    if recipients:
+        send_notification.enqueue(recipients, case.pk, _("Meldcode: een dossier is geopend met een noodreden"),
+                                  _("%(name)s heeft een dossier waarvan u coördinator bent geopend met een "
+                                    "vastgelegde reden.") % {"name": user.full_name})
+
+
+def staff_case_opened(case: Case):
+    heads = (User.objects.filter(memberships__school=case.school, memberships__role__in=[Role.DIRECTIE, Role.BESTUUR])
+             .exclude(pk=case.subject_staff_id).values_list("pk", flat=True).distinct())
+    send_notification.enqueue(list(heads), case.pk, _("Meldcode: melding over een medewerker"),
+                              _("Er is een vermoeden gemeld waarbij een medewerker betrokken is. Het bestuur moet "
+                                "direct worden geïnformeerd."))
+
+
+def send_due_reminders(today=None) -> int:
+    """Remind assignees of tasks due today or overdue, once per task. Called daily (manage.py send_reminders)."""
+    today = today or timezone.localdate()
+    due = (Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__lte=today,
+                               case__status=Case.Status.OPEN, assignee__isnull=False)
+           .select_related("case"))
+    due = list(due)
+    for task_ in due:
+        send_notification.enqueue([task_.assignee_id], task_.case_id, _("Meldcode: er staat een actie open"),
+                                  _("In een dossier waarin u werkt staat een actie open die vandaag of eerder "
+                                    "af moest zijn."))
+    Task.objects.filter(pk__in=[t.pk for t in due]).update(reminded_at=timezone.now())
+    return len(due)

@@ -1,0 +1,37 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from cases.forms import ENTRY_FORMS
+
+register = template.Library()
+
+CHOICE_LABELS = {True: _("ja"), False: _("nee"), None: "—"}
+HIDDEN = {"revision", "occurred_at", "correction_reason", "hypothesis", "organisation", "provider"}
+EXTRA_LABELS = {"organisation_name": _("Organisatie"), "provider_name": _("Hulpverlener (sociale kaart)")}
+
+
+@register.simple_tag
+def entry_fields(entry):
+    """(label, value) pairs of an entry's content, labelled like the form that recorded it."""
+    form_class = ENTRY_FORMS.get(entry.kind)
+    fields = form_class.base_fields if form_class else {}
+    rows = []
+    for name, value in (entry.content or {}).items():
+        if name in HIDDEN or value in ("", None, []):
+            continue
+        field = fields.get(name)
+        label = EXTRA_LABELS.get(name) or (field.label if field is not None else name)
+        choices = dict(getattr(field, "choices", []) or [])
+        if isinstance(value, list):
+            value = ", ".join(str(choices.get(v, v)) for v in value)
+        elif isinstance(value, bool):
+            value = CHOICE_LABELS[value]
+        else:
+            value = choices.get(value, value)
+        rows.append((label, value))
+    return rows
+
+
+@register.filter
+def has_right(rights, name):
+    return name in rights

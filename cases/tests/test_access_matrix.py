@@ -1,0 +1,144 @@
+"""The generated access matrix: every actor × every dossier URL × own case / staff case / other school's case.
+
+The expectation table below is the policy in words; the test checks that every page and every list
+follows it, and that anyone without a right gets a 404 (never a hint that the case exists).
+"""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from cases import access
+from cases.models import Entry, Route
+
+ACTORS = ["teacher_on_team", "teacher_off_team", "ib", "directie", "bestuur", "privacy", "beheer",
+          "subject_staff", "other_school_ib"]
+CASES = ["own", "staff", "other_school"]
+
+META, READ, WRITE, MANAGE, EXPORT = access.META, access.READ, access.WRITE, access.MANAGE, access.EXPORT
+CONTENT = {META, READ, WRITE}
+ALL = {META, READ, WRITE, MANAGE, EXPORT}
+
+EXPECTED = {
+    ("teacher_on_team", "own"): CONTENT,
+    ("ib", "own"): ALL,
+    ("directie", "own"): ALL,
+    ("privacy", "own"): {META},
+    ("teacher_on_team", "staff"): CONTENT | {EXPORT},
+    ("directie", "staff"): ALL,
+    ("bestuur", "staff"): ALL,
+    ("privacy", "staff"): {META},
+    # The person concerned also sits in the directie: they see the school's other cases, never their own.
+    ("subject_staff", "own"): ALL,
+    # Their own school's case, as a check that the matrix is not all 404s.
+    ("other_school_ib", "other_school"): ALL,
+}
+
+# URL name, what it needs, and how to build its arguments.
+PAGES = [
+    ("cases:detail", META, lambda case, entry: [case.reference]),
+    ("cases:new_entry", WRITE, lambda case, entry: [case.reference, "signal"]),
+    ("cases:correct", WRITE, lambda case, entry: [case.reference, entry.pk]),
+    ("cases:sign", WRITE, lambda case, entry: [case.reference, entry.pk]),
+    ("cases:acute", WRITE, lambda case, entry: [case.reference]),
+    ("cases:team", MANAGE, lambda case, entry: [case.reference]),
+    ("cases:attachment", READ, lambda case, entry: [case.reference, entry.pk]),
+]
+
+
+@pytest.fixture
+def world(school, other_school, people, make_user, make_case, add_entry, pupil):
+    from schools.models import Pupil
+
+    actors = {
+        "teacher_on_team": make_user(Role.LEERKRACHT, school, name="Leerkracht In Team"),
+        "teacher_off_team": make_user(Role.LEERKRACHT, school, name="Leerkracht Buiten Team"),
+        "ib": people[Role.IB], "directie": people[Role.DIRECTIE], "bestuur": people[Role.BESTUUR],
+        "privacy": people[Role.PRIVACY], "beheer": people[Role.BEHEER],
+        "subject_staff": make_user(Role.LEERKRACHT, school, name="Betrokken Medewerker"),
+        "other_school_ib": make_user(Role.IB, other_school, name="IB Andere School"),
+    }
+    # The person concerned is also a directie member: the staff route must still hide the case.
+    actors["subject_staff"].memberships.create(school=school, role=Role.DIRECTIE)
+    other_pupil = Pupil.objects.create(school=other_school, first_name="Mila", last_name="Elders",
+                                       date_of_birth=pupil.date_of_birth, group="5")
+    cases = {
+        "own": make_case(pupil, team=[actors["teacher_on_team"]]),
+        "staff": make_case(pupil, route=Route.STAFF, coordinator=actors["directie"],
+                           team=[actors["teacher_on_team"], actors["subject_staff"]],
+                           subject_staff=actors["subject_staff"]),
+        "other_school": make_case(other_pupil, coordinator=actors["other_school_ib"], school=other_school),
+    }
+    entries = {name: _conversation_with_attachment(case, actors["directie"]) for name, case in cases.items()}
+    return actors, cases, entries
+
+
+def _conversation_with_attachment(case, author):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from cases.models import record_entry
+    from vault.files import save_encrypted_file
+
+    stored = save_encrypted_file(SimpleUploadedFile("toestemming.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n",
+                                                    content_type="application/pdf"), purpose="test")
+    entry = Entry.objects.create(case=case, kind="conversation", author=author, occurred_at=timezone.now(),
+                                 content={"reaction": "Moeder schrok."}, attachment=stored,
+                                 facts={"purpose": "parent", "roles_present": ["ib"], "child_present": False,
+                                        "signed": False})
+    return record_entry(entry)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_page_follows_the_access_rule(world, verified_client, actor):
+    actors, cases, entries = world
+    client = verified_client(actors[actor])
+    for case_name, case in cases.items():
+        for url_name, need, args in PAGES:
+            response = client.get(reverse(url_name, args=args(case, entries[case_name])))
+            where = f"{actor} on {url_name} of the {case_name} case"
+            if need in EXPECTED.get((actor, case_name), set()):
+                assert response.status_code in (200, 302), where
+                assert not (response.status_code == 302 and "/toegang/" in response["Location"]), where
+            else:
+                assert response.status_code == 404, where
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_lists_searches_and_counts_follow_the_same_rule(world, verified_client, actor, school):
+    actors, cases, entries = world
+    user = actors[actor]
+    for case_name, case in cases.items():
+        rights = EXPECTED.get((actor, case_name), set())
+        assert (META in rights) == access.visible(user, META).filter(pk=case.pk).exists(), case_name
+        assert (READ in rights) == access.visible(user, READ).filter(pk=case.pk).exists(), case_name
+        assert set(access.permissions(user, case)) - {access.BREAK_GLASS} == rights, case_name
+    client = verified_client(user)
+    overview = client.get(reverse("cases:overview", args=[school.slug]) + "?status=all")
+    search = client.get(reverse("cases:search", args=[school.slug]) + "?q=Sanne")
+    for case_name in ("own", "staff"):  # the cases of the school whose pages these are
+        case, rights = cases[case_name], EXPECTED.get((actor, case_name), set())
+        if overview.status_code == 200:
+            assert (case.reference in overview.content.decode()) == (META in rights), case_name
+        else:
+            assert overview.status_code == 404 and not rights
+        if search.status_code == 200:
+            assert (case.reference in search.content.decode()) == (READ in rights), case_name
+
+
+def test_the_staff_member_concerned_is_never_notified_of_their_case(world, mailoutbox):
+    from cases.notifications import staff_case_opened
+
+    actors, cases, entries = world
+    staff_case_opened(cases["staff"])
+    recipients = {address for mail in mailoutbox for address in mail.to}
+    assert actors["directie"].email in recipients
+    assert actors["subject_staff"].email not in recipients
+    assert all("blauwe plek" not in mail.body for mail in mailoutbox)
+
+
+def test_the_functioneel_beheerder_cannot_open_any_dossier_page(world, verified_client, school):
+    actors, cases, entries = world
+    client = verified_client(actors["beheer"])
+    assert client.get(reverse("cases:overview", args=[school.slug])).status_code == 404
+    assert client.get(reverse("cases:open", args=[school.slug])).status_code == 404

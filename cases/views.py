@@ -1,0 +1,332 @@
+"""Dossier pages. Every view goes through `cases.access` and writes an audit event."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import Role
+from audit.log import record as audit
+from cases import access, journal, notifications
+from cases.forms import ENTRY_FORMS, BreakGlassForm, CorrectionForm, OpenCaseForm, SignForm, TeamMemberForm
+from cases.models import BreakGlass, Case, CaseMember, Entry, EntryKind, Route, Signature, Task
+from protocol.models import current_version
+from schools.access import school_for
+from socialmap.models import Organisation
+
+# Roles that work with dossiers at all; the functioneel beheerder never does.
+DOSSIER_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY)
+OPENING_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR)
+
+
+def _case_url(case):
+    return reverse("cases:detail", args=[case.reference])
+
+
+@login_required
+def overview(request, school_slug):
+    """The coordinator's overview: what needs attention across the school, then all cases one may see."""
+    school = school_for(request.user, school_slug, *DOSSIER_ROLES)
+    need = access.META
+    cases = (access.visible(request.user, need).filter(school=school)
+             .select_related("pupil", "coordinator")
+             .annotate(open_hypotheses=journal.open_hypotheses_count(),
+                       overdue_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True,
+                                                             tasks__due_on__lt=timezone.localdate()), distinct=True))
+             .order_by("status", "-last_activity_at"))
+    status = request.GET.get("status", "open")
+    if status in (Case.Status.OPEN, Case.Status.CLOSED):
+        cases = cases.filter(status=status)
+    readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
+    tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
+                                 + timezone.timedelta(days=7))
+             .select_related("case").order_by("due_on")[:50])
+    idle_before = timezone.now() - journal.IDLE_AFTER
+    idle = [c for c in cases if c.status == Case.Status.OPEN and c.last_activity_at < idle_before]
+    roles = request.user.roles_at(school)
+    audit("case.list", request=request, school=school, details={"status": status})
+    return render(request, "cases/overview.html", {
+        "school": school, "cases": cases, "tasks": tasks, "idle": idle, "status": status,
+        "content_allowed": bool(roles - {Role.PRIVACY}), "may_open": bool(roles & set(OPENING_ROLES)),
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+def search(request, school_slug):
+    school = school_for(request.user, school_slug, *OPENING_ROLES)
+    query = request.GET.get("q", "").strip()[:100]
+    results = []
+    if query:
+        results = (access.visible(request.user, access.READ).filter(school=school)
+                   .filter(Q(pupil__first_name__icontains=query) | Q(pupil__last_name__icontains=query)
+                           | Q(reference__iexact=query))
+                   .select_related("pupil")[:50])
+        audit("case.search", request=request, school=school, details={"results": len(results)})
+    return render(request, "cases/search.html", {"school": school, "query": query, "results": results})
+
+
+@login_required
+def open_case(request, school_slug):
+    school = school_for(request.user, school_slug, *OPENING_ROLES)
+    version = current_version(school)
+    if version is None:
+        messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
+        return redirect("cases:overview", school_slug=school.slug)
+    form = OpenCaseForm(request.POST or None, school=school, initial={"pupil": request.GET.get("leerling")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            case = Case.objects.create(
+                school=school, pupil=data["pupil"], meldcode_version=version, route=data["route"],
+                flag_fgm=data["flag_fgm"], flag_honour=data["flag_honour"], opened_by=request.user,
+                subject_staff=data.get("subject_staff") if data["route"] == Route.STAFF else None,
+                coordinator=None if data["route"] == Route.STAFF else (data.get("coordinator")
+                                                                        or journal.default_coordinator(school)),
+            )
+            team = {request.user}
+            if case.coordinator:
+                team.add(case.coordinator)
+            team.discard(case.subject_staff)
+            CaseMember.objects.bulk_create([CaseMember(case=case, user=u, added_by=request.user) for u in team])
+            case.refresh_step()
+        access.forget_grants(request.user)
+        audit("case.create", request=request, school=school, case=case, object_repr=case.reference,
+              details={"route": case.route})
+        if case.route == Route.STAFF:
+            notifications.staff_case_opened(case)
+        if case.route == Route.ACUTE:
+            return redirect("cases:acute", reference=case.reference)
+        return redirect("cases:new_entry", reference=case.reference, kind=EntryKind.SIGNAL)
+    return render(request, "cases/open.html", {"school": school, "form": form, "version": version})
+
+
+@login_required
+def detail(request, reference):
+    case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True)
+    if access.META not in rights:
+        return redirect("cases:break_glass", reference=case.reference)
+    if access.READ not in rights:
+        audit("case.view_meta", request=request, school=case.school, case=case, object_repr=case.reference)
+        return render(request, "cases/meta.html", {"case": case})
+    entries = journal.entries_for_page(case)
+    guidance = case.guidance([e for e in entries if e.is_saved])
+    audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
+    viewers = []
+    if access.MANAGE in rights:
+        from audit.queries import case_viewers
+
+        viewers = case_viewers(case.pk)
+    return render(request, "cases/detail.html", {
+        "case": case, "rights": rights, "entries": [e for e in entries if e.is_saved or e.author_id == request.user.pk],
+        "guidance": guidance, "definition": case.definition(), "viewers": viewers,
+        "team": case.members.select_related("user").order_by("user__full_name"),
+        "siblings": case.siblings.select_related("pupil"),
+        "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
+        "entry_kinds": journal.entry_menu(case, guidance, request.user),
+    })
+
+
+def _form_kwargs(case, kind, user):
+    kwargs = {"case": case, "user": user, "definition": case.definition()}
+    if kind in (EntryKind.CONSULTATION, EntryKind.HELP):
+        kwargs["organisations"] = Organisation.objects.for_school(case.school).order_by("name")
+    if kind == EntryKind.CONSULTATION:
+        kwargs["consent_given"] = journal.consent_status(case) == "given"
+    if kind == EntryKind.FOLLOWUP:
+        kwargs["open_hypotheses"] = journal.open_hypotheses(case)
+    return kwargs
+
+
+@login_required
+def new_entry(request, reference, kind):
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    form_class = ENTRY_FORMS.get(kind)
+    if form_class is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
+        raise Http404
+    if not case.is_open:
+        messages.error(request, _("Dit dossier is gesloten. Er kan niets meer aan worden toegevoegd."))
+        return redirect(_case_url(case))
+    form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(case, kind, request.user))
+    guidance = case.guidance()
+    if request.method == "POST":
+        if form.is_valid():
+            entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft",
+                                        files=request.FILES)
+            audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school, case=case,
+                  object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": kind})
+            messages.success(request, _("Vastgelegd in het journaal.") if entry.is_saved else _("Concept bewaard."))
+            return redirect(_case_url(case))
+        audit("entry.rejected", request=request, school=case.school, case=case, details={"kind": kind})
+    else:
+        audit("entry.form", request=request, school=case.school, case=case, details={"kind": kind})
+    return render(request, "cases/entry_form.html", {
+        "case": case, "form": form, "kind": kind, "kind_label": EntryKind(kind).label, "guidance": guidance,
+        "out_of_order": kind not in guidance.allowed_actions,
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+def edit_draft(request, reference, entry_id):
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.DRAFT, author=request.user)
+    form_class = ENTRY_FORMS[entry.kind]
+    initial = {**entry.content, **entry.facts, "occurred_at": timezone.localtime(entry.occurred_at),
+               "revision": entry.revision}
+    form = form_class(request.POST or None, request.FILES or None, initial=initial,
+                      **_form_kwargs(case, entry.kind, request.user))
+    conflict = False
+    if request.method == "POST" and form.is_valid():
+        saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft", files=request.FILES)
+        if saved is None:
+            conflict = True
+            audit("entry.conflict", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
+        else:
+            audit("entry.create" if saved.is_saved else "entry.draft", request=request, school=case.school,
+                  case=case, object_repr=f"{saved.get_kind_display()} #{saved.pk}", details={"kind": saved.kind})
+            messages.success(request, _("Vastgelegd in het journaal.") if saved.is_saved else _("Concept bewaard."))
+            return redirect(_case_url(case))
+    elif request.method == "GET":
+        audit("entry.form", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
+    return render(request, "cases/entry_form.html", {
+        "case": case, "form": form, "kind": entry.kind, "kind_label": entry.get_kind_display(), "draft": entry,
+        "conflict": conflict, "guidance": case.guidance(),
+    }, status=409 if conflict else (400 if form.errors else 200))
+
+
+@login_required
+def correct_entry(request, reference, entry_id):
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
+    form_class = ENTRY_FORMS[original.kind]
+    initial = {**original.content, **original.facts, "occurred_at": timezone.localtime(original.occurred_at)}
+    form = form_class(request.POST or None, request.FILES or None, initial=initial,
+                      **_form_kwargs(case, original.kind, request.user))
+    reason_form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() & reason_form.is_valid():
+        entry = journal.write_entry(case, form, request.user, save=True, files=request.FILES, corrects=original,
+                                    correction_reason=reason_form.cleaned_data["reason"])
+        audit("entry.correct", request=request, school=case.school, case=case,
+              object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
+        messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
+        return redirect(_case_url(case))
+    return render(request, "cases/entry_form.html", {
+        "case": case, "form": form, "reason_form": reason_form, "kind": original.kind,
+        "kind_label": original.get_kind_display(), "original": original, "guidance": case.guidance(),
+    }, status=400 if form.errors or reason_form.errors else 200)
+
+
+@login_required
+def sign(request, reference, entry_id):
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED, kind=EntryKind.CONVERSATION)
+    form = SignForm(request.POST or None, initial={"participant": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        Signature.objects.create(
+            entry=entry, participant=data["participant"], recorded_by=request.user,
+            user=request.user if data["participant"] == request.user.full_name else None,
+            signed_at=timezone.now() if data["signed"] else None,
+            refusal_reason="" if data["signed"] else data["refusal_reason"])
+        case.refresh_step()
+        audit("entry.sign", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
+        messages.success(request, _("De ondertekening is vastgelegd."))
+        return redirect(_case_url(case))
+    audit("entry.form", request=request, school=case.school, case=case, object_repr=f"ondertekenen #{entry.pk}")
+    return render(request, "cases/sign.html", {"case": case, "entry": entry, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def attachment(request, reference, entry_id):
+    case, rights = access.case_or_404(request.user, reference, access.READ)
+    entry = get_object_or_404(case.entries.select_related("attachment"), pk=entry_id, attachment__isnull=False)
+    if not entry.is_saved and entry.author_id != request.user.pk:
+        raise Http404
+    stored = entry.attachment
+    audit("entry.attachment", request=request, school=case.school, case=case, object_repr=f"bijlage bij #{entry.pk}")
+    response = HttpResponse(stored.read(), content_type=stored.content_type)
+    response["Content-Disposition"] = f'attachment; filename="bijlage-{case.reference}-{entry.pk}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def team(request, reference):
+    case, rights = access.case_or_404(request.user, reference, access.MANAGE)
+    members = list(case.members.select_related("user"))
+    exclude = [m.user_id for m in members] + ([case.subject_staff_id] if case.subject_staff_id else [])
+    form = TeamMemberForm(request.POST or None, school=case.school, exclude=exclude)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            member = get_object_or_404(case.members, pk=request.POST["remove"])
+            member.delete()
+            audit("access.team_change", request=request, school=case.school, case=case,
+                  object_repr=f"uit team: {member.user}", details={"removed_user_id": member.user_id})
+            messages.success(request, _("%(name)s heeft geen toegang meer tot dit dossier.") % {"name": member.user})
+            return redirect("cases:team", reference=case.reference)
+        if form.is_valid():
+            user = form.cleaned_data["user"]
+            CaseMember.objects.create(case=case, user=user, added_by=request.user)
+            audit("access.team_change", request=request, school=case.school, case=case,
+                  object_repr=f"in team: {user}", details={"added_user_id": user.pk})
+            messages.success(request, _("%(name)s is aan het team toegevoegd.") % {"name": user})
+            return redirect("cases:team", reference=case.reference)
+    audit("case.team_view", request=request, school=case.school, case=case, object_repr=case.reference)
+    return render(request, "cases/team.html", {"case": case, "members": members, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def break_glass(request, reference):
+    case, rights = access.case_or_404(request.user, reference, access.BREAK_GLASS)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        BreakGlass.objects.create(case=case, user=request.user, reason=reason,
+                                  until=timezone.now() + BreakGlass.DURATION)
+        access.forget_grants(request.user)
+        audit("access.break_glass", request=request, school=case.school, case=case, object_repr=case.reference,
+              reason=reason)
+        notifications.break_glass_used(case, request.user)
+        return redirect(_case_url(case))
+    return render(request, "cases/break_glass.html", {"case": case, "form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def acute(request, reference):
+    """Acute danger: the school's emergency numbers at once, and the emergency contact recorded."""
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    numbers = Organisation.objects.for_school(case.school).filter(on_emergency_sheet=True).prefetch_related("phones")
+    form_class = ENTRY_FORMS[EntryKind.EMERGENCY_CONTACT]
+    form = form_class(request.POST or None, **_form_kwargs(case, EntryKind.EMERGENCY_CONTACT, request.user))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if case.route == Route.REGULAR:
+                case.route = Route.ACUTE
+                case.save(update_fields=["route"])
+            entry = journal.write_entry(case, form, request.user, save=True)
+        audit("entry.create", request=request, school=case.school, case=case,
+              object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": entry.kind})
+        messages.success(request, _("Het noodcontact is vastgelegd."))
+        return redirect(_case_url(case))
+    audit("case.acute_view", request=request, school=case.school, case=case, object_repr=case.reference)
+    return render(request, "cases/acute.html", {"case": case, "numbers": numbers, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def complete_task(request, reference, task_id):
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    task = get_object_or_404(case.tasks, pk=task_id, done_at__isnull=True)
+    task.done_at = timezone.now()
+    task.save(update_fields=["done_at"])
+    audit("task.done", request=request, school=case.school, case=case, object_repr=task.get_kind_display())
+    return redirect(_case_url(case))
