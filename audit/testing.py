@@ -17,13 +17,16 @@ _PATCHED = "_audit_triggers_lifted_during_flush"
 @contextmanager
 def triggers_lifted(alias: str = "default"):
     from audit import triggers
+    from cases import triggers as entry_triggers
 
     connection = connections[alias]
     triggers.remove(connection)
+    entry_triggers.remove(connection)
     try:
         yield
     finally:
         triggers.install(connection)
+        entry_triggers.install(connection)
 
 
 def lift_triggers_during_flush() -> None:

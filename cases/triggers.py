@@ -71,3 +71,22 @@ def drop(apps, schema_editor):
     statements = POSTGRESQL_DROP if schema_editor.connection.vendor == "postgresql" else SQLITE_DROP
     for statement in statements:
         schema_editor.execute(statement)
+
+
+class _Editor:
+    """Just enough of a schema editor for create()/drop() outside migrations (test flushes)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def execute(self, statement):
+        with self.connection.cursor() as cursor:
+            cursor.execute(statement)
+
+
+def install(connection) -> None:
+    create(None, _Editor(connection))
+
+
+def remove(connection) -> None:
+    drop(None, _Editor(connection))

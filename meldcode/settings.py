@@ -158,6 +158,10 @@ TASKS = {"default": {"BACKEND": config(
     "TASKS_BACKEND", "django_tasks_db.DatabaseBackend",
     help_text="Achtergrondtaken; standaard in de database, uitgevoerd door `manage.py db_worker`.")}}
 
+AUDIT_TRUST_X_FORWARDED_FOR = config(
+    "AUDIT_TRUST_X_FORWARDED_FOR", False, cast=bool,
+    help_text="Neem het IP-adres voor het auditlog uit X-Forwarded-For (alleen achter een eigen reverse proxy).")
+
 # Sign-in throttling: lock an account after repeated failures; an administrator unlocks it.
 AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", 5, cast=int,
                             help_text="Mislukte inlogpogingen waarna het account geblokkeerd wordt.")
