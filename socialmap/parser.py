@@ -522,12 +522,14 @@ def _read_lines(text: str) -> list[_Line]:
     group = 0
     previous_field: _Field | None = None
     previous_was_field = False  # the line right above (no blank between) was a field or its continuation
+    blanks_after_field = 99  # blank lines since the last field line, for double-spaced documents
     for number, raw in enumerate(normalise_text(text).split("\n"), start=1):
         indented = bool(re.match(r"^\s{2,}\S", raw))
         body = _BULLET.sub("", raw).strip()
         if not body:
             group += 1
             previous_was_field = False
+            blanks_after_field += 1
             continue
         item = _Line(number=number, group=group)
         segments = _split_label_segments(body)
@@ -537,17 +539,25 @@ def _read_lines(text: str) -> list[_Line]:
                 previous_field = _Field(kind, qualifier, [value.strip()], number, group)
                 item.fields.append(previous_field)
             previous_was_field = True
+            blanks_after_field = 0
         elif re.match(r"^:\s*", body) and previous_field is not None:
             # " : Postbus 1230" continues the field above it, even across blank lines.
             previous_field.values.append(body[1:].strip())
             item.continuation = True
             previous_was_field = True
+            blanks_after_field = 0
         elif _link_only(body):
             item.link = body
             previous_was_field = False
-        elif previous_was_field and previous_field is not None and _continues(previous_field, body, indented):
+            blanks_after_field = 99
+        elif previous_field is not None and (
+                previous_was_field and _continues(previous_field, body, indented)
+                # Double-spaced text: a postbus or postcode line one blank line under the address.
+                or blanks_after_field == 1 and previous_field.kind == ADDRESS and len(body) < 100
+                and bool(_POSTCODE.search(body) or re.match(r"postbus\b", body, re.IGNORECASE))):
             previous_field.values.append(body)
             item.continuation = True
+            blanks_after_field = 0
         else:
             # Prose and page headers end a paragraph just like a blank line does.
             group += 1
@@ -555,6 +565,7 @@ def _read_lines(text: str) -> list[_Line]:
             group += 1
             item.plain = _collapse(body)
             previous_was_field = False
+            blanks_after_field = 99
         lines.append(item)
     return lines
 

@@ -423,3 +423,27 @@ def test_values_on_the_line_below_their_label_are_read():
     (org,) = parse_organisations(text)
     assert (org.name, org.contact, org.address, org.phones, org.email) == (
         "Veilig Thuis Noord", "Petra de Wit", "Postbus 12\n9400 AA Assen", [("0800-2000", "")], "info@vtnoord.nl")
+
+
+def _kaart_section(text):
+    return text[text.index("Sociale kaart"):]
+
+
+@pytest.mark.parametrize("variant", [
+    lambda t: t.replace("\n", "\r\n"),
+    lambda t: t.replace("\t: ", "\u00a0:\u00a0").replace("\t:", " :"),
+    lambda t: t.replace("Organisatie\t", "\u2022 Naam organisatie\t").replace("Telefoonnummer", "Tel.")
+               .replace("E-mailadres", "E-mail").replace("Contactpersoon", "Contactpersoon/naam")
+               .replace("Adres\t", "Bezoekadres\t"),
+    lambda t: t.replace("\n\n", "\n"),
+    lambda t: t.replace("\n", "\n\n"),
+    lambda t: t.upper().replace("C.B.S. DE SPRONG", "x"),
+], ids=["windows-line-endings", "non-breaking-spaces", "other-labels-and-bullets", "no-blank-lines",
+        "double-spaced", "upper-case"])
+def test_de_sprong_in_other_layouts_gives_the_same_organisations(variant):
+    def summary(orgs):
+        return [(o.key, [(n, note.lower()) for n, note in o.phones], o.email, o.website, o.address.lower())
+                for o in orgs]
+
+    expected = summary(parse_organisations(seed_text(DE_SPRONG)))
+    assert summary(parse_organisations(variant(_kaart_section(seed_text(DE_SPRONG))))) == expected
