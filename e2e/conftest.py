@@ -1,0 +1,105 @@
+"""Browser journeys: Debian's headless Chromium driven by Playwright against the app on a live server.
+
+The root conftest provides the school, people in every role and the pupil; this file adds the browser,
+sign-in helpers and the axe-core accessibility check.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls made here
+# (creating fixtures, asserting on the database) unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the root conftest's test password
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Browser journeys skipped: no Chromium at {CHROMIUM} (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(**context_options) -> a fresh page in its own browser context (its own cookies)."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=live_server.url, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                      **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def current_totp(user) -> str:
+    """The code the user's authenticator app shows right now, computed from the device key."""
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(page, user, next_path="/"):
+    """Sign in through the real forms: e-mail and password, then the authenticator code."""
+    page.goto(f"/account/inloggen/?next={next_path}")
+    page.get_by_label("E-mailadres").fill(user.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/account/code/**")
+    page.get_by_label("Code").fill(current_totp(user))
+    page.get_by_role("button", name="Controleren").click()
+    page.wait_for_url(lambda url: "/account/" not in url)
+
+
+@pytest.fixture
+def signed_in(new_page):
+    """signed_in(user) -> a page in which `user` has signed in with password and second factor."""
+
+    def make(user, **options):
+        page = new_page(**options)
+        sign_in(page, user)
+        return page
+
+    return make
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """Run axe-core on the page as it is now; the violations of the given impacts, as readable lines.
+
+    The page must come from a context made with bypass_csp=True: our strict CSP forbids the injected
+    script otherwise. Only the accessibility check uses such a context; the journeys run with CSP on.
+    """
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` at the repository root.")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+    }""")
+    return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
+            for v in result if v["impact"] in impacts]
