@@ -5,6 +5,7 @@ Narrative content (what was seen, said, advised, decided and why) is encrypted a
 needs (booleans, ids, dates), so lists and overviews never decrypt anything.
 """
 
+import dataclasses
 import secrets
 from datetime import timedelta
 
@@ -110,7 +111,14 @@ class Case(models.Model):
                                 records=records)
 
     def guidance(self, entries=None):
-        return engine.evaluate(self.definition(), self.case_facts(entries))
+        guidance = engine.evaluate(self.definition(), self.case_facts(entries))
+        if not self.school.verwijsindex_connected:
+            # The meldcode prompts to consider the Verwijsindex only for schools that are connected to it.
+            guidance = dataclasses.replace(
+                guidance,
+                advice=tuple(a for a in guidance.advice if a.id != "verwijsindex"),
+                allowed_actions=tuple(a for a in guidance.allowed_actions if a != "verwijsindex"))
+        return guidance
 
     def refresh_step(self, entries=None):
         guidance = self.guidance(entries)

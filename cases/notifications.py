@@ -50,15 +50,27 @@ def staff_case_opened(case: Case):
 
 
 def send_due_reminders(today=None) -> int:
-    """Remind assignees of tasks due today or overdue, once per task. Called daily (manage.py send_reminders)."""
+    """Remind assignees of tasks due today or overdue, once per task; one e-mail per person and case.
+
+    Called daily (manage.py send_reminders). Each task is claimed with a conditional update before its
+    reminder is queued, so two runs at the same time never remind twice. Whether the person may still
+    read the case is checked again when the e-mail is sent (send_notification).
+    Returns the number of tasks reminded.
+    """
     today = today or timezone.localdate()
     due = (Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__lte=today,
                                case__status=Case.Status.OPEN, assignee__isnull=False)
-           .select_related("case"))
-    due = list(due)
-    for task_ in due:
-        send_notification.enqueue([task_.assignee_id], task_.case_id, _("Meldcode: er staat een actie open"),
-                                  _("In een dossier waarin u werkt staat een actie open die vandaag of eerder "
-                                    "af moest zijn."))
-    Task.objects.filter(pk__in=[t.pk for t in due]).update(reminded_at=timezone.now())
-    return len(due)
+           .order_by("case_id", "assignee_id", "due_on")
+           .values_list("pk", "case_id", "assignee_id"))
+    claimed: dict[tuple[int, int], int] = {}
+    now = timezone.now()
+    for task_id, case_id, assignee_id in due:
+        if Task.objects.filter(pk=task_id, reminded_at__isnull=True).update(reminded_at=now):
+            claimed[(case_id, assignee_id)] = claimed.get((case_id, assignee_id), 0) + 1
+    for (case_id, assignee_id), count in claimed.items():
+        lead = (_("In een dossier waarin u werkt staat een actie open die vandaag of eerder af moest zijn.")
+                if count == 1 else
+                _("In een dossier waarin u werkt staan %(count)s acties open die vandaag of eerder af moesten "
+                  "zijn.") % {"count": count})
+        send_notification.enqueue([assignee_id], case_id, _("Meldcode: er staat een actie open"), lead)
+    return sum(claimed.values())

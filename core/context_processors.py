@@ -1,10 +1,24 @@
+from accounts.roles import Role
+
+DOSSIER_ROLES = {Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY}
+
+
 def navigation(request):
-    """The schools the signed-in person works at, for the navigation bar (one query)."""
+    """The schools the signed-in person works at, with what they may reach there (one query)."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    memberships = list(user.memberships.select_related("school").order_by("school__name"))
     schools = {}
-    for membership in memberships:
-        schools.setdefault(membership.school, []).append(membership.get_role_display())
-    return {"nav_schools": [(school, roles) for school, roles in schools.items()]}
+    for membership in user.memberships.select_related("school").order_by("school__name"):
+        schools.setdefault(membership.school, set()).add(membership.role)
+    nav = []
+    for school, roles in schools.items():
+        nav.append({
+            "school": school,
+            "roles": sorted(Role(r).label for r in roles),
+            "dossiers": bool(roles & DOSSIER_ROLES),
+            "pupils": bool(roles - {Role.PRIVACY}),
+            "staff": Role.BEHEER in roles,
+            "audit": Role.PRIVACY in roles,
+        })
+    return {"nav_schools": nav}

@@ -19,3 +19,8 @@ def healthz(request):
         return JsonResponse({"status": "ok"})
     except Exception:
         return JsonResponse({"status": "database unavailable"}, status=503)
+
+
+def csrf_failure(request, reason=""):
+    """A Dutch page for an expired or missing CSRF token (the reason is not shown: it helps no user)."""
+    return render(request, "403_csrf.html", status=403)

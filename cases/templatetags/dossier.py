@@ -35,3 +35,19 @@ def entry_fields(entry):
 @register.filter
 def has_right(rights, name):
     return name in rights
+
+
+@register.simple_tag(takes_context=True)
+def pupil_case_actions(context, pupil, roles):
+    """On the pupil page: the pupil's cases this person may read, and whether they may open one.
+
+    The functioneel beheerder and the privacy officer get nothing here: not even whether a case exists.
+    """
+    from cases import access
+    from cases.views import OPENING_ROLES
+
+    if not set(roles) & set(OPENING_ROLES):
+        return {"may_open": False, "cases": []}
+    user = context["request"].user
+    cases = access.visible(user, access.READ).filter(pupil=pupil).order_by("-opened_at")
+    return {"may_open": True, "cases": list(cases)}
