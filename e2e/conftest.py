@@ -11,6 +11,8 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.roles import Role
+
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls made here
 # (creating fixtures, asserting on the database) unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -103,3 +105,14 @@ def axe_violations(page, impacts=("serious", "critical")):
     }""")
     return [f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['targets'])}"
             for v in result if v["impact"] in impacts]
+
+
+@pytest.fixture
+def adopted(school, people):
+    """The school has adopted the national model meldcode (2019), as the directie would."""
+    from protocol.models import MeldcodeVersion, adopt, ensure_shipped_versions
+
+    ensure_shipped_versions()
+    version = MeldcodeVersion.objects.get(key="landelijk-2019")
+    adopt(school, version, people[Role.DIRECTIE])
+    return version
