@@ -4,8 +4,8 @@ There is no statutory period; the default is the pupil's school career plus two 
 school (School.retention_years_after_leaving) and per closure reason (RetentionRule). A daily job
 (`manage.py apply_retention`, part of `run_daily`) does three things, in this order:
 
-1. recompute `retain_until` of closed cases whose pupil left earlier or later than expected, or whose
-   school changed its rules; a shorter period never takes effect without the coordinator being warned;
+1. recompute `retain_until` of closed cases whose pupil left earlier or later than expected (the date
+   set at closing assumed the expected leaving date); a shorter period never skips the warning;
 2. warn the coordinator once, 30 days before the end of the period (an e-mail that says *that*, not what);
 3. destroy the content of cases whose period has ended, leaving a DeletionRecord with metadata only:
    the anonymous figures a board needs for its evaluation (dates, route, last step, number of entries).
@@ -99,14 +99,16 @@ def warn_cases(today: date):
 
 
 def recompute_changes(today: date) -> list[Change]:
-    """Closed cases whose retention date no longer follows from the pupil's leaving date and the rules.
+    """Closed cases of pupils who have left (or without a date at all) whose retention date no longer follows
+    from the actual leaving date: the date at closing was based on the expected one.
 
     A later date is taken as is. An earlier one never comes closer than the warning period, so that the
     coordinator is always warned before anything is destroyed.
     """
     rules = all_rules()
     changes = []
-    for case in closed_cases().order_by("pk"):
+    candidates = closed_cases().filter(Q(pupil__left_on__isnull=False) | Q(retain_until__isnull=True))
+    for case in candidates.order_by("pk"):
         new = retention_date(case, rules)
         old = case.retain_until
         if old is not None and new < old:
@@ -153,6 +155,25 @@ def _delete_entries(case: Case) -> None:
             raise RuntimeError(f"Entries of case {case.pk} refer to each other in a cycle.")
 
 
+def files_of(case: Case) -> set[int]:
+    """Every stored file that belongs to the case: attachments, and whatever another app keeps with a link to
+    both the case and a file (generated exports), plus files whose purpose names the case."""
+    from django.apps import apps
+
+    from vault.models import StoredFile
+
+    ids = set(StoredFile.objects.filter(purpose=f"case-{case.reference}").values_list("pk", flat=True))
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one]
+        case_links = [f for f in fields if f.related_model is Case]
+        file_links = [f for f in fields if f.related_model is StoredFile]
+        for case_link in case_links:
+            for file_link in file_links:
+                ids |= set(model._default_manager.filter(**{case_link.name: case, f"{file_link.name}__isnull": False})
+                           .values_list(file_link.attname, flat=True))
+    return ids
+
+
 def destroy(case: Case, *, mode: str = "destroyed") -> DeletionRecord:
     """Remove every piece of content of the case; keep a metadata-only record for the evaluation.
 
@@ -168,9 +189,7 @@ def destroy(case: Case, *, mode: str = "destroyed") -> DeletionRecord:
             closure_reason=case.closure_reason, route=case.route, last_step=case.current_step,
             entry_count=case.entries.filter(status=Entry.Status.SAVED).count(), mode=mode)
         PurgePermit.objects.create(case_id=case_id)
-        file_ids = set(case.entries.filter(attachment__isnull=False).values_list("attachment_id", flat=True))
-        # Files made from the dossier (attachments, exports) carry the case reference as their purpose.
-        file_ids |= set(StoredFile.objects.filter(purpose=f"case-{case.reference}").values_list("pk", flat=True))
+        file_ids = files_of(case)
         Signature.objects.filter(entry__case_id=case_id).delete()
         case.tasks.all().delete()
         BreakGlass.objects.filter(case_id=case_id).delete()

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from cases import retention
+from cases.management.commands.apply_retention import parse_day, report
+from cases.notifications import send_due_reminders
+
+
+class Command(BaseCommand):
+    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen) en herinneringen. "
+            "Plan dit één keer per dag, bijvoorbeeld met cron of een systemd-timer.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Alleen tonen wat de bewaartermijnen zouden doen; er gaan geen herinneringen uit.")
+        parser.add_argument("--today", help="Doe alsof het deze datum is (JJJJ-MM-DD).")
+
+    def handle(self, *args, dry_run, today, **options):
+        day = parse_day(today)
+        report(self.stdout, retention.run(day, dry_run=dry_run))
+        if dry_run:
+            self.stdout.write("Herinneringen: overgeslagen (proefdraai).")
+            return
+        count = send_due_reminders(day)
+        self.stdout.write(f"Herinneringen klaargezet voor {count} acties.")
