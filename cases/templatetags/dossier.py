@@ -11,17 +11,28 @@ EXTRA_LABELS = {"organisation_name": _("Organisatie"), "provider_name": _("Hulpv
 
 
 @register.simple_tag
-def entry_fields(entry):
-    """(label, value) pairs of an entry's content, labelled like the form that recorded it."""
+def entry_fields(entry, definition=None):
+    """(label, value) pairs of an entry's content in the order of the form that recorded it, with its labels."""
     form_class = ENTRY_FORMS.get(entry.kind)
     fields = form_class.base_fields if form_class else {}
+    content = entry.content or {}
+    order = [name for name in fields if name in content] + [name for name in content if name not in fields]
+    signal_categories = {c.id: c.title for c in definition.signal_list} if definition is not None else {}
     rows = []
-    for name, value in (entry.content or {}).items():
-        if name in HIDDEN or value in ("", None, []):
+    if entry.kind == "weighing" and definition is not None:
+        # The afwegingskader: each answered question with its answer and the reasoning given.
+        for question in definition.afwegingskader:
+            if question.id in (entry.facts or {}).get("answers", {}):
+                answer = CHOICE_LABELS[entry.facts["answers"][question.id]].capitalize()
+                reasoning = content.get(f"r_{question.id}", "")
+                rows.append((f"{question.number}. {question.text}", f"{answer}. {reasoning}".strip()))
+    for name in order:
+        value = content[name]
+        if name in HIDDEN or name.startswith("r_") or value in ("", None, []):
             continue
         field = fields.get(name)
         label = EXTRA_LABELS.get(name) or (field.label if field is not None else name)
-        choices = dict(getattr(field, "choices", []) or [])
+        choices = signal_categories if name == "categories" else dict(getattr(field, "choices", []) or [])
         if isinstance(value, list):
             value = ", ".join(str(choices.get(v, v)) for v in value)
         elif isinstance(value, bool):
