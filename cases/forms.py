@@ -453,3 +453,16 @@ class SignForm(forms.Form):
         if data.get("signed") is False and not data.get("refusal_reason"):
             self.add_error("refusal_reason", _("Leg vast waarom deze deelnemer niet heeft getekend."))
         return data
+
+
+class SiblingForm(forms.Form):
+    sibling = forms.ModelChoiceField(label=_("Broer of zus"), queryset=None)
+    role = forms.CharField(label=_("Rol in het dossier"), max_length=120,
+                           help_text=_("Bijv. ook slachtoffer, getuige van geweld thuis."))
+
+    def __init__(self, *args, case, **kwargs):
+        from schools.models import Pupil
+
+        super().__init__(*args, **kwargs)
+        taken = [case.pupil_id, *case.siblings.values_list("pupil_id", flat=True)]
+        self.fields["sibling"].queryset = Pupil.objects.filter(school=case.school).exclude(pk__in=taken)

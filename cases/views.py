@@ -14,8 +14,16 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role
 from audit.log import record as audit
 from cases import access, journal, notifications
-from cases.forms import ENTRY_FORMS, BreakGlassForm, CorrectionForm, OpenCaseForm, SignForm, TeamMemberForm
-from cases.models import BreakGlass, Case, CaseMember, Entry, EntryKind, Route, Signature, Task
+from cases.forms import (
+    ENTRY_FORMS,
+    BreakGlassForm,
+    CorrectionForm,
+    OpenCaseForm,
+    SiblingForm,
+    SignForm,
+    TeamMemberForm,
+)
+from cases.models import BreakGlass, Case, CaseMember, CaseSibling, Entry, EntryKind, Route, Signature, Task
 from protocol.models import current_version
 from schools.access import school_for
 from socialmap.models import Organisation
@@ -262,8 +270,19 @@ def team(request, reference):
     case, rights = access.case_or_404(request.user, reference, access.MANAGE)
     members = list(case.members.select_related("user"))
     exclude = [m.user_id for m in members] + ([case.subject_staff_id] if case.subject_staff_id else [])
-    form = TeamMemberForm(request.POST or None, school=case.school, exclude=exclude)
-    if request.method == "POST":
+    adding_sibling = "sibling" in request.POST
+    form = TeamMemberForm(request.POST if request.method == "POST" and not adding_sibling else None,
+                          school=case.school, exclude=exclude)
+    sibling_form = SiblingForm(request.POST if adding_sibling else None, case=case)
+    if adding_sibling:
+        if sibling_form.is_valid():
+            sibling = CaseSibling.objects.create(case=case, pupil=sibling_form.cleaned_data["sibling"],
+                                                 role=sibling_form.cleaned_data["role"])
+            audit("case.sibling_added", request=request, school=case.school, case=case,
+                  details={"pupil_id": sibling.pupil_id})
+            messages.success(request, _("De broer of zus is aan het dossier gekoppeld."))
+            return redirect("cases:team", reference=case.reference)
+    elif request.method == "POST":
         if "remove" in request.POST:
             member = get_object_or_404(case.members, pk=request.POST["remove"])
             member.delete()
@@ -279,8 +298,10 @@ def team(request, reference):
             messages.success(request, _("%(name)s is aan het team toegevoegd.") % {"name": user})
             return redirect("cases:team", reference=case.reference)
     audit("case.team_view", request=request, school=case.school, case=case, object_repr=case.reference)
-    return render(request, "cases/team.html", {"case": case, "members": members, "form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "cases/team.html", {
+        "case": case, "members": members, "form": form, "sibling_form": sibling_form,
+        "siblings": case.siblings.select_related("pupil"),
+    }, status=400 if form.errors or sibling_form.errors else 200)
 
 
 @login_required
