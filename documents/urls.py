@@ -1,5 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from documents import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("d/<str:reference>/inzage/", views.inspection_review, name="inspection"),
+    path("d/<str:reference>/inzage/<int:inspection_id>/", views.inspection_preview, name="inspection_preview"),
+    path("d/<str:reference>/<slug:document>/", views.case_document, name="case_document"),
+    path("export/<int:job_id>/", views.job, name="job"),
+    path("export/<int:job_id>/download/", views.download, name="download"),
+    path("evaluatie/<str:scope>/<slug:slug>/", views.evaluation_page, name="evaluation"),
+    path("evaluatie/<str:scope>/<slug:slug>/csv/", views.evaluation_csv, name="evaluation_csv"),
+    path("evaluatie/<str:scope>/<slug:slug>/pdf/", views.evaluation_pdf, name="evaluation_pdf"),
+    path("scholing/<slug:school_slug>/", views.training, name="training"),
+    path("scholing/<slug:school_slug>/<int:record_id>/", views.training_edit, name="training_edit"),
+]

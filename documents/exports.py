@@ -1,0 +1,175 @@
+"""The documents: what each one contains (as template context), and the life of an export job.
+
+Views build the same context for the screen preview that the export task renders into the PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, EntryKind
+from documents import dossier
+from documents.models import EXPORT_LIFETIME, ExportJob, ExportKind, InspectionExport, InspectionGround
+
+TEMPLATES = {
+    ExportKind.DOSSIER_PDF: "documents/dossier.html",
+    ExportKind.VT_SUMMARY: "documents/vt_summary.html",
+    ExportKind.ANONYMISED: "documents/anonymised.html",
+    ExportKind.INSPECTION: "documents/inspection.html",
+    ExportKind.EVALUATION_PDF: "documents/evaluation.html",
+}
+AUDIT_ACTIONS = {kind: f"export.{kind}" for kind in ExportKind.values}
+FILE_NAMES = {
+    ExportKind.DOSSIER_PDF: "dossier", ExportKind.VT_SUMMARY: "samenvatting-veilig-thuis",
+    ExportKind.ANONYMISED: "anoniem", ExportKind.INSPECTION: "inzage", ExportKind.EVALUATION_PDF: "jaarevaluatie",
+}
+
+
+# --- the complete dossier -------------------------------------------------------------------------------------
+
+def dossier_context(case: Case) -> dict:
+    entries = dossier.doc_entries(case)
+    return {"case": case, "header": dossier.case_header(case), "sections": dossier.sections(case, entries),
+            "title": _("Dossier %(ref)s") % {"ref": case.reference}}
+
+
+# --- the summary for Veilig Thuis -----------------------------------------------------------------------------
+
+@dataclass
+class SummaryItem:
+    number: int
+    when: str
+    title: str
+    rows: list[tuple[str, str]]
+    from_others: str  # empty when the school saw it itself; else who it comes from
+    hypothesis: bool
+    corrected: bool
+    signed_by: list[str]
+
+
+FACT_KINDS = (EntryKind.SIGNAL, EntryKind.FOLLOWUP, EntryKind.EMERGENCY_CONTACT, EntryKind.NOTE)
+PARENT_KINDS = (EntryKind.CONVERSATION, EntryKind.CONSENT, EntryKind.EXEMPTION)
+DECISION_KINDS = (EntryKind.WEIGHING, EntryKind.HELP, EntryKind.HELP_EVALUATION, EntryKind.VERWIJSINDEX,
+                  EntryKind.REPORT, EntryKind.FEEDBACK, EntryKind.DUTY, EntryKind.CLOSURE)
+PARTNER_LABELS = {"colleague": _("een collega"), "care_team": _("het zorgteam"), "veilig_thuis": _("Veilig Thuis"),
+                  "organisation": _("een organisatie van de sociale kaart"),
+                  "injury_expert": _("een letseldeskundige")}
+
+
+def _latest_version(entry: dossier.DocEntry) -> dossier.DocEntry:
+    return entry.corrections[-1] if entry.corrections else entry
+
+
+def _summary_item(entry: dossier.DocEntry) -> SummaryItem:
+    shown = _latest_version(entry)
+    rows = [(label, value) for label, value in shown.rows if label != str(_("Bron"))]
+    source = dict(shown.rows).get(str(_("Bron")), "")
+    from_others = ""
+    if entry.kind == EntryKind.SIGNAL and (shown.has_source or source):
+        from_others = source or _("een ander")
+    elif entry.kind == EntryKind.CONSULTATION:
+        partner = shown.facts.get("with")
+        from_others = _("advies van %(who)s") % {"who": PARTNER_LABELS.get(partner, _("een ander"))}
+    elif entry.kind == EntryKind.FEEDBACK:
+        from_others = _("Veilig Thuis")
+    return SummaryItem(number=entry.number, when=shown.when, title=entry.kind_label, rows=rows,
+                       from_others=from_others, hypothesis=shown.is_hypothesis, corrected=bool(entry.corrections),
+                       signed_by=[s.participant for s in (shown.signatures or entry.signatures) if s.signed])
+
+
+def vt_summary_context(case: Case) -> dict:
+    entries = dossier.doc_entries(case)
+
+    def items(kinds):
+        return [_summary_item(e) for e in entries if e.kind in kinds]
+
+    return {
+        "case": case, "header": dossier.case_header(case),
+        "title": _("Samenvatting voor Veilig Thuis, dossier %(ref)s") % {"ref": case.reference},
+        "facts": items(FACT_KINDS), "consultations": items((EntryKind.CONSULTATION,)),
+        "parents": items(PARENT_KINDS), "decisions": items(DECISION_KINDS),
+        "today": timezone.localdate(),
+    }
+
+
+# --- the anonymised summary -----------------------------------------------------------------------------------
+
+def anonymised_context(case: Case) -> dict:
+    anonymiser = dossier.anonymiser_for_case(case)
+    entries = dossier.doc_entries(case, anonymiser=anonymiser)
+    today = timezone.localdate()
+    pupil = case.pupil
+    guardians = [(g.relation or _("ouder"), g.has_authority) for g in pupil.guardians.all()]
+    return {
+        "case": None, "title": _("Geanonimiseerde samenvatting"),
+        "about": {
+            "age": anonymiser.age(pupil.date_of_birth, today),
+            "group": pupil.group,
+            "guardians": guardians,
+            "siblings": case.siblings.count(),
+            "route": case.get_route_display(),
+            "flag_fgm": case.flag_fgm, "flag_honour": case.flag_honour,
+            "status": case.get_status_display(),
+            "opened": anonymiser.day(timezone.localtime(case.opened_at)),
+            "today": anonymiser.day(today),
+            "meldcode": anonymiser.text(case.meldcode_version.title),
+        },
+        "sections": dossier.sections(case, entries),
+    }
+
+
+# --- inspection by a parent or pupil --------------------------------------------------------------------------
+
+def inspection_context(inspection: InspectionExport) -> dict:
+    case = inspection.case
+    withheld_items = list(inspection.withheld.all())
+    grounds = {item.entry_id: InspectionGround(item.ground).label for item in withheld_items}
+    entries = dossier.doc_entries(case, withheld={k: str(v) for k, v in grounds.items()})
+    counts: dict[str, int] = {}
+    for item in withheld_items:
+        label = str(InspectionGround(item.ground).label)
+        counts[label] = counts.get(label, 0) + 1
+    return {
+        "case": case, "header": dossier.case_header(case), "inspection": inspection,
+        "title": _("Inzage in het dossier %(ref)s") % {"ref": case.reference},
+        "sections": dossier.sections(case, entries), "withheld_counts": sorted(counts.items()),
+        "withheld_total": len(withheld_items),
+    }
+
+
+# --- export jobs ----------------------------------------------------------------------------------------------
+
+def create_job(kind: str, user, *, case=None, school=None, board=None, inspection=None, params=None) -> ExportJob:
+    """Record the job and hand it to the background worker."""
+    from documents.tasks import build_export
+
+    purge_expired()
+    job = ExportJob.objects.create(kind=kind, case=case, school=school or (case.school if case else None),
+                                   board=board, inspection=inspection, params=params or {}, requested_by=user)
+    build_export.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def purge_expired(now=None) -> int:
+    """Delete generated files that were never downloaded within their lifetime."""
+    now = now or timezone.now()
+    expired = list(ExportJob.objects.filter(created_at__lt=now - EXPORT_LIFETIME,
+                                            status__in=[ExportJob.Status.DONE, ExportJob.Status.PENDING,
+                                                        ExportJob.Status.RUNNING, ExportJob.Status.FAILED])
+                   .select_related("result"))
+    for job in expired:
+        discard_result(job, ExportJob.Status.EXPIRED)
+    return len(expired)
+
+
+def discard_result(job: ExportJob, status: str):
+    stored = job.result
+    job.result = None
+    job.status = status
+    job.save(update_fields=["result", "status"])
+    if stored is not None:
+        stored.delete()  # the vault removes the encrypted blob once this is committed
