@@ -1,0 +1,204 @@
+"""HTTP load: the app served by gunicorn on 127.0.0.1, driven from this (second) process with threads.
+
+Signing in: a session for the benchmark user is created in the database with the second factor marked
+as passed (otp_device_id), and its cookie is sent. CSRF for POST: each client fetches the form first.
+"""
+
+import http.client
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench.cli import emit
+
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def bench_session(email: str) -> str:
+    """A signed-in, 2FA-verified session for `email`; returns the session key for the cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.get(email=email)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+    session.create()
+    return session.session_key
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "meldcode.settings"}
+    command = [sys.executable, "-m", "gunicorn", "meldcode.wsgi:application", "--bind", f"{HOST}:{port}",
+               "--workers", str(workers), "--threads", "1", "--worker-class", "sync", "--log-level", "warning",
+               "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    time.sleep(1)
+    if server.poll() is not None:
+        raise SystemExit(f"gunicorn could not start on {HOST}:{port}")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    stop(server)
+    raise SystemExit("gunicorn did not answer on /healthz within 30 s")
+
+
+def stop(server: subprocess.Popen):
+    try:
+        os.killpg(server.pid, signal.SIGTERM)  # only the group we started
+        server.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+class Client:
+    """One keep-alive connection with the session cookie, like one browser tab."""
+
+    def __init__(self, port, session_key):
+        self.port = port
+        self.cookies = {"sessionid": session_key}
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+
+    def request(self, method, path, body=None, headers=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        data = response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, data
+
+
+def save_signal(client: Client, reference: str) -> int:
+    """Fetch the signal form (for the CSRF token), then post a signal the way the browser does."""
+    from urllib.parse import urlencode
+
+    path = f"/dossiers/d/{reference}/nieuw/signal/"
+    status, page = client.request("GET", path)
+    found = CSRF_INPUT.search(page.decode())
+    if status != 200 or not found:
+        return -status
+    token = found.group(1)
+    occurred = time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() - 3600))
+    body = urlencode({"csrfmiddlewaretoken": token, "occurred_at": occurred, "place": "Klaslokaal",
+                      "situation": "Tijdens de les.", "observation": "Benchmark: een feitelijke waarneming.",
+                      "is_hypothesis": "0", "direction": "unclear", "action": "save"})
+    status, _ = client.request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{HOST}:{client.port}{path}",
+        "Origin": f"http://{HOST}:{client.port}"})
+    return status
+
+
+def run_load(port, session_key, name, action, clients, max_requests, max_seconds):
+    """`clients` threads share a budget of `max_requests` (and `max_seconds`); latency per request."""
+    latencies, errors = [], []
+    lock = threading.Lock()
+    budget = iter(range(max_requests))
+    stop_at = time.monotonic() + max_seconds
+
+    def worker():
+        client = Client(port, session_key)
+        action(client)  # warm the connection and the worker; not measured
+        while time.monotonic() < stop_at:
+            with lock:
+                if next(budget, None) is None:
+                    return
+            started = time.perf_counter()
+            status = action(client)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if status not in (200, 302):
+                    errors.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    if not latencies:
+        return {"page": name, "clients": clients, "requests": 0, "errors": len(errors), "requests_per_s": 0}
+    result = {"page": name, "clients": clients, "requests": len(latencies), "errors": len(errors),
+              "requests_per_s": round(len(latencies) / wall, 1),
+              "median_ms": round(statistics.median(latencies) * 1000, 1),
+              "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000, 1)}
+    if errors:
+        result["statuses"] = sorted(set(errors))
+    return result
+
+
+def run_http(concurrency: list[int], max_requests: int, max_seconds: float, workers: int):
+    from bench.generate import load_info
+
+    info = load_info()
+    session_key = bench_session(info["user"])
+    port = int(os.environ.get("BENCH_PORT") or free_port())
+    server = start_gunicorn(port, workers)
+
+    def get(path, expect=200):
+        def action(client):
+            status, _ = client.request("GET", path)
+            return status if status == expect else -status
+        return action
+
+    pages = [
+        ("healthz", get("/healthz")),
+        ("overview", get(f"/dossiers/{info['school']}/")),
+        ("case_300_entries", get(f"/dossiers/d/{info['big_case']}/")),
+        ("pupil_search", get(f"/scholen/{info['school']}/leerlingen/?q=de+Vries")),
+        ("case_search", get(f"/dossiers/{info['school']}/zoeken/?q=Jansen")),
+        ("save_signal", lambda client: save_signal(client, info["write_case"])),
+    ]
+    try:
+        for clients in concurrency:
+            results = {}
+            for name, action in pages:
+                # Saving is fewer requests: it writes to the journal and the audit trail.
+                budget = max_requests // 4 if name == "save_signal" else max_requests
+                results[name] = run_load(port, session_key, name, action, clients, budget, max_seconds)
+            trivial = results["healthz"]["requests_per_s"]
+            for result in results.values():
+                result["throughput_vs_healthz"] = round(result["requests_per_s"] / trivial, 2) if trivial else None
+                emit("http", scale=info["scale"], workers=workers, **result)
+    finally:
+        stop(server)
