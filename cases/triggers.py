@@ -4,14 +4,26 @@ Even SQL run outside the app cannot change a saved entry; deleting one is only p
 job, which first writes a PurgePermit for the case in the same transaction.
 """
 
+# Key rotation (vault.rotation) is the one rewrite allowed: with its permit present, and only the ciphertext.
+_ONLY_CIPHERTEXT_CHANGES_SQLITE = """EXISTS (SELECT 1 FROM vault_rewritepermit)
+         AND NEW.status = OLD.status AND NEW.case_id = OLD.case_id AND NEW.kind = OLD.kind
+         AND NEW.author_id = OLD.author_id AND NEW.occurred_at = OLD.occurred_at AND NEW.saved_at IS OLD.saved_at
+         AND NEW.facts IS OLD.facts AND NEW.corrects_id IS OLD.corrects_id AND NEW.refers_to_id IS OLD.refers_to_id
+         AND NEW.attachment_id IS OLD.attachment_id AND NEW.revision = OLD.revision
+         AND NEW.created_at = OLD.created_at"""
+
 SQLITE = [
-    """CREATE TRIGGER IF NOT EXISTS cases_entry_no_update BEFORE UPDATE ON cases_entry
-       WHEN OLD.status = 'saved'
+    f"""CREATE TRIGGER IF NOT EXISTS cases_entry_no_update BEFORE UPDATE ON cases_entry
+       WHEN OLD.status = 'saved' AND NOT ({_ONLY_CIPHERTEXT_CHANGES_SQLITE})
        BEGIN SELECT RAISE(ABORT, 'saved journal entries are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS cases_entry_no_delete BEFORE DELETE ON cases_entry
        WHEN OLD.status = 'saved' AND NOT EXISTS (SELECT 1 FROM cases_purgepermit p WHERE p.case_id = OLD.case_id)
        BEGIN SELECT RAISE(ABORT, 'saved journal entries are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS cases_signature_no_update BEFORE UPDATE ON cases_signature
+       WHEN NOT (EXISTS (SELECT 1 FROM vault_rewritepermit) AND NEW.entry_id = OLD.entry_id
+                 AND NEW.participant = OLD.participant AND NEW.signed_at IS OLD.signed_at
+                 AND NEW.user_id IS OLD.user_id AND NEW.recorded_by_id = OLD.recorded_by_id
+                 AND NEW.recorded_at = OLD.recorded_at)
        BEGIN SELECT RAISE(ABORT, 'signatures are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS cases_signature_no_delete BEFORE DELETE ON cases_signature
        WHEN NOT EXISTS (SELECT 1 FROM cases_purgepermit p JOIN cases_entry e ON e.case_id = p.case_id
@@ -29,7 +41,13 @@ SQLITE_DROP = [
 POSTGRESQL = [
     """CREATE OR REPLACE FUNCTION cases_entry_append_only() RETURNS trigger AS $$
     BEGIN
-      IF TG_OP = 'UPDATE' AND OLD.status = 'saved' THEN
+      IF TG_OP = 'UPDATE' AND OLD.status = 'saved' AND NOT (
+           EXISTS (SELECT 1 FROM vault_rewritepermit)
+           AND (NEW.status, NEW.case_id, NEW.kind, NEW.author_id, NEW.occurred_at, NEW.saved_at, NEW.facts,
+                NEW.corrects_id, NEW.refers_to_id, NEW.attachment_id, NEW.revision, NEW.created_at)
+               IS NOT DISTINCT FROM
+               (OLD.status, OLD.case_id, OLD.kind, OLD.author_id, OLD.occurred_at, OLD.saved_at, OLD.facts,
+                OLD.corrects_id, OLD.refers_to_id, OLD.attachment_id, OLD.revision, OLD.created_at)) THEN
         RAISE EXCEPTION 'saved journal entries are append-only';
       END IF;
       IF TG_OP = 'DELETE' AND OLD.status = 'saved'
@@ -46,6 +64,12 @@ POSTGRESQL = [
       IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM cases_purgepermit p JOIN cases_entry e ON e.case_id = p.case_id
                                       WHERE e.id = OLD.entry_id) THEN
         RETURN OLD;
+      END IF;
+      IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM vault_rewritepermit)
+         AND (NEW.entry_id, NEW.participant, NEW.signed_at, NEW.user_id, NEW.recorded_by_id, NEW.recorded_at)
+             IS NOT DISTINCT FROM
+             (OLD.entry_id, OLD.participant, OLD.signed_at, OLD.user_id, OLD.recorded_by_id, OLD.recorded_at) THEN
+        RETURN NEW;
       END IF;
       RAISE EXCEPTION 'signatures are append-only';
     END $$ LANGUAGE plpgsql""",

@@ -54,3 +54,13 @@ def _delete_blob(sender, instance, **kwargs):
     from vault.files import delete_blob_after_commit
 
     delete_blob_after_commit(instance)
+
+
+class RewritePermit(models.Model):
+    """Exists only inside rotate_keys' own transaction, while it re-encrypts a batch.
+
+    Append-only tables (saved journal entries, signatures) refuse every UPDATE unless this permit is
+    present and nothing but the ciphertext changes, so key rotation is the one rewrite they allow.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)

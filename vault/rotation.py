@@ -85,6 +85,9 @@ class ColumnRotator:
         aad = field.aad()
         rotated = plain = 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            from vault.models import RewritePermit
+
+            permit = RewritePermit.objects.using(self.using).create()
             for pk, stored in rows:
                 if crypto.is_token(stored):
                     plaintext = crypto.decrypt(stored, aad)  # loud on an unknown key or a bad tag
@@ -97,6 +100,7 @@ class ColumnRotator:
                     f"UPDATE {self.table} SET {self.col} = %s WHERE {self.pk} = %s AND {self.col} = %s",  # noqa: S608
                     [crypto.encrypt(plaintext, aad), pk, stored],
                 )
+            permit.delete()
         return rotated, plain
 
 

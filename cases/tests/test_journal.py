@@ -157,3 +157,15 @@ def test_a_closed_case_accepts_no_new_entries(case, people, verified_client, add
     assert case.entries.count() == 1
     case.refresh_from_db()
     assert case.retain_until is not None and case.retain_until > timezone.localdate()
+
+
+def test_the_key_rotation_permit_allows_nothing_but_new_ciphertext(case, people, add_entry):
+    from vault.models import RewritePermit
+
+    entry = add_entry(case, people[Role.IB])
+    with transaction.atomic():
+        RewritePermit.objects.create()
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE cases_entry SET facts = %s WHERE id = %s", ['{"is_hypothesis": true}', entry.pk])
+        RewritePermit.objects.all().delete()
+    assert Entry.objects.get(pk=entry.pk).facts == {"is_hypothesis": False, "has_source": False}

@@ -334,9 +334,6 @@ def raw(table, column, pk):
         return cursor.fetchone()[0]
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason=(
-    "rotate_keys rewrites encrypted columns with UPDATE, which the append-only triggers on cases_entry and "
-    "cases_signature refuse for saved rows; needs a rotation permit in cases/triggers.py (reported to the lead)"))
 def test_a_key_rotation_keeps_every_dossier_readable(make_case, pupil, people, author, verified_client, add_entry,
                                                     settings):
     settings.ENCRYPTION_KEYS = [KEY_A]
