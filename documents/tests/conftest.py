@@ -71,6 +71,12 @@ def pdf_pages(data: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
+def pdf_metadata(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
 def flat(text: str) -> str:
     """PDF text with line breaks undone, for phrases that may wrap."""
     return " ".join(text.split())
