@@ -438,7 +438,8 @@ class TeamMemberForm(forms.Form):
 
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(label=_("Waarom moet u dit dossier nu openen?"), widget=TEXT, min_length=15,
-                             help_text=_("De reden wordt vastgelegd en de coördinator van het dossier krijgt bericht."))
+                             help_text=_("De reden komt blijvend in het auditlog en de coördinator van het dossier krijgt "
+                                         "bericht. Noem waarom u toegang nodig heeft, niet wat er in het dossier staat."))
 
 
 class SignForm(forms.Form):

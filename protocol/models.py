@@ -18,6 +18,10 @@ from protocol.definition import SHIPPED_KEYS, Meldcode, load_definition, shipped
 DEFAULT_KEY = "landelijk-2019"
 
 
+_PARSED: dict[str, Meldcode] = {}
+_PARSED_MAX = 64
+
+
 class MeldcodeVersion(models.Model):
     """One version of one meldcode, stored as the YAML text it was validated from (never edited afterwards)."""
 
@@ -48,11 +52,14 @@ class MeldcodeVersion(models.Model):
         super().save(*args, **kwargs)
 
     def definition(self) -> Meldcode:
-        """The parsed meldcode; parsed once per instance."""
-        cached = getattr(self, "_definition", None)
-        if cached is None or self._definition_sha != self.sha256:
+        """The parsed meldcode. Parsing takes ~25 ms, so parsed definitions (immutable) are kept per process,
+        keyed by the source's checksum: every case page needs one."""
+        cached = _PARSED.get(self.sha256)
+        if cached is None:
             cached = load_definition(self.source, f"{self.key}-{self.version}.yaml")
-            self._definition, self._definition_sha = cached, self.sha256
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[self.sha256] = cached
         return cached
 
     @property
