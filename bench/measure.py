@@ -1,0 +1,207 @@
+"""Measurements that need no HTTP server: query counts, PDF export, sociale-kaart import, audit verification,
+and cProfile of the slow pages."""
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.cli import emit
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT.parent / "shared" / "seeds"
+
+
+def _client(email):
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+
+    user = User.objects.get(email=email)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, confirmed=True).persistent_id
+    session.save()
+    return client, user
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _case_with_entries(template_case, count, author):
+    """A copy of a case with `count` entries, inside the caller's transaction (rolled back afterwards)."""
+    import random
+
+    from bench.generate import _kinds, entry_payload
+    from cases.models import Case, CaseMember, Entry
+
+    rng = random.Random(count)
+    case = Case.objects.create(school=template_case.school, pupil=template_case.pupil,
+                               meldcode_version=template_case.meldcode_version, opened_by=author, coordinator=author)
+    CaseMember.objects.create(case=case, user=author)
+    entries = []
+    for kind in _kinds(rng, count):
+        content, facts = entry_payload(rng, kind)
+        entries.append(Entry(case=case, kind=kind, status=Entry.Status.SAVED, author=author, content=content,
+                             facts=facts))
+    Entry.objects.bulk_create(entries)
+    return case
+
+
+def queries():
+    """SQL queries per page: the case page at 10 and 300 entries, and the overview."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.generate import load_info
+    from cases.models import Case
+
+    info = load_info()
+    client, user = _client(info["user"])
+    template = Case.objects.get(reference=info["big_case"])
+    try:
+        with transaction.atomic():
+            for count in (10, 300):
+                case = _case_with_entries(template, count, user)
+                client.get(f"/dossiers/d/{case.reference}/")  # warm caches (meldcode definition)
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(f"/dossiers/d/{case.reference}/")
+                    seconds = time.perf_counter() - started
+                emit("queries", page="case", entries=count, status=response.status_code, queries=len(captured),
+                     in_process_ms=round(seconds * 1000, 1))
+            for status in ("open", "closed"):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(f"/dossiers/{info['school']}/?status={status}")
+                    seconds = time.perf_counter() - started
+                cases = Case.objects.filter(school__slug=info["school"], status=status).count()
+                emit("queries", page="overview", status_filter=status, cases=cases, status=response.status_code,
+                     queries=len(captured), in_process_ms=round(seconds * 1000, 1))
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+def pdf():
+    """Time to render the complete dossier PDF of the 300-entry case (documents app)."""
+    from django.utils import timezone
+
+    from bench.generate import load_info
+    from cases.models import Case
+
+    try:
+        from documents import exports
+        from documents.models import ExportKind
+        from documents.pdf import render_pdf
+    except ImportError as error:
+        emit("pdf", skipped=f"documents app not ready: {error}")
+        return
+    info = load_info()
+    case = Case.objects.get(reference=info["big_case"])
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        data = render_pdf(exports.TEMPLATES[ExportKind.DOSSIER_PDF], exports.dossier_context(case),
+                          exporter_name="Benchmark", exported_at=timezone.now())
+        timings.append(time.perf_counter() - started)
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    emit("pdf", entries=case.entries.count(), pages=pages, bytes=len(data),
+         seconds_best=round(min(timings), 2), seconds_median=round(sorted(timings)[1], 2))
+
+
+def socialmap():
+    """Reading and parsing the seed meldcodes, and importing what was found (rolled back)."""
+    from django.db import transaction
+
+    from bench.generate import load_info
+    from schools.models import School
+    from socialmap.importing import apply_import
+    from socialmap.parser import parse_organisations
+    from socialmap.readers import read_document
+
+    info = load_info()
+    school = School.objects.get(slug=info["school"])
+    seeds = sorted(SEED_DIR.glob("*.txt")) if SEED_DIR.exists() else []
+    if not seeds:
+        emit("socialmap", skipped=f"no seed documents in {SEED_DIR.name}")
+        return
+    for path in seeds:
+        data = path.read_bytes()
+        started = time.perf_counter()
+        for _ in range(5):
+            organisations = parse_organisations(read_document(data, path.name))
+        parse_seconds = (time.perf_counter() - started) / 5
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                result = apply_import(school, organisations)
+                import_seconds = time.perf_counter() - started
+                raise _Rollback
+        except _Rollback:
+            pass
+        emit("socialmap", document=path.name, kilobytes=round(len(data) / 1024, 1), organisations=len(organisations),
+             parse_ms=round(parse_seconds * 1000, 1), import_ms=round(import_seconds * 1000, 1),
+             created=result.as_dict().get("created"))
+
+
+def audit_verify(events: int):
+    """audit_verify on `events` events, with the audit app's own benchmark, in a fresh scratch database."""
+    from bench.environment import database_url, ensure_database
+
+    base = database_url().rsplit("/", 1)[0]
+    url = f"{base}/meldcode_bench_audit"
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS meldcode_bench_audit")
+    ensure_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "meldcode.settings"}
+    started = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "audit.tests.bench_verify", str(events)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=3600)
+    found = re.search(r"ok=(\w+) checked=(\d+) in ([\d.]+) s", run.stdout)
+    if run.returncode or not found:
+        emit("audit_verify", error=(run.stdout + run.stderr)[-500:])
+        return
+    ok, checked, seconds = found.group(1) == "True", int(found.group(2)), float(found.group(3))
+    emit("audit_verify", events=checked, ok=ok, seconds=seconds, events_per_s=round(checked / seconds),
+         total_seconds_with_build=round(time.perf_counter() - started, 1))
+
+
+def profile():
+    """cProfile of the case page (300 entries) and the overview, in process; the top functions by own time."""
+    from bench.generate import load_info
+
+    info = load_info()
+    client, _user = _client(info["user"])
+    for name, path in (("case_300_entries", f"/dossiers/d/{info['big_case']}/"),
+                       ("overview", f"/dossiers/{info['school']}/")):
+        client.get(path)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(5):
+            client.get(path)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(35)
+        print(f"==== cProfile {name} (5 requests), by cumulative time\n{out.getvalue()}", file=sys.stderr)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(15)
+        print(f"==== cProfile {name}, by own time\n{out.getvalue()}", file=sys.stderr)
+        top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:8]
+        emit("profile", page=name, per_request_ms=round(stats.total_tt / 5 * 1000, 1),
+             top_own_time=[{"function": f"{Path(f[0]).name}:{f[1]}:{f[2]}", "ms_per_request": round(v[2] / 5 * 1000, 1)}
+                           for f, v in top])
