@@ -35,6 +35,13 @@ def open_hypotheses(case: Case) -> list[Entry]:
                 .exclude(pk__in=resolved).order_by("occurred_at"))
 
 
+def unresolved(entries: list[Entry]) -> list[Entry]:
+    """The open hypotheses among already loaded entries (no query): for the case page."""
+    saved = [e for e in entries if e.is_saved]
+    resolved = {e.refers_to_id for e in saved if e.kind == EntryKind.FOLLOWUP and e.facts.get("resolves_hypothesis")}
+    return [e for e in saved if e.kind == EntryKind.SIGNAL and e.facts.get("is_hypothesis") and e.pk not in resolved]
+
+
 def open_hypotheses_count():
     """An annotation for case lists: hypotheses recorded minus hypotheses resolved."""
     saved = Q(entries__status=Entry.Status.SAVED)

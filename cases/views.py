@@ -138,6 +138,7 @@ def detail(request, reference):
         "siblings": case.siblings.select_related("pupil"),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": journal.entry_menu(case, guidance, request.user),
+        "open_hypotheses": journal.unresolved(entries),
     })
 
 

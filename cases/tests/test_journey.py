@@ -69,8 +69,9 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
     refused = post_entry(ib, case, "consultation", {"with_": "care_team", "anonymous": "0", "question": "Casus",
                                                     "advice": "-"}, expect=400)
     assert "alleen anoniem" in refused.content.decode()
-    page = page_of(ib, case)
-    assert "toestemming" in page.lower()
+    # The refusal is itself a point to weigh in step 4: the guidance says so.
+    assert "consent_refused" in Case.objects.get(pk=case.pk).guidance().warning_codes()
+    assert "De ouder gaf geen toestemming" in page_of(ib, case)
 
     # Step 3: the parent conversation, held with the IB present, and signed.
     post_entry(ib, case, "conversation", {
