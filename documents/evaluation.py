@@ -89,6 +89,7 @@ class Figures:
     help_cases: int = 0
     help_effective_cases: int = 0
     exemptions: dict[tuple[str, str], int] = field(default_factory=dict)
+    includes_staff_route: bool = True
 
     @property
     def median_days_to_decision(self) -> float | None:
@@ -99,14 +100,37 @@ class Figures:
         return _("schooljaar %(a)s-%(b)s") % {"a": self.start_year, "b": self.start_year + 1}
 
 
-def compute(schools, start_year: int, *, today: date | None = None) -> Figures:
-    """The figures for the cases the given schools opened in the school year starting 1 August `start_year`."""
+def staff_route_visible(user, schools) -> bool:
+    """Whether staff-perpetrator cases may be counted for this viewer.
+
+    Those cases are invisible to everyone but directie and bestuur (and, as metadata, the privacy
+    officer); even a count would tell an intern begeleider that one exists, and it must never reach
+    the staff member concerned, whatever their role.
+    """
+    if user is None:
+        return False
+    school_ids = [s.pk for s in schools]
+    allowed = user.memberships.filter(school_id__in=school_ids,
+                                      role__in=(Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY)).exists()
+    concerned = Case.objects.filter(school_id__in=school_ids, route=Route.STAFF, subject_staff=user).exists()
+    return allowed and not concerned
+
+
+def compute(schools, start_year: int, *, today: date | None = None, include_staff_route: bool = True) -> Figures:
+    """The figures for the cases the given schools opened in the school year starting 1 August `start_year`.
+
+    Views pass `include_staff_route=staff_route_visible(user, schools)`.
+    """
     today = today or timezone.localdate()
     schools = list(schools)
     begin, end = school_year_bounds(start_year)
     figures = Figures(start_year=start_year, schools=[s.name for s in schools])
     cohort = Case.objects.filter(school__in=schools, opened_at__gte=begin, opened_at__lt=end)
     destroyed = DeletionRecord.objects.filter(school__in=schools, opened_at__gte=begin, opened_at__lt=end)
+    if not include_staff_route:
+        cohort = cohort.exclude(route=Route.STAFF)
+        destroyed = destroyed.exclude(route=Route.STAFF)
+    figures.includes_staff_route = include_staff_route
     saved = Q(entries__status=Entry.Status.SAVED)
 
     # One row per case with the kinds it has: route, outcome and furthest step in one grouped query.
@@ -191,7 +215,8 @@ def tables(figures: Figures, *, suppress: bool) -> list[Table]:
         return Table(key, str(title), [(str(label), show(n, suppress=suppress)) for label, n in items],
                      [(str(label), None if suppress and 0 < n < SMALL_COUNT else n) for label, n in items])
 
-    routes = [(Route(r).label, figures.by_route.get(r, 0)) for r in Route.values]
+    routes = [(Route(r).label, figures.by_route.get(r, 0)) for r in Route.values
+              if r != Route.STAFF or figures.includes_staff_route]
     steps = [(STEP_LABELS[s], figures.by_step[s]) for s in (*STEP_ORDER, "none", "unknown") if s in figures.by_step]
     outcomes = [(OUTCOME_LABELS.get(o, o), n) for o, n in sorted(figures.by_outcome.items(),
                                                                   key=lambda item: (item[0] != OPEN, item[0]))]
@@ -269,12 +294,13 @@ def refresher_due_count(schools, *, today: date | None = None) -> dict[str, int]
 
 # --- the page and the PDF ---------------------------------------------------------------------------------------
 
-def page_context(schools, start_year: int, *, board=None, today: date | None = None) -> dict:
+def page_context(schools, start_year: int, *, viewer, board=None, today: date | None = None) -> dict:
     """Everything the evaluation page and its PDF show. Board level hides small counts and names no staff."""
     from documents.charts import bar_chart
 
     schools = list(schools)
-    figures = compute(schools, start_year, today=today)
+    figures = compute(schools, start_year, today=today,
+                      include_staff_route=staff_route_visible(viewer, schools))
     suppress = board is not None
     shown = tables(figures, suppress=suppress)
     charts = {t.key: bar_chart(t.title, t.raw, chart_id=f"chart-{t.key}") for t in shown if t.raw}

@@ -31,7 +31,8 @@ def build_export(job_id: int) -> str:
             context = exports.inspection_context(job.inspection)
         else:
             schools = list(job.board.schools.all()) if job.board_id else [job.school]
-            context = evaluation.page_context(schools, int(job.params["year"]), board=job.board)
+            context = evaluation.page_context(schools, int(job.params["year"]), board=job.board,
+                                              viewer=job.requested_by)
         job.set_progress(40)
         pdf = render_pdf(exports.TEMPLATES[job.kind], context, exporter_name=job.requested_by.full_name,
                          exported_at=job.created_at)

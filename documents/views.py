@@ -239,7 +239,7 @@ def _evaluation_scope(request, scope, slug):
 def evaluation_page(request, scope, slug):
     schools, board, school = _evaluation_scope(request, scope, slug)
     year = _year(request)
-    context = evaluation.page_context(schools, year, board=board)
+    context = evaluation.page_context(schools, year, board=board, viewer=request.user)
     audit("evaluation.view", request=request, school=school, object_repr=context["scope"],
           details={"year": year, "board": board.pk if board else None})
     current = evaluation.school_year_of(timezone.localdate())
@@ -256,7 +256,8 @@ def evaluation_csv(request, scope, slug):
     if stop:
         return stop
     year = _year(request)
-    figures = evaluation.compute(schools, year)
+    figures = evaluation.compute(schools, year,
+                                 include_staff_route=evaluation.staff_route_visible(request.user, schools))
     audit("export.evaluation_csv", request=request, school=school, object_repr=board.name if board else school.name,
           details={"year": year, "board": board.pk if board else None})
     response = HttpResponse("\ufeff" + evaluation.to_csv(figures, suppress=board is not None),

@@ -166,3 +166,25 @@ def test_another_board_sees_nothing_of_this_board(board, other_school, make_user
     outsider = make_user(Role.BESTUUR, other_school)
     assert verified_client(outsider).get(
         reverse("documents:evaluation", args=["bestuur", board.slug])).status_code == 404
+
+
+def test_staff_route_cases_count_only_for_directie_and_never_for_the_staff_member_concerned(
+        school, cohort, people, make_user):
+    from documents.evaluation import compute, staff_route_visible
+
+    assert staff_route_visible(people[Role.DIRECTIE], [school])
+    assert not staff_route_visible(people[Role.IB], [school])
+    # The staff case in the cohort concerns the teacher; were they also in the directie, they still would not see it.
+    from accounts.models import Membership
+
+    Membership.objects.create(user=people[Role.LEERKRACHT], school=school, role=Role.DIRECTIE)
+    assert not staff_route_visible(people[Role.LEERKRACHT], [school])
+    figures = compute([school], YEAR, today=TODAY, include_staff_route=False)
+    assert figures.total == 5 and "staff" not in figures.by_route
+
+
+def test_the_ib_page_does_not_mention_the_staff_route(school, cohort, people, verified_client):
+    html = verified_client(people[Role.IB]).get(
+        reverse("documents:evaluation", args=["school", school.slug]) + f"?jaar={YEAR}").content.decode()
+    assert "Medewerker als vermoedelijke pleger" not in html
+    assert "tellen hier niet mee" in html
