@@ -37,10 +37,12 @@ STEP_OF_KIND = {
     EntryKind.DUTY: "staff",
     EntryKind.CLOSURE: "closure",
 }
+WITHHELD = "withheld"
 EXTRA_SECTIONS = {
     "acute": gettext_lazy("Acute onveiligheid"),
     "staff": gettext_lazy("Plichten van het bestuur (medewerker als vermoedelijke pleger)"),
     "closure": gettext_lazy("Afsluiting"),
+    WITHHELD: gettext_lazy("Achtergehouden onderdelen"),
 }
 # The word that replaces a staff member's name, by the most telling role they hold at the school.
 STAFF_ROLE_WORDS = (
@@ -225,10 +227,12 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
         original = by_id.get(root[entry.pk]) if root[entry.pk] != entry.pk else None
         ground = withheld.get(root[entry.pk], "")
         step = original.step if original else step_of(entry, decision_step, previous_step)
-        previous_step = step
+        if not ground:
+            previous_step = step
         if ground:
+            # Not even the step: a section title such as "Melden" would tell what was withheld.
             doc = DocEntry(number=numbers[entry.pk], kind="", kind_label=_("Achtergehouden"), when="", author="",
-                           step=step, rows=[], withheld_ground=ground, entry_id=entry.pk)
+                           step=WITHHELD, rows=[], withheld_ground=ground, entry_id=entry.pk)
         else:
             clean = anonymiser.text if anonymiser is not None else str
             doc = DocEntry(

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,3 +140,12 @@ class TrainingRecord(models.Model):
 
     def __str__(self):
         return f"{self.course} ({self.date})"
+
+
+@receiver(post_delete, sender=ExportJob)
+def _delete_generated_file(sender, instance, **kwargs):
+    """A job removed with its dossier (retention) takes its generated file along."""
+    if instance.result_id:
+        from vault.models import StoredFile
+
+        StoredFile.objects.filter(pk=instance.result_id).delete()

@@ -170,3 +170,15 @@ def test_files_not_downloaded_within_a_day_are_deleted(case, people, exporting_c
     job.refresh_from_db()
     assert job.status == ExportJob.Status.EXPIRED and job.result is None
     assert not StoredFile.objects.filter(pk=stored_pk).exists()
+
+
+def test_destroying_a_dossier_also_removes_its_generated_files(case, people, exporting_client):
+    from cases.models import Case
+    from cases.retention import destroy
+
+    job = export(exporting_client(people[Role.IB]), case, "dossier")
+    stored_pk = job.result_id
+    Case.objects.filter(pk=case.pk).update(status="closed")
+    destroy(Case.objects.get(pk=case.pk))
+    assert not ExportJob.objects.filter(pk=job.pk).exists()
+    assert not StoredFile.objects.filter(pk=stored_pk).exists()

@@ -84,3 +84,15 @@ def test_a_copy_without_withheld_items_says_that_everything_is_included(case, pe
     preview = client.get(reverse("documents:inspection_preview", args=[case.reference, inspection.pk]))
     assert "er is niets achtergehouden" in preview.content.decode()
     assert "De buurvrouw hoort elke avond geschreeuw." in preview.content.decode()
+
+
+def test_a_withheld_entry_does_not_reveal_its_step_through_a_section_title(case, people, add_entry):
+    from documents.exports import inspection_context
+
+    case, own, neighbour = case
+    report = add_entry(case, people[Role.IB], kind="report", content={"what_reported": "Gemeld."}, facts={})
+    inspection = InspectionExport.objects.create(case=case, created_by=people[Role.IB], for_whom="Moeder")
+    WithheldItem.objects.create(export=inspection, entry=report, ground="endangers_child", reason="Veiligheid.")
+    titles = [section.title for section in inspection_context(inspection)["sections"]]
+    assert not any("5b" in title or "Melden" in title for title in titles)
+    assert titles[-1] == "Achtergehouden onderdelen"
