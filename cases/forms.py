@@ -261,10 +261,11 @@ class WeighingForm(EntryForm):
         self.questions = list(getattr(self.definition, "afwegingskader", None) or [])
         for q in self.questions:
             self.fields[f"q_{q.id}"] = forms.ChoiceField(
-                label=q.text, required=False, widget=forms.RadioSelect,
+                label=f"{q.number}. {q.text}", required=False, widget=forms.RadioSelect, help_text=q.hint,
                 choices=[("yes", _("Ja")), ("no", _("Nee"))])
-            self.fields[f"r_{q.id}"] = forms.CharField(label=_("Onderbouwing"), widget=forms.Textarea(attrs={"rows": 2}),
-                                                       required=False)
+            self.fields[f"r_{q.id}"] = forms.CharField(
+                label=_("Onderbouwing bij vraag %(number)d") % {"number": q.number},
+                widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def clean(self):
         data = super().clean()
@@ -281,6 +282,13 @@ class WeighingForm(EntryForm):
             answers[q.id] = answer == "yes"
         if not answers:
             self.add_error(None, _("Beantwoord ten minste de eerste vraag van het afwegingskader."))
+        else:
+            from protocol.engine import walk_afwegingskader
+
+            # The answers must follow the framework's own path: no answer to a question it never reaches.
+            reached = {qid for qid, _answer in walk_afwegingskader(self.definition, answers).answered}
+            for qid in set(answers) - reached:
+                self.add_error(f"q_{qid}", _("Deze vraag komt na uw eerdere antwoorden niet meer aan de orde."))
         data["answers"] = answers
         return data
 

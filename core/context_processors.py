@@ -20,5 +20,8 @@ def navigation(request):
             "pupils": bool(roles - {Role.PRIVACY}),
             "staff": Role.BEHEER in roles,
             "audit": Role.PRIVACY in roles,
+            "evaluation": bool(roles & {Role.IB, Role.DIRECTIE, Role.PRIVACY}),
+            "board_evaluation": bool(roles & {Role.BESTUUR, Role.PRIVACY}),
+            "training": bool(roles & {Role.IB, Role.DIRECTIE, Role.BEHEER}),
         })
     return {"nav_schools": nav}

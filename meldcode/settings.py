@@ -162,6 +162,12 @@ AUDIT_TRUST_X_FORWARDED_FOR = config(
     "AUDIT_TRUST_X_FORWARDED_FOR", False, cast=bool,
     help_text="Neem het IP-adres voor het auditlog uit X-Forwarded-For (alleen achter een eigen reverse proxy).")
 
+DOCUMENTS_EXPORT_RATE = config("DOCUMENTS_EXPORT_RATE", "20/h",
+                               help_text="Hoeveel exports één persoon mag maken per tijdseenheid (bijv. 20/h).")
+MELDCODE_TRAINING_REFRESH_YEARS = config(
+    "MELDCODE_TRAINING_REFRESH_YEARS", 2, cast=int,
+    help_text="Na hoeveel jaar zonder scholing een medewerker een opfriscursus nodig heeft.")
+
 # Sign-in throttling: lock an account after repeated failures; an administrator unlocks it.
 AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", 5, cast=int,
                             help_text="Mislukte inlogpogingen waarna het account geblokkeerd wordt.")

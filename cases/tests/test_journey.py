@@ -170,3 +170,12 @@ def test_the_verwijsindex_is_suggested_only_to_schools_connected_to_it(adopted, 
     guidance = case.guidance()
     assert "verwijsindex" in guidance.allowed_actions
     assert any(a.id == "verwijsindex" for a in guidance.advice)
+
+
+def test_the_weighing_refuses_answers_off_the_frameworks_path(adopted, team, pupil, verified_client, make_case):
+    case = make_case(pupil)
+    response = post_entry(verified_client(team["ib"]), case, "weighing", {
+        "q_vermoeden": "no", "r_vermoeden": "Geen vermoeden meer.",
+        "q_onveiligheid": "yes", "r_onveiligheid": "Toch onveilig?"}, expect=400)
+    assert "komt na uw eerdere antwoorden niet meer aan de orde" in response.content.decode()
+    assert not case.entries.exists()

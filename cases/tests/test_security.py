@@ -77,6 +77,13 @@ def valid_post(form: forms.Form, text: str, definition) -> dict:
     data.update(overrides.get(form.kind, {}))
     if form.kind == EntryKind.EXEMPTION:
         data["ground"] = definition.exemption_grounds[data["applies_to"]][0].id
+    if form.kind == EntryKind.WEIGHING:
+        # Answer the afwegingskader along its own path: "no" to the first question ends it there.
+        first = definition.afwegingskader[0].id
+        for question in definition.afwegingskader:
+            if question.id != first:
+                data.pop(f"q_{question.id}", None)
+        data[f"q_{first}"] = "no"
     return data
 
 
