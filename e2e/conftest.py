@@ -58,10 +58,15 @@ def page(new_page):
     return new_page()
 
 
-def current_totp(user) -> str:
-    """The code the user's authenticator app shows right now, computed from the device key."""
+def current_totp(user, steps_ahead=0) -> str:
+    """The code the user's authenticator app shows right now, computed from the device key.
+
+    A code is accepted only once; a second code within the same 30 seconds (re-authentication right
+    after signing in) is the next one, which the device accepts within its tolerance of one step.
+    """
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
 
 
