@@ -8,18 +8,28 @@ from django.utils import timezone
 from audit.models import AuditEvent
 
 
-def events_for_school(school):
-    """Events about this school, plus sign-ins and other school-less events of people who work there."""
+def events_for_school(school, viewer=None):
+    """Events about this school, plus sign-ins and other school-less events of people who work there.
+
+    Never the events of a staff-perpetrator case about the viewer: the trail must not reveal that case to them.
+    """
     member_ids = school.memberships.values("user_id")
-    return AuditEvent.objects.filter(Q(school_id=school.pk) | Q(school_id__isnull=True, actor_id__in=member_ids))
+    events = AuditEvent.objects.filter(Q(school_id=school.pk) | Q(school_id__isnull=True, actor_id__in=member_ids))
+    if viewer is not None:
+        from cases.models import Case, Route
+
+        hidden = Case.objects.filter(route=Route.STAFF, subject_staff_id=viewer.pk).values("pk")
+        events = events.exclude(case_id__in=hidden)
+    return events
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def search_events(school, *, date_from=None, date_to=None, actor: str = "", action: str = "", case_id=None):
-    events = events_for_school(school)
+def search_events(school, *, date_from=None, date_to=None, actor: str = "", action: str = "", case_id=None,
+                  viewer=None):
+    events = events_for_school(school, viewer)
     if date_from:
         events = events.filter(at__gte=_start_of(date_from))
     if date_to:

@@ -19,7 +19,8 @@ def search(request, school_slug):
     school = school_for(request.user, school_slug, Role.PRIVACY)
     form = AuditSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    events = search_events(school, **{key: value for key, value in filters.items() if value not in (None, "")})
+    events = search_events(school, viewer=request.user,
+                           **{key: value for key, value in filters.items() if value not in (None, "")})
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("pagina"))
     query = request.GET.copy()
     query.pop("pagina", None)

@@ -196,7 +196,8 @@ class ConsentForm(EntryForm):
 
 class ConversationForm(EntryForm):
     kind = EntryKind.CONVERSATION
-    fact_fields = ("purpose", "roles_present", "child_present", "signed")
+    # Whether it is signed follows from the sign-off recorded afterwards (Entry.engine_data).
+    fact_fields = ("purpose", "roles_present", "child_present")
 
     purpose = forms.ChoiceField(label=_("Soort gesprek"), choices=[
         ("parent", _("Gesprek met de ouder (stap 3)")), ("pre_report", _("Gesprek over de voorgenomen melding (5b)")),
@@ -213,11 +214,9 @@ class ConversationForm(EntryForm):
     objections = forms.CharField(label=_("Bezwaren tegen de melding en hoe die zijn gewogen"), widget=TEXT,
                                  required=False)
     agreements = forms.CharField(label=_("Afspraken"), widget=TEXT, required=False)
-    signed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
-        data["signed"] = False  # becomes true through sign-off, recorded separately
         if data.get("purpose") == "pre_report" and not data.get("objections"):
             self.add_error("objections", _("Leg vast of er bezwaren waren en hoe u die heeft gewogen (ook als er geen waren)."))
         return data
@@ -440,8 +439,11 @@ class TeamMemberForm(forms.Form):
         from accounts.models import User
 
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (User.objects.filter(memberships__school=school).exclude(pk__in=exclude)
-                                        .distinct())
+        # The functioneel beheerder and the privacy officer never read content, so they cannot join a team.
+        dossier_roles = [Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR]
+        self.fields["user"].queryset = (User.objects.filter(memberships__school=school,
+                                                            memberships__role__in=dossier_roles)
+                                        .exclude(pk__in=exclude).distinct())
 
 
 class BreakGlassForm(forms.Form):

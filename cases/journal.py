@@ -4,7 +4,7 @@ import re
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,10 +16,26 @@ HYPOTHESIS_FOLLOWUP = timedelta(days=28)
 RECONTACT_VT_AFTER = timedelta(weeks=6)
 
 
-def entries_for_page(case: Case) -> list[Entry]:
-    """All entries of a case with what the page shows of them, in a fixed number of queries."""
-    return list(case.entries.select_related("author", "corrects", "attachment", "refers_to")
-                .prefetch_related("signatures", "corrections").order_by("occurred_at", "pk"))
+JOURNAL_PAGE = 50
+
+
+def engine_entries(case: Case) -> list[Entry]:
+    """Every saved entry with just what the engine and the page's lists need; content stays encrypted."""
+    return case.engine_entries()
+
+
+def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry], int]:
+    """The newest saved entries (all with `everything`) plus the user's own drafts, oldest first, in a fixed
+    number of queries; and how many older entries were left out. The page is read for what is new; the PDF and
+    `everything` hold the whole journal."""
+    visible = case.entries.filter(Q(status=Entry.Status.SAVED) | Q(author=user))
+    total = visible.count()
+    entries = (visible.select_related("author", "attachment").prefetch_related("signatures", "corrections")
+               .order_by("-occurred_at", "-pk"))
+    if not everything:
+        entries = entries[:JOURNAL_PAGE]
+    entries = list(entries)[::-1]
+    return entries, total - len(entries)
 
 
 def default_coordinator(school):
@@ -29,26 +45,28 @@ def default_coordinator(school):
 
 
 def open_hypotheses(case: Case) -> list[Entry]:
-    resolved = case.entries.filter(kind=EntryKind.FOLLOWUP, status=Entry.Status.SAVED,
-                                   facts__resolves_hypothesis=True).values("refers_to_id")
-    return list(case.entries.filter(kind=EntryKind.SIGNAL, status=Entry.Status.SAVED, facts__is_hypothesis=True)
-                .exclude(pk__in=resolved).order_by("occurred_at"))
+    """Hypotheses not yet confirmed or refuted (and not corrected away), with their content: for the follow-up form."""
+    open_ids = {e.pk for e in unresolved(engine_entries(case))}
+    return list(case.entries.filter(pk__in=open_ids).order_by("occurred_at"))
 
 
 def unresolved(entries: list[Entry]) -> list[Entry]:
-    """The open hypotheses among already loaded entries (no query): for the case page."""
+    """The open hypotheses among the saved entries (no query). A corrected entry counts as its correction,
+    so a hypothesis corrected into a fact, or a follow-up corrected to resolve nothing, changes the list."""
     saved = [e for e in entries if e.is_saved]
-    resolved = {e.refers_to_id for e in saved if e.kind == EntryKind.FOLLOWUP and e.facts.get("resolves_hypothesis")}
-    return [e for e in saved if e.kind == EntryKind.SIGNAL and e.facts.get("is_hypothesis") and e.pk not in resolved]
+    corrected = {e.corrects_id for e in saved if e.corrects_id}
+    current = [e for e in saved if e.pk not in corrected]
+    # A follow-up may point at a hypothesis that was corrected later: follow the chain to the newest version.
+    newest = {e.corrects_id: e.pk for e in saved if e.corrects_id}
 
+    def latest(pk):
+        while pk in newest:
+            pk = newest[pk]
+        return pk
 
-def open_hypotheses_count():
-    """An annotation for case lists: hypotheses recorded minus hypotheses resolved."""
-    saved = Q(entries__status=Entry.Status.SAVED)
-    return (Count("entries", filter=saved & Q(entries__kind=EntryKind.SIGNAL, entries__facts__is_hypothesis=True),
-                  distinct=True)
-            - Count("entries", filter=saved & Q(entries__kind=EntryKind.FOLLOWUP,
-                                                entries__facts__resolves_hypothesis=True), distinct=True))
+    resolved = {latest(e.refers_to_id) for e in current
+                if e.kind == EntryKind.FOLLOWUP and e.refers_to_id and e.facts.get("resolves_hypothesis")}
+    return [e for e in current if e.kind == EntryKind.SIGNAL and e.facts.get("is_hypothesis") and e.pk not in resolved]
 
 
 def consent_status(case: Case) -> str | None:
@@ -71,8 +89,7 @@ def write_entry(case: Case, form, author, *, save: bool, files=None, corrects: E
         content["correction_reason"] = correction_reason
     entry = Entry(case=case, kind=form.kind, author=author, occurred_at=form.cleaned_data["occurred_at"],
                   content=content, facts=form.facts(), corrects=corrects)
-    if form.kind == EntryKind.FOLLOWUP and form.cleaned_data.get("hypothesis"):
-        entry.refers_to = case.entries.filter(pk=form.cleaned_data["hypothesis"]).first()
+    entry.refers_to = _hypothesis(case, form)
     with transaction.atomic():
         _attach(entry, form)
         entry.save()
@@ -80,6 +97,14 @@ def write_entry(case: Case, form, author, *, save: bool, files=None, corrects: E
             record_entry(entry)
             plan_tasks(entry)
     return entry
+
+
+def _hypothesis(case, form):
+    """The hypothesis a follow-up confirms or refutes, looked up within this case only."""
+    if form.kind != EntryKind.FOLLOWUP or not form.cleaned_data.get("hypothesis"):
+        return None
+    return case.entries.filter(pk=form.cleaned_data["hypothesis"], kind=EntryKind.SIGNAL,
+                               status=Entry.Status.SAVED).first()
 
 
 def _attach(entry, form):
@@ -94,9 +119,11 @@ def update_draft(entry: Entry, form, *, save: bool, files=None) -> Entry | None:
     """Save a draft only if nobody saved it since the form was loaded; None means a conflict."""
     revision = form.cleaned_data.get("revision") or 0
     with transaction.atomic():
+        _attach(entry, form)  # a new upload replaces the draft's evidence; without one the old evidence stays
         updated = (Entry.objects.filter(pk=entry.pk, status=Entry.Status.DRAFT, revision=revision)
                    .update(revision=F("revision") + 1, content=form.content(), facts=form.facts(),
-                           occurred_at=form.cleaned_data["occurred_at"]))
+                           occurred_at=form.cleaned_data["occurred_at"], attachment=entry.attachment,
+                           refers_to=_hypothesis(entry.case, form)))
         if not updated:
             return None
         entry.refresh_from_db()
@@ -115,6 +142,9 @@ def plan_tasks(entry: Entry):
     assignee = case.coordinator
     today = timezone.localdate()
     tasks = []
+    if entry.corrects_id:
+        # What the corrected entry asked for no longer stands; the correction plans its own next actions.
+        case.tasks.filter(source_entry_id=entry.corrects_id, done_at__isnull=True).update(done_at=timezone.now())
 
     def add(kind, due):
         tasks.append(Task(case=case, kind=kind, due_on=due, assignee=assignee, source_entry=entry))

@@ -70,6 +70,7 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     # Derived from the journal by the protocol engine after every saved entry, kept for lists.
     current_step = models.CharField(_("huidige stap"), max_length=20, default="1")
+    open_hypotheses = models.PositiveSmallIntegerField(_("open hypothesen"), default=0)
     last_activity_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
@@ -102,13 +103,24 @@ class Case(models.Model):
     def case_facts(self, entries=None, today=None) -> engine.CaseFacts:
         """What the protocol engine needs to know, from saved entries; a correction replaces what it corrects."""
         today = today or timezone.localdate()
-        entries = list(entries if entries is not None else self.saved_entries().order_by("occurred_at", "pk"))
+        if entries is None:
+            entries = self.engine_entries()
+        entries = sorted(entries, key=lambda e: (e.occurred_at, e.pk))
         corrected = {e.corrects_id for e in entries if e.corrects_id}
-        records = [engine.Record(kind=e.kind, at=e.occurred_at, data=e.facts or {})
+        records = [engine.Record(kind=e.kind, at=e.occurred_at, data=e.engine_data())
                    for e in entries if e.pk not in corrected and e.kind in ENGINE_KINDS]
         flags = frozenset(f for f, on in (("fgm", self.flag_fgm), ("honour", self.flag_honour)) if on)
         return engine.CaseFacts(route=self.route, flags=flags, pupil_age=self.pupil.age_on(today), today=today,
                                 records=records)
+
+    def engine_entries(self):
+        """Every saved entry with just what the engine reads (content stays encrypted), and how many
+        signatures each has: signing happens after a conversation report is saved."""
+        return list(self.saved_entries()
+                    .only("pk", "case_id", "kind", "occurred_at", "facts", "corrects_id", "refers_to_id", "status")
+                    .annotate(signature_count=models.Count(
+                        "signatures", filter=models.Q(signatures__signed_at__isnull=False)))
+                    .order_by("occurred_at", "pk"))
 
     def guidance(self, entries=None):
         guidance = engine.evaluate(self.definition(), self.case_facts(entries))
@@ -123,8 +135,9 @@ class Case(models.Model):
     def refresh_step(self, entries=None):
         guidance = self.guidance(entries)
         self.current_step = guidance.current_step
+        self.open_hypotheses = guidance.open_hypotheses
         self.last_activity_at = timezone.now()
-        self.save(update_fields=["current_step", "last_activity_at"])
+        self.save(update_fields=["current_step", "open_hypotheses", "last_activity_at"])
         return guidance
 
 
@@ -145,8 +158,8 @@ class CaseSibling(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="siblings")
     pupil = models.ForeignKey("schools.Pupil", on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(_("rol in het dossier"), max_length=120,
-                            help_text=_("Bijv. ook slachtoffer, getuige van geweld thuis."))
+    # Narrative ("also a victim", "witnessed violence at home"): encrypted like the journal.
+    role = EncryptedTextField(_("rol in het dossier"), help_text=_("Bijv. ook slachtoffer, getuige van geweld thuis."))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "pupil"], name="unique_case_sibling")]
@@ -225,6 +238,15 @@ class Entry(models.Model):
     @property
     def is_saved(self):
         return self.status == self.Status.SAVED
+
+    def engine_data(self) -> dict:
+        """The facts the protocol engine reads; a conversation report counts as signed once sign-off is recorded."""
+        if self.kind != EntryKind.CONVERSATION:
+            return self.facts or {}
+        count = getattr(self, "signature_count", None)
+        if count is None:
+            count = self.signatures.filter(signed_at__isnull=False).count()
+        return {**(self.facts or {}), "signed": count > 0}
 
     def save(self, *args, **kwargs):
         if self.pk and type(self).objects.filter(pk=self.pk, status=self.Status.SAVED).exists():

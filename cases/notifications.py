@@ -34,7 +34,13 @@ def send_notification(user_ids: list[int], case_id: int, subject: str, lead: str
 
 
 def break_glass_used(case: Case, user):
-    recipients = [case.coordinator_id] if case.coordinator_id and case.coordinator_id != user.pk else []
+    """Tell the coordinator; a case without one tells the school's directie, so someone always knows."""
+    if case.coordinator_id:
+        recipients = [case.coordinator_id]
+    else:
+        recipients = list(User.objects.filter(memberships__school=case.school, memberships__role=Role.DIRECTIE)
+                          .values_list("pk", flat=True).distinct())
+    recipients = [pk for pk in recipients if pk != user.pk]
     if recipients:
         send_notification.enqueue(recipients, case.pk, _("Meldcode: een dossier is geopend met een noodreden"),
                                   _("%(name)s heeft een dossier waarvan u coördinator bent geopend met een "

@@ -2,9 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,30 +39,47 @@ def _case_url(case):
     return reverse("cases:detail", args=[case.reference])
 
 
+def _closed(request, case):
+    """A closed dossier is read-only: say so and go back to it. None when the case is open."""
+    if case.is_open:
+        return None
+    messages.error(request, _("Dit dossier is gesloten. Er kan niets meer aan worden toegevoegd of gewijzigd."))
+    return redirect(_case_url(case))
+
+
 @login_required
 def overview(request, school_slug):
     """The coordinator's overview: what needs attention across the school, then all cases one may see."""
     school = school_for(request.user, school_slug, *DOSSIER_ROLES)
     need = access.META
+    overdue = (Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate())
+               .order_by().values("case").annotate(n=Count("pk")).values("n"))
     cases = (access.visible(request.user, need).filter(school=school)
              .select_related("pupil", "coordinator")
-             .annotate(open_hypotheses=journal.open_hypotheses_count(),
-                       overdue_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True,
-                                                             tasks__due_on__lt=timezone.localdate()), distinct=True))
+             .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
     status = request.GET.get("status", "open")
     if status in (Case.Status.OPEN, Case.Status.CLOSED):
         cases = cases.filter(status=status)
+    page = Paginator(cases, 50).get_page(request.GET.get("pagina"))
+    # Someone who may only know that a case exists (the privacy officer) sees no pupil name, whatever other roles
+    # they hold: the name is shown per case, for the cases they may read.
+    readable_ids = set(access.visible(request.user, access.READ).filter(pk__in=[c.pk for c in page])
+                       .values_list("pk", flat=True))
+    for case in page:
+        case.readable = case.pk in readable_ids
     readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))
              .select_related("case").order_by("due_on")[:50])
     idle_before = timezone.now() - journal.IDLE_AFTER
-    idle = [c for c in cases if c.status == Case.Status.OPEN and c.last_activity_at < idle_before]
+    idle = (access.visible(request.user, access.READ).filter(school=school, status=Case.Status.OPEN,
+                                                             last_activity_at__lt=idle_before)
+            .order_by("last_activity_at")[:50])
     roles = request.user.roles_at(school)
     audit("case.list", request=request, school=school, details={"status": status})
     return render(request, "cases/overview.html", {
-        "school": school, "cases": cases, "tasks": tasks, "idle": idle, "status": status,
+        "school": school, "cases": page, "page": page, "tasks": tasks, "idle": idle, "status": status,
         "content_allowed": bool(roles - {Role.PRIVACY}), "may_open": bool(roles & set(OPENING_ROLES)),
         "today": timezone.localdate(),
     })
@@ -123,8 +142,10 @@ def detail(request, reference):
     if access.READ not in rights:
         audit("case.view_meta", request=request, school=case.school, case=case, object_repr=case.reference)
         return render(request, "cases/meta.html", {"case": case})
-    entries = journal.entries_for_page(case)
-    guidance = case.guidance([e for e in entries if e.is_saved])
+    everything = request.GET.get("alles") == "1"
+    entries, older = journal.entries_for_page(case, request.user, everything=everything)
+    light = journal.engine_entries(case)
+    guidance = case.guidance(light)
     audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     viewers = []
     if access.MANAGE in rights:
@@ -132,13 +153,14 @@ def detail(request, reference):
 
         viewers = case_viewers(case.pk)
     return render(request, "cases/detail.html", {
-        "case": case, "rights": rights, "entries": [e for e in entries if e.is_saved or e.author_id == request.user.pk],
+        "case": case, "rights": rights, "entries": entries, "older": older,
+        "may_write": case.is_open and access.WRITE in rights,
         "guidance": guidance, "definition": case.definition(), "viewers": viewers,
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil"),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": journal.entry_menu(case, guidance, request.user),
-        "open_hypotheses": journal.unresolved(entries),
+        "open_hypotheses": journal.unresolved(light),
     })
 
 
@@ -159,9 +181,8 @@ def new_entry(request, reference, kind):
     form_class = ENTRY_FORMS.get(kind)
     if form_class is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
         raise Http404
-    if not case.is_open:
-        messages.error(request, _("Dit dossier is gesloten. Er kan niets meer aan worden toegevoegd."))
-        return redirect(_case_url(case))
+    if closed := _closed(request, case):
+        return closed
     form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(case, kind, request.user))
     guidance = case.guidance()
     if request.method == "POST":
@@ -184,6 +205,8 @@ def new_entry(request, reference, kind):
 @login_required
 def edit_draft(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if closed := _closed(request, case):
+        return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.DRAFT, author=request.user)
     form_class = ENTRY_FORMS[entry.kind]
     initial = {**entry.content, **entry.facts, "occurred_at": timezone.localtime(entry.occurred_at),
@@ -212,7 +235,13 @@ def edit_draft(request, reference, entry_id):
 @login_required
 def correct_entry(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if closed := _closed(request, case):
+        return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
+    newer = original.corrections.order_by("-pk").first()
+    if newer is not None:
+        messages.info(request, _("Deze regel is al gecorrigeerd. U corrigeert nu de nieuwste versie."))
+        return redirect("cases:correct", reference=case.reference, entry_id=newer.pk)
     form_class = ENTRY_FORMS[original.kind]
     initial = {**original.content, **original.facts, "occurred_at": timezone.localtime(original.occurred_at)}
     form = form_class(request.POST or None, request.FILES or None, initial=initial,
@@ -225,6 +254,7 @@ def correct_entry(request, reference, entry_id):
               object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
         messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
         return redirect(_case_url(case))
+    audit("entry.form", request=request, school=case.school, case=case, object_repr=f"corrigeren #{original.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "reason_form": reason_form, "kind": original.kind,
         "kind_label": original.get_kind_display(), "original": original, "guidance": case.guidance(),
@@ -234,6 +264,8 @@ def correct_entry(request, reference, entry_id):
 @login_required
 def sign(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if closed := _closed(request, case):
+        return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED, kind=EntryKind.CONVERSATION)
     form = SignForm(request.POST or None, initial={"participant": request.user.full_name})
     if request.method == "POST" and form.is_valid():
@@ -285,6 +317,8 @@ def team(request, reference):
             return redirect("cases:team", reference=case.reference)
     elif request.method == "POST":
         if "remove" in request.POST:
+            if not request.POST["remove"].isdigit():
+                return HttpResponseBadRequest(_("Onbekend teamlid."))
             member = get_object_or_404(case.members, pk=request.POST["remove"])
             member.delete()
             audit("access.team_change", request=request, school=case.school, case=case,
@@ -325,6 +359,8 @@ def break_glass(request, reference):
 def acute(request, reference):
     """Acute danger: the school's emergency numbers at once, and the emergency contact recorded."""
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if closed := _closed(request, case):
+        return closed
     numbers = Organisation.objects.for_school(case.school).filter(on_emergency_sheet=True).prefetch_related("phones")
     form_class = ENTRY_FORMS[EntryKind.EMERGENCY_CONTACT]
     form = form_class(request.POST or None, **_form_kwargs(case, EntryKind.EMERGENCY_CONTACT, request.user))
@@ -347,6 +383,8 @@ def acute(request, reference):
 @require_POST
 def complete_task(request, reference, task_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if closed := _closed(request, case):
+        return closed
     task = get_object_or_404(case.tasks, pk=task_id, done_at__isnull=True)
     task.done_at = timezone.now()
     task.save(update_fields=["done_at"])

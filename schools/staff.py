@@ -78,6 +78,9 @@ def add_role(school, user: User, role: str, *, actor, request=None) -> bool:
     """Give `user` a role at the school; False when they already had it."""
     if role not in Role.values:
         raise StaffChangeRefused(_("Deze rol bestaat niet."))
+    if user.pk == getattr(actor, "pk", None) and role != Role.BEHEER:
+        # Managing accounts must not become a way into dossiers: nobody gives themselves a role.
+        raise StaffChangeRefused(_("U kunt uzelf geen rol geven. Vraag een andere functioneel beheerder."))
     _membership, created = Membership.objects.get_or_create(user=user, school=school, role=role)
     if created:
         record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),

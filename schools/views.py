@@ -213,8 +213,12 @@ def staff_add_role(request, school_slug, user_id):
     school, person = _staff_action(request, school_slug, user_id)
     form = RoleForm(request.POST)
     if form.is_valid():
-        staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
-        messages.success(request, _("Rol toegevoegd aan %(name)s.") % {"name": person})
+        try:
+            staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
+        except staff.StaffChangeRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("Rol toegevoegd aan %(name)s.") % {"name": person})
     else:
         messages.error(request, _("Kies een rol."))
     return redirect("schools:staff", school_slug=school.slug)

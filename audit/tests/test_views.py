@@ -101,3 +101,21 @@ def test_the_verify_page_reports_an_intact_and_a_broken_trail(school, privacy, v
     response = client.get(reverse("audit:verify", args=[school.slug]))
     assert not response.context["result"].ok
     assert "niet in orde vanaf gebeurtenis 1" in response.content.decode()
+
+
+def test_the_trail_hides_a_staff_case_from_the_privacy_officer_it_is_about(school, people, verified_client, pupil):
+    from django.urls import reverse
+
+    from accounts.roles import Role
+    from audit.log import record
+    from cases.models import Case, Route
+    from protocol.models import MeldcodeVersion, ensure_shipped_versions
+
+    ensure_shipped_versions()
+    concerned = people[Role.PRIVACY]
+    case = Case.objects.create(school=school, pupil=pupil, route=Route.STAFF, subject_staff=concerned,
+                               opened_by=people[Role.DIRECTIE],
+                               meldcode_version=MeldcodeVersion.objects.get(key="landelijk-2019"))
+    record("case.create", actor=people[Role.DIRECTIE], school=school, case=case, object_repr=case.reference)
+    page = verified_client(concerned).get(reverse("audit:search", args=[school.slug])).content.decode()
+    assert case.reference not in page

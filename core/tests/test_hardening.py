@@ -149,7 +149,9 @@ def test_a_post_without_csrf_token_is_refused(case, people):
 
 
 def test_the_deploy_checks_pass_with_production_settings(tmp_path):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "MELDCODE_"))}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a real deployment never has it.
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("DEBUG", "SECRET_KEY", "MELDCODE_", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     environment.update({
         "MELDCODE_ENVIRONMENT": "production", "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "meldcode.settings",
         "SECRET_KEY": "deploy-check-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",

@@ -152,3 +152,10 @@ def test_the_staff_page_needs_the_same_number_of_queries_for_few_or_many_colleag
             assert client.get(reverse("schools:staff", args=[place.slug])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_beheerder_cannot_give_themselves_a_role_that_opens_dossiers(school, people, verified_client):
+    beheerder = people[Role.BEHEER]
+    verified_client(beheerder).post(reverse("schools:staff_add_role", args=[school.slug, beheerder.pk]),
+                                    {"role": "directie"})
+    assert set(beheerder.memberships.filter(school=school).values_list("role", flat=True)) == {Role.BEHEER}

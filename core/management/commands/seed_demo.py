@@ -211,7 +211,7 @@ class Command(BaseCommand):
                         "zijn baan verloor.",
             "interpretation": "We maken ons zorgen over de spanning thuis.",
             "objections": "", "agreements": "Over twee weken opnieuw in gesprek; moeder neemt contact op met het CJG."},
-            {"purpose": "parent", "roles_present": ["leerkracht", "ib"], "child_present": False, "signed": False})
+            {"purpose": "parent", "roles_present": ["leerkracht", "ib"], "child_present": False})
         for participant, user in (("Marieke de Vries", None), ("Lotte Jansen", teacher), ("Ingrid Bakker", ib)):
             Signature.objects.create(entry=conversation, participant=participant, user=user, recorded_by=ib,
                                      signed_at=conversation.occurred_at + timedelta(minutes=50))
@@ -239,7 +239,7 @@ class Command(BaseCommand):
             "reaction": "Moeder toont een verslag van de huisarts: eczeem met krabsporen; Emma is in behandeling.",
             "interpretation": "De verklaring past bij wat we zagen.", "objections": "",
             "agreements": "Moeder houdt school op de hoogte van de behandeling."},
-            {"purpose": "parent", "roles_present": ["ib"], "child_present": False, "signed": True})
+            {"purpose": "parent", "roles_present": ["ib"], "child_present": False})
         self._entry(case, "weighing", ib, opened + timedelta(days=8), {
             "consulted": "Directie", "instrument": "",
             "r_vermoeden": "Na het gesprek en de verklaring van de huisarts is er geen vermoeden meer."},
