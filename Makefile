@@ -25,8 +25,14 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null && npm ci --no-audit --no-fund --loglevel=error || echo "npm not found: the accessibility checks will say so"
+
+test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e: install node_modules/.package-lock.json
+	$(BIN)/python -m pytest e2e
 
 lint: install
 	$(BIN)/ruff check .
