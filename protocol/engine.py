@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from protocol.definition import Exemption, Meldcode, Requirement, Step
 
@@ -207,7 +208,8 @@ def _check(case: _Case, requirement: Requirement) -> _Check:
     if requirement.check == "hypotheses_resolved":
         count = case.open_hypotheses
         if count:
-            return _Check(False, _("Er staan nog %(count)d hypothese(s) open.") % {"count": count})
+            return _Check(False, ngettext("Er staat nog %(count)d hypothese open.",
+                                          "Er staan nog %(count)d hypothesen open.", count) % {"count": count})
         return _Check(True)
     if requirement.check == "decision":
         outcome = case.outcome()
@@ -495,8 +497,10 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
         warnings.append(Notice("pupil_consent", _("De leerling is %(age)d: vraag ook de leerling zelf om "
                                                   "toestemming.") % {"age": facts.pupil_age}, definition.consent.rule))
     if case.open_hypotheses:
-        warnings.append(Notice("open_hypotheses", _("Er staan %(count)d hypothese(s) open. Leg vast of ze zijn "
-                                                    "bevestigd of ontkracht.") % {"count": case.open_hypotheses},
+        warnings.append(Notice("open_hypotheses", ngettext(
+            "Er staat %(count)d hypothese open. Leg vast of die is bevestigd of ontkracht.",
+            "Er staan %(count)d hypothesen open. Leg vast of ze zijn bevestigd of ontkracht.",
+            case.open_hypotheses) % {"count": case.open_hypotheses},
                                definition.step("1").guidance))
     for item in skipped:
         if not item.covered:

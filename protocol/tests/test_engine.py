@@ -109,7 +109,7 @@ def test_open_hypotheses_are_warned_about_and_block_the_weighing():
     assert "open_hypotheses" in guidance.warning_codes()
     assert "followup" in guidance.allowed_actions
     assert need_ids(guidance) == ["hypotheses_resolved", "decision"]
-    assert "Er staan nog 1 hypothese(s) open." in guidance.requirements[0].message
+    assert "Er staat nog 1 hypothese open." in guidance.requirements[0].message
 
     guidance = case.add("followup", resolves_hypothesis=True).guidance()
     assert guidance.open_hypotheses == 0
