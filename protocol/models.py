@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -144,7 +144,11 @@ def store_version(source: str, *, filename: str, school=None, board=None, upload
     definition = load_definition(source, filename)
     if MeldcodeVersion.objects.filter(key=definition.key, version=definition.version).exists():
         raise ValueError(definition.key, definition.version)
-    return MeldcodeVersion.objects.create(
-        key=definition.key, version=definition.version, title=definition.title, source=source,
-        owner_school=school, owner_board=board, uploaded_by=uploaded_by,
-    )
+    try:
+        with transaction.atomic():
+            return MeldcodeVersion.objects.create(
+                key=definition.key, version=definition.version, title=definition.title, source=source,
+                owner_school=school, owner_board=board, uploaded_by=uploaded_by,
+            )
+    except IntegrityError as race:  # the same upload twice at once: the second one is a duplicate too
+        raise ValueError(definition.key, definition.version) from race
