@@ -3,9 +3,7 @@
 Only the export task calls `render_pdf`: WeasyPrint takes a second or more and must stay off request paths.
 """
 
-import hashlib
 import logging
-import secrets
 from datetime import datetime
 
 from django.contrib.staticfiles import finders
@@ -13,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from vault import blobs
+from vault.files import store_bytes
 from vault.models import StoredFile
 
 # WeasyPrint reports every rendering step at INFO level; keep the log for what matters.
@@ -61,13 +59,4 @@ def render_pdf(template: str, context: dict, *, exporter_name: str, exported_at:
 
 def store_generated(data: bytes, *, purpose: str, content_type: str = "application/pdf") -> StoredFile:
     """Encrypt a generated file into the vault. Not an upload, so the upload checks do not apply."""
-    blob_name = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}.bin"
-    stored = StoredFile(original_name="", purpose=purpose[:40], content_type=content_type, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), blob_name=blob_name)
-    stored.key_id = blobs.write_blob(stored.path, data, blob_name)
-    try:
-        stored.save()
-    except BaseException:
-        stored.path.unlink(missing_ok=True)
-        raise
-    return stored
+    return store_bytes(data, purpose=purpose, content_type=content_type)

@@ -20,16 +20,16 @@ def save_encrypted_file(django_file, *, purpose: str) -> StoredFile:
     If the surrounding transaction rolls back, the blob is removed again.
     """
     content_type = validate_upload(django_file)
-    data = read_all(django_file)
+    return store_bytes(read_all(django_file), purpose=purpose, content_type=content_type,
+                       original_name=(getattr(django_file, "name", "") or "")[-255:])
+
+
+def store_bytes(data: bytes, *, purpose: str, content_type: str, original_name: str = "") -> StoredFile:
+    """Encrypt bytes to disk under a random name and record them. For uploads call save_encrypted_file, which
+    checks them first; generated files (exports) come here directly."""
     blob_name = f"{secrets.token_hex(1)}/{secrets.token_hex(16)}.bin"
-    stored = StoredFile(
-        original_name=(getattr(django_file, "name", "") or "")[-255:],
-        purpose=purpose,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        blob_name=blob_name,
-    )
+    stored = StoredFile(original_name=original_name, purpose=purpose[:40], content_type=content_type,
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest(), blob_name=blob_name)
     stored.key_id = blobs.write_blob(stored.path, data, blob_name)
     try:
         stored.save()
