@@ -1,0 +1,31 @@
+"""Searching pupils narrows the list while typing (htmx), under the strict CSP, without reloading the page."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from schools.models import Pupil
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_pupil_list_narrows_while_typing_without_a_page_load(signed_in, people, school):
+    for first, last in (("Sanne", "de Vries"), ("Noah", "Bos"), ("Yara", "Kaya")):
+        Pupil.objects.create(school=school, first_name=first, last_name=last, date_of_birth=datetime.date(2017, 1, 1),
+                             group="5")
+    page = signed_in(people[Role.IB])
+    csp_errors = []
+    page.on("console", lambda message: csp_errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(f"/scholen/{school.slug}/leerlingen/")
+    expect(page.locator("#results")).to_contain_text("Kaya")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label("Zoek op naam of groep").fill("Bos")
+    expect(page.locator("#results")).not_to_contain_text("Kaya")
+    expect(page.locator("#results")).to_contain_text("Bos, Noah")
+    assert page.evaluate("window.notReloaded") is True  # the list changed in place
+    assert "q=Bos" in page.url  # and the address can be shared or reloaded
+    assert csp_errors == []
