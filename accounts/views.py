@@ -110,7 +110,8 @@ def reauth(request):
             _audit("auth.reauth", request)
             return redirect(_safe_next(request))
         _audit("auth.reauth_failed", request)
-        form.add_error(None, _("Wachtwoord of code klopt niet."))
+        form.add_error(None, _("Het wachtwoord klopt niet, of de code is al gebruikt of verlopen. "
+                               "Wacht op de volgende code in uw app en probeer het opnieuw."))
     return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request)},
                   status=400 if form.errors else 200)
 

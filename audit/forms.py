@@ -26,10 +26,43 @@ class AuditSearchForm(forms.Form):
     actor = forms.CharField(label=_("Medewerker"), required=False, max_length=200,
                             help_text=_("Een deel van de naam of het e-mailadres."))
     action = forms.ChoiceField(label=_("Handeling"), required=False, choices=ACTION_CHOICES)
-    case_id = forms.IntegerField(label=_("Dossiernummer"), required=False, min_value=1)
+    case = forms.CharField(label=_("Dossierkenmerk"), required=False, max_length=9,
+                           help_text=_("Het kenmerk zoals op de dossierpagina, bijv. K7Q2-M4PX."))
+
+    def clean_case(self):
+        return self.cleaned_data["case"].strip().upper()
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             raise forms.ValidationError(_("De begindatum ligt na de einddatum."))
         return cleaned
+
+
+# Readable names for the actions in the trail (the code stays visible in the title attribute).
+ACTION_LABELS = {
+    **{code: label for code, label in ACTION_CHOICES if "." in code},
+    "case.create": _("Dossier geopend"),
+    "case.list": _("Dossieroverzicht bekeken"),
+    "case.search": _("Dossiers gezocht"),
+    "case.view_meta": _("Gegevens over een dossier bekeken"),
+    "case.team_view": _("Team van een dossier bekeken"),
+    "case.acute_view": _("Noodnummers bij een dossier bekeken"),
+    "case.sibling_added": _("Broer of zus aan dossier gekoppeld"),
+    "entry.form": _("Formulier in een dossier geopend"),
+    "entry.draft": _("Concept bewaard"),
+    "entry.correct": _("Correctie vastgelegd"),
+    "entry.sign": _("Ondertekening vastgelegd"),
+    "entry.rejected": _("Onvolledige invoer geweigerd"),
+    "entry.conflict": _("Gelijktijdige wijziging geweigerd"),
+    "entry.attachment": _("Bijlage gedownload"),
+    "task.done": _("Actie afgevinkt"),
+    "auth.2fa": _("Tweestapscode gebruikt"),
+    "auth.2fa_failed": _("Verkeerde tweestapscode"),
+    "auth.2fa_enrolled": _("Authenticator ingesteld"),
+    "auth.reauth_failed": _("Herbevestiging mislukt"),
+    "audit.search": _("Audittrail doorzocht"),
+    "audit.verify": _("Audittrail gecontroleerd"),
+    "retention.destroy": _("Dossier vernietigd na bewaartermijn"),
+    "retention.warn": _("Waarschuwing bewaartermijn verstuurd"),
+}

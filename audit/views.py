@@ -4,10 +4,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import Role
-from audit.forms import AuditSearchForm
+from audit.forms import ACTION_LABELS, AuditSearchForm
 from audit.log import record
+from audit.models import AuditEvent
 from audit.search import search_events
 from audit.verify import verify_chain
+from cases.models import Case
 from schools.access import school_for
 
 PAGE_SIZE = 50
@@ -18,10 +20,23 @@ PAGE_SIZE = 50
 def search(request, school_slug):
     school = school_for(request.user, school_slug, Role.PRIVACY)
     form = AuditSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = search_events(school, viewer=request.user,
-                           **{key: value for key, value in filters.items() if value not in (None, "")})
+    filters = dict(form.cleaned_data) if form.is_valid() else {}
+    reference = filters.pop("case", "")
+    if reference:
+        # By the reference people know; a case of another school, or none, finds nothing.
+        filters["case_id"] = Case.objects.filter(school=school, reference=reference).values_list("pk", flat=True).first() or -1
+    if form.is_bound and not form.is_valid():
+        events = AuditEvent.objects.none()  # never show unfiltered results under a filter that was refused
+    else:
+        events = search_events(school, viewer=request.user,
+                               **{key: value for key, value in filters.items() if value not in (None, "")})
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    references = dict(Case.objects.filter(pk__in={e.case_id for e in page if e.case_id})
+                      .values_list("pk", "reference"))
+    for event in page:
+        event.case_reference = references.get(event.case_id, "")
+        event.action_label = ACTION_LABELS.get(event.action, event.action)
+        event.actor_name = event.actor_label.split(" <")[0]
     query = request.GET.copy()
     query.pop("pagina", None)
     response = render(request, "audit/search.html", {
@@ -29,7 +44,8 @@ def search(request, school_slug):
     })
     # Looking into the trail is itself recorded (after rendering, so it does not show up in its own results).
     record("audit.search", request=request, school=school,
-           details={key: str(value) for key, value in filters.items() if value not in (None, "")})
+           details={key: str(value) for key, value in filters.items() if value not in (None, "")}
+           | ({"case": reference} if reference else {}))
     return response
 
 

@@ -419,8 +419,12 @@ class OpenCaseForm(forms.Form):
         from accounts.models import User
         from schools.models import Pupil
 
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["pupil"].queryset = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)
+        self.fields["pupil"].empty_label = _("Kies een leerling")
+        self.fields["subject_staff"].empty_label = _("Alleen bij een vermoeden over een medewerker")
+        self.fields["coordinator"].empty_label = _("De eerste intern begeleider van de school")
         staff = User.objects.filter(memberships__school=school).distinct()
         self.fields["subject_staff"].queryset = staff
         self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)

@@ -375,8 +375,12 @@ def acute(request, reference):
         messages.success(request, _("Het noodcontact is vastgelegd."))
         return redirect(_case_url(case))
     audit("case.acute_view", request=request, school=case.school, case=case, object_repr=case.reference)
-    return render(request, "cases/acute.html", {"case": case, "numbers": numbers, "form": form},
-                  status=400 if form.errors else 200)
+    numbers = list(numbers)
+    own = {phone.number.replace(" ", "") for organisation in numbers for phone in organisation.phones.all()}
+    return render(request, "cases/acute.html", {
+        "case": case, "numbers": numbers, "form": form,
+        "show_112": "112" not in own, "show_vt": "0800-2000" not in own,
+    }, status=400 if form.errors else 200)
 
 
 @login_required

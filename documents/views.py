@@ -245,7 +245,8 @@ def evaluation_page(request, scope, slug):
     current = evaluation.school_year_of(timezone.localdate())
     return render(request, "documents/evaluation.html", {
         **context, "layout": SCREEN_LAYOUT, "scope_kind": scope, "slug": slug,
-        "years": list(range(current, current - 6, -1)), "exported_line": _preview_line(request.user)})
+        "years": list(range(current, current - 6, -1)), "exported_line": _preview_line(request.user),
+        "can_train": bool(school and request.user.roles_at(school) & set(TRAINING_EDITORS))})
 
 
 @login_required

@@ -183,7 +183,10 @@ def test_a_case_goes_from_first_signal_to_closure_with_the_guidance_following_ev
     save_entry(ip)
     assert current_step(ip) is None
     assert route_states(ip) == route(s1="done", s2="done", s3="done", s4="done", s5a="skipped", s5b="done")
-    expect(ip.locator("section.guidance")).to_contain_text("Niets verplichts open op dit moment.")
+    # A closed dossier gives no more instructions: it says when and why it was closed and until when it is kept.
+    expect(ip.locator("section.guidance")).to_have_count(0)
+    expect(ip.get_by_role("region", name="Dossier gesloten")).to_contain_text("Reden: Overgedragen.")
+    expect(ip.get_by_role("region", name="Dossier gesloten")).to_contain_text("bewaard tot")
     assert tasks(ip) == ["Geen open acties."]
     expect(ip.locator(".entry-menu")).to_have_count(0)
     expect(ip.get_by_role("link", name="Acute onveiligheid")).to_have_count(0)

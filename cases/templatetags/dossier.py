@@ -62,3 +62,9 @@ def pupil_case_actions(context, pupil, roles):
     user = context["request"].user
     cases = access.visible(user, access.READ).filter(pupil=pupil).order_by("-opened_at")
     return {"may_open": True, "cases": list(cases)}
+
+
+@register.filter
+def person_name(label):
+    """'Name <e-mail>' as recorded in the audit trail, shown as just the name."""
+    return str(label).split(" <")[0]

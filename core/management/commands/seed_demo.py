@@ -218,7 +218,7 @@ class Command(BaseCommand):
         case.refresh_step()
 
     def _closed_case(self):
-        from cases.journal import close_case  # noqa: F401  (closure entry closes the case)
+        from cases.models import Signature
 
         opened = timezone.now() - timedelta(days=120)
         case, people = self._open_case("de-regenboog", "2001", Role.LEERKRACHT, opened)
@@ -240,6 +240,10 @@ class Command(BaseCommand):
             "interpretation": "De verklaring past bij wat we zagen.", "objections": "",
             "agreements": "Moeder houdt school op de hoogte van de behandeling."},
             {"purpose": "parent", "roles_present": ["ib"], "child_present": False})
+        conversation = case.entries.get(kind="conversation")
+        for participant, user in (("Sarah Willems", None), ("Hanneke Visser", ib)):
+            Signature.objects.create(entry=conversation, participant=participant, user=user, recorded_by=ib,
+                                     signed_at=conversation.occurred_at + timedelta(minutes=40))
         self._entry(case, "weighing", ib, opened + timedelta(days=8), {
             "consulted": "Directie", "instrument": "",
             "r_vermoeden": "Na het gesprek en de verklaring van de huisarts is er geen vermoeden meer."},
