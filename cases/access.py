@@ -132,10 +132,11 @@ def visible_q(user, need: str = READ) -> Q:
     if need == META:
         privacy = Q(school_id__in=at(Role.PRIVACY)) & ~Q(subject_staff_id=grants.user_id)
         return staff | regular | privacy
-    if need in (MANAGE, EXPORT):
-        # Narrower than READ for teachers on the team; the page checks `permissions` per case anyway.
+    if need in (READ, WRITE):
         return staff | regular
-    return staff | regular
+    # MANAGE and EXPORT depend on more than the filter can say cheaply (the coordinator on a team, say);
+    # list by READ and ask permissions() per case instead of trusting a looser filter.
+    raise ValueError(f"visible() filters by META, READ or WRITE, not {need!r}")
 
 
 def visible(user, need: str = READ, queryset=None):

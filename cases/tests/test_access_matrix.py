@@ -142,3 +142,8 @@ def test_the_functioneel_beheerder_cannot_open_any_dossier_page(world, verified_
     client = verified_client(actors["beheer"])
     assert client.get(reverse("cases:overview", args=[school.slug])).status_code == 404
     assert client.get(reverse("cases:open", args=[school.slug])).status_code == 404
+
+
+def test_lists_cannot_be_filtered_by_a_right_the_filter_cannot_express(people):
+    with pytest.raises(ValueError):
+        access.visible(people[Role.IB], access.EXPORT)
