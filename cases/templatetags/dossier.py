@@ -1,4 +1,9 @@
+import threading
+from collections import OrderedDict
+
 from django import template
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.forms import ENTRY_FORMS
@@ -68,3 +73,32 @@ def pupil_case_actions(context, pupil, roles):
 def person_name(label):
     """'Name <e-mail>' as recorded in the audit trail, shown as just the name."""
     return str(label).split(" <")[0]
+
+
+# Saved entries never change, so their HTML is kept per process once rendered. Only in this process's memory,
+# never in a shared cache: it is decrypted dossier content. The key holds everything the HTML depends on.
+_RENDERED: OrderedDict = OrderedDict()
+_RENDERED_MAX = 5000
+_RENDERED_LOCK = threading.Lock()
+
+
+@register.simple_tag
+def render_entry(entry, case, definition, may_write):
+    """One journal entry as HTML; drafts are rendered every time, saved entries once per key."""
+    context = {"entry": entry, "case": case, "definition": definition, "may_write": may_write}
+    if not entry.is_saved:
+        return render_to_string("cases/_entry.html", context)
+    key = (entry.pk, translation.get_language(), timezone.get_current_timezone_name(), bool(may_write),
+           case.reference, tuple((s.pk, s.signed_at is not None) for s in entry.signatures.all()),
+           tuple(c.pk for c in entry.corrections.all()))
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(key)
+        if html is not None:
+            _RENDERED.move_to_end(key)
+            return html
+    html = render_to_string("cases/_entry.html", context)
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return html

@@ -132,3 +132,25 @@ def test_the_functioneel_beheerder_cannot_be_added_to_a_case_team(make_case, pup
                                                      {"user": people[Role.BEHEER].pk})
     assert response.status_code == 400
     assert not case.members.filter(user=people[Role.BEHEER]).exists()
+
+
+def test_the_case_page_shows_a_new_signature_on_an_entry_it_already_rendered(make_case, pupil, people, add_entry,
+                                                                             verified_client):
+    case = make_case(pupil)
+    conversation = add_entry(case, people[Role.IB], kind="conversation", facts={"purpose": "parent"},
+                             content={"reaction": "Moeder schrok."})
+    client = verified_client(people[Role.IB])
+    url = reverse("cases:detail", args=[case.reference])
+    assert "Nog door niemand ondertekend." in client.get(url).content.decode()
+    Signature.objects.create(entry=conversation, participant="Marieke de Vries", signed_at=timezone.now(),
+                             recorded_by=people[Role.IB])
+    page = client.get(url).content.decode()
+    assert "Marieke de Vries: getekend op" in page
+    # Someone who may only read sees the same entry without the links to change it.
+    teacher = people[Role.LEERKRACHT]
+    case.members.create(user=teacher)
+    closure = add_entry(case, people[Role.IB], kind="closure", facts={"reason": "unfounded"},
+                        content={"explanation": "Ongegrond."})
+    journal.close_case(case, closure)
+    page = verified_client(teacher).get(url).content.decode()
+    assert "Moeder schrok." in page and "Corrigeren" not in page
