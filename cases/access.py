@@ -158,7 +158,3 @@ def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=Fal
     if need not in rights and not (allow_break_glass and BREAK_GLASS in rights):
         raise Http404
     return case, rights
-
-
-def may_break_glass(user, case: Case) -> bool:
-    return BREAK_GLASS in permissions(user, case)

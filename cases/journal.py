@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from cases.models import Case, Entry, EntryKind, Route, Task, record_entry
@@ -183,7 +182,3 @@ def close_case(case: Case, entry: Entry):
     case.retain_until = retention_date(case)
     case.save(update_fields=["status", "closed_at", "closure_reason", "retain_until"])
     case.tasks.filter(done_at__isnull=True).update(done_at=timezone.now())
-
-
-def describe_task(task: Task) -> str:
-    return _("%(task)s (uiterlijk %(due)s)") % {"task": task.get_kind_display(), "due": task.due_on.strftime("%d-%m-%Y")}
