@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import GuardedEditMixin
 from documents.models import InspectionGround, TrainingRecord
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -45,7 +46,7 @@ class InspectionReviewForm(forms.Form):
                 for e in self.entries if self.cleaned_data.get(f"withhold_{e.entry_id}")]
 
 
-class TrainingForm(forms.ModelForm):
+class TrainingForm(GuardedEditMixin, forms.ModelForm):
     class Meta:
         model = TrainingRecord
         fields = ["user", "course", "date", "provider", "valid_until"]

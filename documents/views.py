@@ -20,6 +20,7 @@ from accounts.reauth import require_reauth
 from accounts.roles import Role
 from audit.log import record as audit
 from cases import access
+from core.concurrency import status_for
 from documents import dossier, evaluation, exports
 from documents.forms import InspectionReviewForm, TrainingForm
 from documents.models import ExportJob, ExportKind, InspectionExport, TrainingRecord, WithheldItem
@@ -318,11 +319,14 @@ def training_edit(request, school_slug, record_id):
         messages.success(request, _("De scholing is verwijderd."))
         return redirect("documents:training", school_slug=school.slug)
     form = TrainingForm(request.POST or None, instance=record, school=school)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    saved = None
+    if request.method == "POST":
+        with transaction.atomic():
+            saved = form.save() if form.is_valid() else None
+    if saved is not None:
         audit("training.update", request=request, school=school, object_repr=str(record.user),
               details={"training": record.pk})
         messages.success(request, _("De scholing is bijgewerkt."))
         return redirect("documents:training", school_slug=school.slug)
     return render(request, "documents/training_edit.html", {"school": school, "form": form, "record": record},
-                  status=400 if form.errors else 200)
+                  status=status_for(form, request.method))

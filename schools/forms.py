@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
+from core.concurrency import GuardedEditMixin
 from schools.models import Guardian, Pupil
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -24,7 +25,7 @@ class PupilSearchForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
 
 
-class PupilForm(forms.ModelForm):
+class PupilForm(GuardedEditMixin, forms.ModelForm):
     class Meta:
         model = Pupil
         fields = ["student_number", "first_name", "last_name", "date_of_birth", "group", "status", "left_on"]
@@ -53,7 +54,7 @@ class PupilForm(forms.ModelForm):
         return super().save(commit)
 
 
-class GuardianForm(forms.ModelForm):
+class GuardianForm(GuardedEditMixin, forms.ModelForm):
     class Meta:
         model = Guardian
         fields = ["name", "relation", "has_authority", "phone", "email", "address"]

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models.deletion import ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.roles import Role
+from core.concurrency import status_for
 from schools import imports, staff
 from schools.access import PUPIL_EDITORS, PUPIL_IMPORTERS, PUPIL_VIEWERS, STAFF_MANAGERS, school_with_roles
 from schools.events import record, record_import
@@ -68,14 +70,16 @@ def pupil_edit(request, school_slug, pupil_id=None):
     school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
     the_pupil = _pupil_of(school, pupil_id) if pupil_id else None
     form = PupilForm(request.POST or None, instance=the_pupil, school=school)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        record("pupil.updated" if the_pupil else "pupil.created", request=request, actor=request.user,
-               school=school, object_repr=str(saved), details={"pupil": saved.pk, "fields": form.changed_data})
-        messages.success(request, _("De gegevens van %(name)s zijn opgeslagen.") % {"name": saved.full_name})
-        return redirect("schools:pupil", school_slug=school.slug, pupil_id=saved.pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            saved = form.save() if form.is_valid() else None
+        if saved is not None:
+            record("pupil.updated" if the_pupil else "pupil.created", request=request, actor=request.user,
+                   school=school, object_repr=str(saved), details={"pupil": saved.pk, "fields": form.changed_data})
+            messages.success(request, _("De gegevens van %(name)s zijn opgeslagen.") % {"name": saved.full_name})
+            return redirect("schools:pupil", school_slug=school.slug, pupil_id=saved.pk)
     return render(request, "schools/pupil_form.html", {"school": school, "pupil": the_pupil, "form": form},
-                  status=400 if form.errors else 200)
+                  status=status_for(form, request.method))
 
 
 @login_required
@@ -85,9 +89,13 @@ def guardian_edit(request, school_slug, pupil_id, guardian_id=None):
     the_pupil = _pupil_of(school, pupil_id)
     guardian = get_object_or_404(Guardian, pk=guardian_id, pupil=the_pupil) if guardian_id else None
     form = GuardianForm(request.POST or None, instance=guardian)
-    if request.method == "POST" and form.is_valid():
-        form.instance.pupil = the_pupil
-        saved = form.save()
+    saved = None
+    if request.method == "POST":
+        with transaction.atomic():
+            if form.is_valid():
+                form.instance.pupil = the_pupil
+                saved = form.save()
+    if saved is not None:
         record("guardian.updated" if guardian else "guardian.created", request=request, actor=request.user,
                school=school, object_repr=str(the_pupil),
                details={"pupil": the_pupil.pk, "guardian": saved.pk, "fields": form.changed_data})
@@ -95,7 +103,7 @@ def guardian_edit(request, school_slug, pupil_id, guardian_id=None):
         return redirect("schools:pupil", school_slug=school.slug, pupil_id=the_pupil.pk)
     return render(request, "schools/guardian_form.html",
                   {"school": school, "pupil": the_pupil, "guardian": guardian, "form": form},
-                  status=400 if form.errors else 200)
+                  status=status_for(form, request.method))
 
 
 @login_required

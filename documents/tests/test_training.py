@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from core.testing import loaded_state
 from documents.evaluation import due_for_refresher
 from documents.models import TrainingRecord
 
@@ -48,7 +49,7 @@ def test_a_training_can_be_corrected_and_deleted(school, people, verified_client
     record = train(people[Role.LEERKRACHT], school, date(2025, 1, 1))
     client = verified_client(people[Role.BEHEER])
     url = reverse("documents:training_edit", args=[school.slug, record.pk])
-    client.post(url, {"user": record.user_id, "course": "Meldcode basis (2 dagdelen)", "date": "2025-01-02",
+    client.post(url, {**loaded_state(client, url), "user": record.user_id, "course": "Meldcode basis (2 dagdelen)", "date": "2025-01-02",
                       "provider": "", "valid_until": ""})
     record.refresh_from_db()
     assert record.course == "Meldcode basis (2 dagdelen)"

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
+from core.testing import loaded_state
 from schools.models import Guardian, Pupil
 
 pytestmark = pytest.mark.django_db
@@ -112,8 +113,9 @@ def test_a_functioneel_beheerder_adds_and_edits_a_pupil_and_a_guardian(school, m
     ravi = Pupil.objects.get(school=school, student_number="2001")
     assert response.url == reverse("schools:pupil", args=[school.slug, ravi.pk])
 
-    client.post(reverse("schools:pupil_edit", args=[school.slug, ravi.pk]), {
-        "student_number": "2001", "first_name": "Ravi", "last_name": "Sharma", "date_of_birth": "2018-09-30",
+    edit_url = reverse("schools:pupil_edit", args=[school.slug, ravi.pk])
+    client.post(edit_url, {
+        **loaded_state(client, edit_url), "student_number": "2001", "first_name": "Ravi", "last_name": "Sharma", "date_of_birth": "2018-09-30",
         "group": "4", "status": "active"})
     client.post(reverse("schools:guardian_add", args=[school.slug, ravi.pk]), {
         "name": "Anita Sharma", "relation": "moeder", "has_authority": "on", "email": "anita@example.org"})
@@ -135,8 +137,9 @@ def test_two_pupils_of_one_school_cannot_share_a_student_number(school, pupil, m
 
 def test_a_pupil_marked_as_left_needs_a_leaving_date(school, pupil, make_user, verified_client):
     client = verified_client(make_user("directie", school))
-    response = client.post(reverse("schools:pupil_edit", args=[school.slug, pupil.pk]), {
-        "first_name": "Sanne", "last_name": "de Vries", "date_of_birth": "2017-03-14", "status": "left"})
+    edit_url = reverse("schools:pupil_edit", args=[school.slug, pupil.pk])
+    response = client.post(edit_url, {
+        **loaded_state(client, edit_url), "first_name": "Sanne", "last_name": "de Vries", "date_of_birth": "2017-03-14", "status": "left"})
     assert response.status_code == 400
     assert "Vul in wanneer de leerling de school verliet." in response.text
 
