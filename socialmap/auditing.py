@@ -8,8 +8,9 @@ def _record(action, **kwargs):
     return record(action, **kwargs)
 
 
-def record(action: str, organisation, *, actor=None, request=None, details=None):
-    school = organisation.school
+def record(action: str, organisation, *, school=None, actor=None, request=None, details=None):
+    """`school`: where the change was made; an entry the board shares belongs to no school of its own."""
+    school = school or organisation.school
     return _record(action, actor=actor, request=request, school=school, object_repr=organisation.name,
                    details={"organisation": organisation.pk, **(details or {})})
 

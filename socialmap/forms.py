@@ -2,6 +2,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from core.concurrency import GuardedEditMixin
 from socialmap import parser
 from socialmap.models import Kind, Organisation, PhoneNumber
 from socialmap.readers import MAX_BYTES, SUPPORTED_EXTENSIONS
@@ -11,25 +12,58 @@ def _clean_website(value: str) -> str:
     return parser.normalise_website(value) if value.strip() else ""
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(GuardedEditMixin, forms.ModelForm):
+    """One entry of the sociale kaart: the school's own, or one its board shares with all its schools.
+
+    `may_keep` (the coordinator or directie) allows entries of the school itself, `may_share` (the bestuur)
+    entries of the board; someone holding both chooses with the `shared` box.
+    """
+
+    shared = forms.BooleanField(
+        label=_("Delen met alle scholen van het bestuur"), required=False,
+        help_text=_("Elke school van het bestuur ziet de organisatie dan op haar sociale kaart en in het dossier; "
+                    "alleen het bestuur kan haar wijzigen."))
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "contact_person", "address", "email", "website", "notes", "on_emergency_sheet"]
         widgets = {"address": forms.Textarea(attrs={"rows": 3}), "notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, may_keep=True, may_share=False, **kwargs):
         self.school = school
+        self.may_keep, self.may_share = may_keep, may_share
         super().__init__(*args, **kwargs)
+        if not (may_keep and may_share):
+            del self.fields["shared"]
+        elif self.instance.pk:
+            self.initial.setdefault("shared", self.instance.is_shared)
+
+    def is_shared_entry(self) -> bool:
+        if self.may_keep and self.may_share:
+            return bool(self.cleaned_data.get("shared"))
+        return self.may_share
+
+    def state_values(self, instance) -> dict:
+        return {**super().state_values(instance), "owner": (instance.school_id, instance.board_id),
+                "phones": [(phone.number, phone.note) for phone in instance.phones.all()]}
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
-        key = parser.normalise_name(name)
-        if not key:
+        if not parser.normalise_name(name):
             raise forms.ValidationError(_("Vul de naam van de organisatie in."))
-        clash = Organisation.objects.filter(school=self.school, normalised_name=key).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(_("Deze organisatie staat al op de sociale kaart van de school."))
         return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if name := cleaned.get("name"):
+            owner = {"board_id": self.school.board_id} if self.is_shared_entry() else {"school": self.school}
+            clash = (Organisation.objects.filter(normalised_name=parser.normalise_name(name), **owner)
+                     .exclude(pk=self.instance.pk))
+            if clash.exists():
+                self.add_error("name", _("Het bestuur deelt deze organisatie al met zijn scholen.")
+                               if self.is_shared_entry()
+                               else _("Deze organisatie staat al op de sociale kaart van de school."))
+        return cleaned
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -38,7 +72,10 @@ class OrganisationForm(forms.ModelForm):
         return _clean_website(self.cleaned_data["website"])
 
     def save(self, commit=True):
-        self.instance.school = self.school
+        if self.is_shared_entry():
+            self.instance.school, self.instance.board = None, self.school.board
+        else:
+            self.instance.school, self.instance.board = self.school, None
         return super().save(commit)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -18,14 +19,26 @@ from socialmap.models import Kind, Organisation
 from socialmap.parser import ParsedOrganisation, normalise_name, parse_organisations
 from socialmap.readers import DocumentError, read_document
 
-EDITORS = (Role.IB, Role.DIRECTIE)
+EDITORS = (Role.IB, Role.DIRECTIE)  # the school's own entries
+BOARD_EDITORS = (Role.BESTUUR,)  # the entries the board shares with all its schools
 SESSION_KEY = "socialmap_import"
 MAX_ORGANISATIONS = 300  # the preview waits in the session; a real sociale kaart has a few dozen at most
 
 
-def _own_organisation(school, pk):
-    """An entry the school may change: its own, not one its board shares."""
-    return get_object_or_404(Organisation, pk=pk, school=school)
+def _edit_rights(roles) -> tuple[bool, bool]:
+    """(may change the school's own entries, may change the board's shared entries)."""
+    return bool(roles & set(EDITORS)), bool(roles & set(BOARD_EDITORS))
+
+
+def _editable_organisation(school, roles, pk):
+    """An entry this user may change at this school: its own (coordinator, directie), or its board's (bestuur)."""
+    may_keep, may_share = _edit_rights(roles)
+    owners = Q(pk__in=[])
+    if may_keep:
+        owners |= Q(school=school)
+    if may_share:
+        owners |= Q(board_id=school.board_id, school__isnull=True)
+    return get_object_or_404(Organisation.objects.filter(owners), pk=pk)
 
 
 # --- the list -------------------------------------------------------------------------------------------------
@@ -36,8 +49,10 @@ def _own_organisation(school, pk):
 def organisation_list(request, school_slug):
     school, roles = school_with_roles(request.user, school_slug)
     organisations = Organisation.objects.for_school(school)
+    may_keep, may_share = _edit_rights(roles)
     return render(request, "socialmap/list.html", {
-        "school": school, "organisations": organisations, "can_edit": bool(roles & set(EDITORS)),
+        "school": school, "organisations": organisations, "edit_own": may_keep, "edit_shared": may_share,
+        "can_edit": may_keep or may_share, "can_import": may_keep,
     })
 
 
@@ -45,39 +60,49 @@ def organisation_list(request, school_slug):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, school_slug, pk=None):
-    school = school_for(request.user, school_slug, *EDITORS)
-    organisation = _own_organisation(school, pk) if pk else Organisation(school=school)
-    form = OrganisationForm(request.POST or None, instance=organisation, school=school)
+    school, roles = school_with_roles(request.user, school_slug, *EDITORS, *BOARD_EDITORS)
+    may_keep, may_share = _edit_rights(roles)
+    organisation = _editable_organisation(school, roles, pk) if pk else Organisation(school=school)
+    form = OrganisationForm(request.POST or None, instance=organisation, school=school,
+                            may_keep=may_keep, may_share=may_share)
     phones = PhoneFormSet(request.POST or None, instance=organisation, prefix="phones")
-    if request.method == "POST" and form.is_valid() and phones.is_valid():
+    saved = None
+    if request.method == "POST":
         with transaction.atomic():
-            saved = form.save()
-            phones.instance = saved
-            phone_rows = phones.save(commit=False)
-            for position, phone in enumerate(phone_rows):
-                phone.position = position
-                phone.save()
-            for phone in phones.deleted_objects:
-                phone.delete()
+            # The form first: it locks the stored entry while it checks nobody changed it since it was loaded.
+            if form.is_valid() and phones.is_valid():
+                saved = form.save()
+                phones.instance = saved
+                phone_rows = phones.save(commit=False)
+                for position, phone in enumerate(phone_rows):
+                    phone.position = position
+                    phone.save()
+                for phone in phones.deleted_objects:
+                    phone.delete()
+    if saved is not None:
         changed = form.changed_data + (["phones"] if phones.has_changed() else [])
         auditing.record("socialmap.organisation_updated" if pk else "socialmap.organisation_created", saved,
-                        actor=request.user, request=request, details={"fields": changed})
+                        school=school, actor=request.user, request=request,
+                        details={"fields": changed, "shared": saved.is_shared})
         messages.success(request, _("%(name)s is opgeslagen.") % {"name": saved.name})
         return redirect("socialmap:list", school_slug=school.slug)
+    status = 200 if request.method == "GET" else (409 if form.conflict else 400)
     return render(request, "socialmap/form.html", {
         "school": school, "organisation": organisation if pk else None, "form": form, "phones": phones,
-    }, status=400 if request.method == "POST" else 200)
+        "board_only": may_share and not may_keep,
+    }, status=status)
 
 
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def organisation_delete(request, school_slug, pk):
-    school = school_for(request.user, school_slug, *EDITORS)
-    organisation = _own_organisation(school, pk)
+    school, roles = school_with_roles(request.user, school_slug, *EDITORS, *BOARD_EDITORS)
+    organisation = _editable_organisation(school, roles, pk)
     if request.method == "POST":
         name = organisation.name
-        auditing.record("socialmap.organisation_deleted", organisation, actor=request.user, request=request)
+        auditing.record("socialmap.organisation_deleted", organisation, school=school, actor=request.user,
+                        request=request, details={"shared": organisation.is_shared})
         organisation.delete()
         messages.success(request, _("%(name)s is van de sociale kaart gehaald.") % {"name": name})
         return redirect("socialmap:list", school_slug=school.slug)

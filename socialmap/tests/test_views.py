@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from core.testing import loaded_state
 from socialmap.models import Organisation, PhoneNumber
 from socialmap.tests.helpers import DE_SPRONG, docx_bytes, pdf_bytes, seed_text
 
@@ -81,8 +82,9 @@ def test_a_coordinator_adds_an_organisation_with_phone_numbers_and_it_is_audited
 def test_a_coordinator_changes_and_deletes_an_organisation(school, police, coordinator, verified_client):
     client = verified_client(coordinator)
     phone = police.phones.get()
-    response = client.post(url("edit", school, pk=police.pk), {
-        "name": "Politie Hoogeveen", "kind": "police", "on_emergency_sheet": "on",
+    edit = url("edit", school, pk=police.pk)
+    response = client.post(edit, {
+        **loaded_state(client, edit), "name": "Politie Hoogeveen", "kind": "police", "on_emergency_sheet": "on",
         **phone_management(1, 1), "phones-0-id": str(phone.pk), "phones-0-number": "112", "phones-0-note": "spoed",
     })
     assert response.status_code == 302
