@@ -33,6 +33,9 @@ MANAGE = "manage"  # changes the team, coordinator and route
 EXPORT = "export"  # produces documents from the dossier
 BREAK_GLASS = "break_glass"  # may ask for access with a typed reason
 
+# The roles that can be on a case team (the privacy officer and the functioneel beheerder never read content).
+TEAM_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR)
+
 CONTENT = frozenset({META, READ, WRITE})
 ALL = frozenset({META, READ, WRITE, MANAGE, EXPORT})
 
@@ -58,12 +61,18 @@ def grants_for(user) -> Grants:
     by_role: dict[str, set[int]] = {}
     for role, school_id in user.memberships.values_list("role", "school_id"):
         by_role.setdefault(role, set()).add(school_id)
+    # A place on a team or a break-glass only counts while the person still works at the case's school in a
+    # role that may hold it: who leaves the school (or loses the role) loses the access with it.
+    team_schools = set().union(*(by_role.get(role, ()) for role in TEAM_ROLES))
+    glass_schools = set().union(*(by_role.get(role, ()) for role in (Role.IB, Role.DIRECTIE)))
     grants = Grants(
         user_id=user.pk,
         schools_by_role={role: frozenset(ids) for role, ids in by_role.items()},
-        team_cases=frozenset(CaseMember.objects.filter(user_id=user.pk).values_list("case_id", flat=True)),
-        glass_cases=frozenset(BreakGlass.objects.filter(user_id=user.pk, until__gt=timezone.now())
-                              .values_list("case_id", flat=True)),
+        team_cases=frozenset(CaseMember.objects.filter(user_id=user.pk, case__school_id__in=team_schools)
+                             .values_list("case_id", flat=True)) if team_schools else frozenset(),
+        glass_cases=frozenset(BreakGlass.objects.filter(user_id=user.pk, until__gt=timezone.now(),
+                                                        case__school_id__in=glass_schools)
+                              .values_list("case_id", flat=True)) if glass_schools else frozenset(),
     )
     user._case_grants = grants
     return grants
@@ -72,10 +81,6 @@ def grants_for(user) -> Grants:
 def forget_grants(user):
     """Call after changing a person's team or break-glass access within the same request."""
     user.__dict__.pop("_case_grants", None)
-
-
-def _ib_sees_school(case_school) -> bool:
-    return case_school.ib_sees_all_cases
 
 
 def permissions(user, case: Case) -> frozenset[str]:
@@ -96,14 +101,18 @@ def permissions(user, case: Case) -> frozenset[str]:
         if school_id in at(Role.PRIVACY):
             return frozenset({META})
         return frozenset()
-    if school_id in at(Role.IB) and (case.school.ib_sees_all_cases or on_team or case.pk in grants.glass_cases):
+    coordinating_role = school_id in at(Role.IB) or school_id in at(Role.DIRECTIE)
+    if on_team and coordinating_role:
         return ALL
-    if school_id in at(Role.DIRECTIE) and (case.school.directie_sees_all_cases or on_team
-                                          or case.pk in grants.glass_cases):
+    if school_id in at(Role.IB) and case.school.ib_sees_all_cases:
+        return ALL
+    if school_id in at(Role.DIRECTIE) and case.school.directie_sees_all_cases:
         return ALL
     if on_team:
         return CONTENT | {EXPORT} if case.coordinator_id == grants.user_id else CONTENT
     if case.pk in grants.glass_cases:
+        # Reading and writing for a few hours, nothing more: no team changes (that would make the access
+        # permanent) and no exports.
         return CONTENT
     rights = set()
     if school_id in at(Role.PRIVACY):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from cases.access import TEAM_ROLES
 from cases.models import ClosureReason, EntryKind, Route
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -444,9 +445,8 @@ class TeamMemberForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         # The functioneel beheerder and the privacy officer never read content, so they cannot join a team.
-        dossier_roles = [Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR]
         self.fields["user"].queryset = (User.objects.filter(memberships__school=school,
-                                                            memberships__role__in=dossier_roles)
+                                                            memberships__role__in=TEAM_ROLES)
                                         .exclude(pk__in=exclude).distinct())
 
 

@@ -10,9 +10,11 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
 from cases import access, journal, notifications
@@ -320,6 +322,9 @@ def team(request, reference):
             if not request.POST["remove"].isdigit():
                 return HttpResponseBadRequest(_("Onbekend teamlid."))
             member = get_object_or_404(case.members, pk=request.POST["remove"])
+            if member.user_id == case.coordinator_id:
+                # Without the coordinator on the team, reminders and break-glass notices could reach nobody.
+                return HttpResponseBadRequest(_("De coördinator blijft in het team van het dossier."))
             member.delete()
             audit("access.team_change", request=request, school=case.school, case=case,
                   object_repr=f"uit team: {member.user}", details={"removed_user_id": member.user_id})
@@ -342,6 +347,9 @@ def team(request, reference):
 @login_required
 def break_glass(request, reference):
     case, rights = access.case_or_404(request.user, reference, access.BREAK_GLASS)
+    if not recently_reauthenticated(request):
+        # Password and second factor again: a session left open on a staff-room laptop must not open a dossier.
+        return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': request.get_full_path()})}")
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         reason = form.cleaned_data["reason"]

@@ -11,3 +11,14 @@ def loaded_state(client, url) -> dict:
     match = re.search(rf'name="{FIELD}" value="([0-9a-f]*)"', page.content.decode())
     assert match, f"no {FIELD} field on {url}"
     return {FIELD: match.group(1)}
+
+
+def reauthenticate(client):
+    """As if the person just entered password and code again (see accounts.reauth)."""
+    import time
+
+    from accounts.reauth import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = time.time()
+    session.save()

@@ -1,9 +1,14 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
+from cases import access
 from cases.models import BreakGlass, Case
+from core.testing import reauthenticate
 
 NOW = "2026-11-02T09:00"
 
@@ -57,6 +62,9 @@ def test_break_glass_needs_a_typed_reason_and_tells_the_coordinator(adopted, peo
     detail = reverse("cases:detail", args=[case.reference])
     response = other_ib.get(detail)
     assert response.status_code == 302 and response["Location"] == reverse("cases:break_glass", args=[case.reference])
+    asked = other_ib.get(reverse("cases:break_glass", args=[case.reference]))
+    assert asked.status_code == 302 and reverse("accounts:reauth") in asked["Location"]
+    reauthenticate(other_ib)
     short = other_ib.post(reverse("cases:break_glass", args=[case.reference]), {"reason": "even kijken"})
     assert short.status_code == 400
     assert not BreakGlass.objects.exists()
@@ -67,6 +75,28 @@ def test_break_glass_needs_a_typed_reason_and_tells_the_coordinator(adopted, peo
     assert event.case_id == case.pk and "ziek" in event.reason
     assert [m.to for m in mailoutbox] == [[coordinator.email]]
     assert "moeder" not in mailoutbox[0].body
+
+
+def test_break_glass_reads_and_writes_but_cannot_make_itself_permanent(
+        adopted, people, make_user, pupil, make_case, verified_client, school):
+    school.ib_sees_all_cases = False
+    school.save()
+    coordinator = make_user(Role.IB, school)
+    case = make_case(pupil, coordinator=coordinator, team=[coordinator])
+    other_ib = people[Role.IB]
+    client = verified_client(other_ib)
+    reauthenticate(client)
+    client.post(reverse("cases:break_glass", args=[case.reference]),
+                {"reason": "De coördinator is ziek en de moeder belt over een nieuw incident."})
+    assert access.permissions(other_ib, case) == access.CONTENT
+    team = client.post(reverse("cases:team", args=[case.reference]), {"user": other_ib.pk})
+    assert team.status_code == 404
+    assert not case.members.filter(user=other_ib).exists()
+
+    BreakGlass.objects.update(until=timezone.now() - timedelta(minutes=1))
+    access.forget_grants(other_ib)
+    assert access.permissions(other_ib, case) == {access.BREAK_GLASS}
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 302
 
 
 def test_a_teacher_cannot_break_the_glass(adopted, people, make_case, pupil, verified_client):
@@ -98,3 +128,16 @@ def test_a_sibling_can_be_linked_with_their_own_role(adopted, people, make_case,
     assert case.siblings.get().role == "Getuige van geweld thuis"
     page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert "Milan de Vries" in page and "Getuige van geweld thuis" in page
+
+
+def test_a_teacher_who_left_the_school_loses_the_cases_she_was_on_the_team_of(
+        adopted, people, make_user, pupil, make_case, verified_client, school):
+    teacher = make_user(Role.LEERKRACHT, school)
+    case = make_case(pupil, team=[teacher])
+    client = verified_client(teacher)
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+    teacher.memberships.all().delete()
+    access.forget_grants(teacher)
+    assert access.permissions(teacher, case) == frozenset()
+    assert not Case.objects.filter(access.visible_q(teacher, access.META)).exists()
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
