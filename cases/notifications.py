@@ -33,17 +33,25 @@ def send_notification(user_ids: list[int], case_id: int, subject: str, lead: str
     return sent
 
 
+def responsible_ids(case: Case, *, exclude=()) -> list[int]:
+    """Who answers for a case when a notice concerns the case as a whole: its coordinator, or, when it has none
+    (a staff-member case) or the coordinator can no longer read it, the school's directie, bestuur and intern
+    begeleiders who can. Never someone the access rule keeps out, so never the staff member concerned."""
+    people = [case.coordinator] if case.coordinator_id else []
+    if not people or access.READ not in access.permissions(case.coordinator, case):
+        people = (User.objects.filter(memberships__school=case.school_id, is_active=True,
+                                      memberships__role__in=[Role.DIRECTIE, Role.BESTUUR, Role.IB])
+                  .distinct().order_by("pk"))
+    return [user.pk for user in people
+            if user.pk not in exclude and access.READ in access.permissions(user, case)]
+
+
 def break_glass_used(case: Case, user):
-    """Tell the coordinator; a case without one tells the school's directie, so someone always knows."""
-    if case.coordinator_id:
-        recipients = [case.coordinator_id]
-    else:
-        recipients = list(User.objects.filter(memberships__school=case.school, memberships__role=Role.DIRECTIE)
-                          .values_list("pk", flat=True).distinct())
-    recipients = [pk for pk in recipients if pk != user.pk]
+    """Someone always hears of it: the coordinator, or whoever answers for the case in their place."""
+    recipients = responsible_ids(case, exclude={user.pk})
     if recipients:
         send_notification.enqueue(recipients, case.pk, _("Meldcode: een dossier is geopend met een noodreden"),
-                                  _("%(name)s heeft een dossier waarvan u coördinator bent geopend met een "
+                                  _("%(name)s heeft een dossier waarvoor u verantwoordelijk bent geopend met een "
                                     "vastgelegde reden.") % {"name": user.full_name})
 
 
@@ -65,7 +73,7 @@ def send_due_reminders(today=None) -> int:
     """
     today = today or timezone.localdate()
     due = (Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__lte=today,
-                               case__status=Case.Status.OPEN, assignee__isnull=False)
+                               case__status=Case.Status.OPEN)
            .order_by("case_id", "assignee_id", "due_on")
            .values_list("pk", "case_id", "assignee_id"))
     claimed: dict[tuple[int, int], int] = {}
@@ -78,5 +86,8 @@ def send_due_reminders(today=None) -> int:
                 if count == 1 else
                 _("In een dossier waarin u werkt staan %(count)s acties open die vandaag of eerder af moesten "
                   "zijn.") % {"count": count})
-        send_notification.enqueue([assignee_id], case_id, _("Meldcode: er staat een actie open"), lead)
+        # A task without an assignee (a staff-member case has no coordinator) goes to whoever answers for the case.
+        recipients = [assignee_id] if assignee_id else responsible_ids(Case.objects.get(pk=case_id))
+        if recipients:
+            send_notification.enqueue(recipients, case_id, _("Meldcode: er staat een actie open"), lead)
     return sum(claimed.values())

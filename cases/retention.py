@@ -129,13 +129,13 @@ def already_warned(cases) -> set[int]:
 
 def warn(case: Case) -> None:
     from audit.log import record as audit
-    from cases.notifications import send_notification
+    from cases.notifications import responsible_ids, send_notification
 
-    recipients = [case.coordinator_id] if case.coordinator_id else []
+    recipients = responsible_ids(case)
     if recipients:
         send_notification.enqueue(
             recipients, case.pk, _("Meldcode: een dossier wordt binnenkort vernietigd"),
-            _("Een gesloten dossier waarvan u coördinator bent, bereikt op %(date)s het einde van de "
+            _("Een gesloten dossier waarvoor u verantwoordelijk bent, bereikt op %(date)s het einde van de "
               "bewaartermijn. Daarna wordt de inhoud vernietigd. Moet het langer bewaard blijven, neem dan "
               "vóór die datum contact op met de privacyfunctionaris.") % {"date": case.retain_until.strftime("%d-%m-%Y")})
     audit(WARN_ACTION, school=case.school, case=case, object_repr=case.reference,

@@ -118,3 +118,58 @@ def test_send_reminders_and_run_daily_commands(case, people):
     assert "Bewaartermijnen op 10-11-2026" in out.getvalue()
     assert "Herinneringen klaargezet voor 1 acties." in out.getvalue()
     assert len(mail.outbox) == 2
+
+
+# --- whoever answers for the case when there is no coordinator to tell ------------------------------------
+
+
+def test_a_staff_member_case_reminds_the_directie_and_bestuur_and_never_the_person_concerned(
+        make_case, pupil, people, make_user, school):
+    suspect = make_user(Role.LEERKRACHT, school)
+    staff_case = make_case(pupil, route=Route.STAFF, subject_staff=suspect, coordinator=None)
+    task(staff_case, None, TODAY)
+
+    assert send_due_reminders(TODAY) == 1
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert recipients == {people[Role.DIRECTIE].email, people[Role.BESTUUR].email}
+    assert suspect.email not in recipients
+
+
+def test_a_retention_warning_of_a_staff_member_case_reaches_the_directie(make_case, pupil, people, make_user, school):
+    from cases import retention
+
+    suspect = make_user(Role.LEERKRACHT, school)
+    staff_case = make_case(pupil, route=Route.STAFF, subject_staff=suspect, coordinator=None)
+    staff_case.status, staff_case.retain_until = Case.Status.CLOSED, TODAY + datetime.timedelta(days=30)
+    staff_case.save()
+    retention.warn(staff_case)
+    assert {address for message in mail.outbox for address in message.to} == {
+        people[Role.DIRECTIE].email, people[Role.BESTUUR].email}
+
+
+def test_the_coordinator_cannot_be_taken_off_the_team(make_case, pupil, people, verified_client):
+    ib = people[Role.IB]
+    case = make_case(pupil, coordinator=ib, team=[ib])
+    member = case.members.get(user=ib)
+    response = verified_client(people[Role.DIRECTIE]).post(
+        f"/dossiers/d/{case.reference}/team/", {"remove": str(member.pk)})
+    assert response.status_code == 400
+    assert "De coördinator blijft in het team" in response.content.decode()
+    assert case.members.filter(user=ib).exists()
+
+
+def test_break_glass_is_told_to_whoever_can_read_the_case_when_the_coordinator_no_longer_can(
+        make_case, pupil, people, make_user, school, verified_client):
+    from core.testing import reauthenticate
+
+    school.ib_sees_all_cases = False
+    school.save()
+    coordinator = make_user(Role.IB, school)
+    case = make_case(pupil, coordinator=coordinator, team=[coordinator])
+    coordinator.memberships.all().delete()  # left the school; still named as coordinator
+    client = verified_client(people[Role.IB])
+    reauthenticate(client)
+    client.post(f"/dossiers/d/{case.reference}/toegang/",
+                {"reason": "De coördinator is vertrokken en er is een nieuw incident gemeld."})
+    assert [message.to for message in mail.outbox] == [[people[Role.DIRECTIE].email]]
+    assert "waarvoor u verantwoordelijk bent" in mail.outbox[0].body
