@@ -74,14 +74,14 @@ def consent_status(case: Case) -> str | None:
     return latest.facts.get("status") if latest else None
 
 
-def entry_menu(case: Case, guidance, user) -> list[tuple[str, str, bool]]:
+def entry_menu(case: Case, guidance) -> list[tuple[str, str, bool]]:
     """(kind, label, suggested) for the 'add to the journal' menu: the engine's next actions first."""
     kinds = [k for k in EntryKind if k != EntryKind.DUTY or case.route == Route.STAFF]
     allowed = set(guidance.allowed_actions)
     return sorted(((k.value, k.label, k.value in allowed) for k in kinds), key=lambda item: not item[2])
 
 
-def write_entry(case: Case, form, author, *, save: bool, files=None, corrects: Entry | None = None,
+def write_entry(case: Case, form, author, *, save: bool, corrects: Entry | None = None,
                 correction_reason: str = "") -> Entry:
     content = form.content()
     if correction_reason:
@@ -114,7 +114,7 @@ def _attach(entry, form):
         entry.attachment = save_encrypted_file(upload, purpose=f"case-{entry.case.reference}")
 
 
-def update_draft(entry: Entry, form, *, save: bool, files=None) -> Entry | None:
+def update_draft(entry: Entry, form, *, save: bool) -> Entry | None:
     """Save a draft only if nobody saved it since the form was loaded; None means a conflict."""
     revision = form.cleaned_data.get("revision") or 0
     with transaction.atomic():
@@ -124,6 +124,7 @@ def update_draft(entry: Entry, form, *, save: bool, files=None) -> Entry | None:
                            occurred_at=form.cleaned_data["occurred_at"], attachment=entry.attachment,
                            refers_to=_hypothesis(entry.case, form)))
         if not updated:
+            transaction.set_rollback(True)  # the upload of the losing save is not kept
             return None
         entry.refresh_from_db()
         if save:

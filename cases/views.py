@@ -133,7 +133,8 @@ def open_case(request, school_slug):
         if case.route == Route.ACUTE:
             return redirect("cases:acute", reference=case.reference)
         return redirect("cases:new_entry", reference=case.reference, kind=EntryKind.SIGNAL)
-    return render(request, "cases/open.html", {"school": school, "form": form, "version": version})
+    return render(request, "cases/open.html", {"school": school, "form": form, "version": version},
+                  status=400 if form.errors else 200)
 
 
 @login_required
@@ -161,7 +162,7 @@ def detail(request, reference):
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil"),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
-        "entry_kinds": journal.entry_menu(case, guidance, request.user),
+        "entry_kinds": journal.entry_menu(case, guidance),
         "open_hypotheses": journal.unresolved(light),
     })
 
@@ -189,8 +190,7 @@ def new_entry(request, reference, kind):
     guidance = case.guidance()
     if request.method == "POST":
         if form.is_valid():
-            entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft",
-                                        files=request.FILES)
+            entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft")
             audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school, case=case,
                   object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": kind})
             messages.success(request, _("Vastgelegd in het journaal.") if entry.is_saved else _("Concept bewaard."))
@@ -217,7 +217,7 @@ def edit_draft(request, reference, entry_id):
                       **_form_kwargs(case, entry.kind, request.user))
     conflict = False
     if request.method == "POST" and form.is_valid():
-        saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft", files=request.FILES)
+        saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft")
         if saved is None:
             conflict = True
             audit("entry.conflict", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
@@ -226,7 +226,10 @@ def edit_draft(request, reference, entry_id):
                   case=case, object_repr=f"{saved.get_kind_display()} #{saved.pk}", details={"kind": saved.kind})
             messages.success(request, _("Vastgelegd in het journaal.") if saved.is_saved else _("Concept bewaard."))
             return redirect(_case_url(case))
-    elif request.method == "GET":
+    elif request.method == "POST":
+        audit("entry.rejected", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}",
+              details={"kind": entry.kind})
+    else:
         audit("entry.form", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": entry.kind, "kind_label": entry.get_kind_display(), "draft": entry,
@@ -241,7 +244,7 @@ def correct_entry(request, reference, entry_id):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
     newer = original.corrections.order_by("-pk").first()
-    if newer is not None:
+    if newer is not None and request.method != "POST":
         messages.info(request, _("Deze regel is al gecorrigeerd. U corrigeert nu de nieuwste versie."))
         return redirect("cases:correct", reference=case.reference, entry_id=newer.pk)
     form_class = ENTRY_FORMS[original.kind]
@@ -249,18 +252,34 @@ def correct_entry(request, reference, entry_id):
     form = form_class(request.POST or None, request.FILES or None, initial=initial,
                       **_form_kwargs(case, original.kind, request.user))
     reason_form = CorrectionForm(request.POST or None)
+    conflict = False
     if request.method == "POST" and form.is_valid() & reason_form.is_valid():
-        entry = journal.write_entry(case, form, request.user, save=True, files=request.FILES, corrects=original,
-                                    correction_reason=reason_form.cleaned_data["reason"])
-        audit("entry.correct", request=request, school=case.school, case=case,
-              object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
-        messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
-        return redirect(_case_url(case))
-    audit("entry.form", request=request, school=case.school, case=case, object_repr=f"corrigeren #{original.pk}")
+        with transaction.atomic():
+            # One correction of an entry at a time: whoever comes second sees the first one, keeps their text.
+            Entry.objects.select_for_update().filter(pk=original.pk).first()
+            conflict = original.corrections.exists()
+            if not conflict:
+                entry = journal.write_entry(case, form, request.user, save=True, corrects=original,
+                                            correction_reason=reason_form.cleaned_data["reason"])
+        if not conflict:
+            audit("entry.correct", request=request, school=case.school, case=case,
+                  object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
+            messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
+            return redirect(_case_url(case))
+    conflict = conflict or (request.method == "POST" and original.corrections.exists())
+    if conflict:
+        audit("entry.conflict", request=request, school=case.school, case=case,
+              object_repr=f"corrigeren #{original.pk}")
+    elif request.method == "POST":
+        audit("entry.rejected", request=request, school=case.school, case=case,
+              object_repr=f"corrigeren #{original.pk}", details={"kind": original.kind})
+    else:
+        audit("entry.form", request=request, school=case.school, case=case, object_repr=f"corrigeren #{original.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "reason_form": reason_form, "kind": original.kind,
         "kind_label": original.get_kind_display(), "original": original, "guidance": case.guidance(),
-    }, status=400 if form.errors or reason_form.errors else 200)
+        "correction_conflict": conflict,
+    }, status=409 if conflict else (400 if form.errors or reason_form.errors else 200))
 
 
 @login_required

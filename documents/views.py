@@ -34,7 +34,6 @@ CASE_DOCUMENTS = {
     "veilig-thuis": ExportKind.VT_SUMMARY,
     "anoniem": ExportKind.ANONYMISED,
 }
-SLUG_OF_KIND = {kind: slug for slug, kind in CASE_DOCUMENTS.items()}
 EVALUATION_ROLES = (Role.IB, Role.DIRECTIE, Role.PRIVACY)
 BOARD_EVALUATION_ROLES = (Role.BESTUUR, Role.PRIVACY)
 TRAINING_EDITORS = (Role.IB, Role.DIRECTIE, Role.BEHEER)

@@ -80,6 +80,25 @@ def test_a_correction_keeps_the_original_visible(case, people, add_entry, verifi
     assert "Verkeerde arm genoteerd." in page
 
 
+def test_two_people_correcting_the_same_entry_get_a_conflict_and_the_second_keeps_their_text(
+        case, people, add_entry, verified_client):
+    original = add_entry(case, people[Role.LEERKRACHT], content={
+        "place": "Gang", "situation": "Pauze", "observation": "Blauwe plek op de linkerarm."})
+    url = reverse("cases:correct", args=[case.reference, original.pk])
+    ib, teacher = verified_client(people[Role.IB]), verified_client(people[Role.LEERKRACHT])
+    assert ib.get(url).status_code == 200 and teacher.get(url).status_code == 200  # both opened the form
+    first = ib.post(url, {**SIGNAL_POST, "observation": "Blauwe plek op de rechterarm.", "reason": "Verkeerde arm."})
+    assert first.status_code == 302
+    second = teacher.post(url, {**SIGNAL_POST, "observation": "Twee blauwe plekken op de linkerarm.",
+                                "reason": "Er waren er twee."})
+    assert second.status_code == 409
+    assert "Iemand anders heeft deze regel intussen gecorrigeerd" in second.content.decode()
+    assert "Twee blauwe plekken op de linkerarm." in second.content.decode()
+    assert list(Entry.objects.filter(corrects=original).values_list("content", flat=True)) == [
+        {**Entry.objects.get(corrects=original).content}]
+    assert Entry.objects.get(corrects=original).content["observation"] == "Blauwe plek op de rechterarm."
+
+
 def test_two_people_saving_the_same_draft_get_a_conflict_and_lose_nothing(case, people, verified_client):
     teacher = people[Role.LEERKRACHT]
     client = verified_client(teacher)
