@@ -69,14 +69,21 @@ def step_of(entry: Entry, decision_step: str, previous: str | None) -> str:
 # --- the anonymiser for one case ----------------------------------------------------------------------------
 
 def anonymiser_for_case(case: Case) -> Anonymiser:
-    """Every name the app knows around this case, each replaced by a role word."""
+    """Every name the app knows around this case, each replaced by a role word.
+
+    Names are collected from what the dossier refers to, not only from who is around now: parents and carers
+    removed from the pupil since, and staff who left the school (entry authors, signers, the team, the
+    coordinator, the staff member the case is about) are still in the text.
+    """
     from accounts.models import Membership
+    from schools.models import Guardian
     from socialmap.models import Organisation
 
     replacements: list[tuple[str, str]] = []
     pupil = case.pupil
     replacements += name_variants(Name(pupil.full_name, _("het kind")))
-    for guardian in pupil.guardians.all():
+    # All of them, removed ones included (`Guardian.objects`, not `.current()`).
+    for guardian in Guardian.objects.filter(pupil=pupil).order_by("pk"):
         replacements += name_variants(Name(guardian.name, guardian.relation.strip().lower() or _("de ouder")))
         if guardian.address:
             replacements.append((guardian.address, _("[adres]")))
@@ -88,9 +95,7 @@ def anonymiser_for_case(case: Case) -> Anonymiser:
                                      .values_list("user_id", "user__full_name", "role")):
         roles_by_user.setdefault(user_id, set()).add(role)
         names[user_id] = full_name
-    people = list(case.members.values_list("user_id", "user__full_name"))
-    people += list(case.entries.values_list("author_id", "author__full_name"))
-    for user_id, full_name in people:
+    for user_id, full_name in _staff_in_case(case):
         names.setdefault(user_id, full_name)
     for user_id, full_name in names.items():
         replacements += name_variants(Name(full_name, staff_role_word(roles_by_user.get(user_id, set()))))
@@ -103,6 +108,20 @@ def anonymiser_for_case(case: Case) -> Anonymiser:
                     .values_list("contact_person", flat=True)):
         replacements += name_variants(Name(contact, _("de contactpersoon")))
     return Anonymiser(replacements, origin=case_origin(case))
+
+
+def _staff_in_case(case: Case) -> list[tuple[int, str]]:
+    """(user id, full name) of every account the dossier refers to, whether or not still at the school."""
+    from accounts.models import User
+    from cases.models import Signature
+
+    ids = set(case.members.values_list("user_id", flat=True))
+    ids |= set(case.entries.values_list("author_id", flat=True))
+    for signer, recorder in Signature.objects.filter(entry__case=case).values_list("user_id", "recorded_by_id"):
+        ids |= {signer, recorder}
+    ids |= {case.coordinator_id, case.subject_staff_id, case.opened_by_id}
+    ids.discard(None)
+    return list(User.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "full_name"))
 
 
 def staff_role_word(roles: set[str]) -> str:
@@ -287,7 +306,7 @@ def case_header(case: Case) -> dict:
         "reference": case.reference,
         "school": case.school.name,
         "pupil": case.pupil,
-        "guardians": list(case.pupil.guardians.all()),
+        "guardians": list(case.pupil.guardians.current()),
         "siblings": list(case.siblings.select_related("pupil")),
         "route": case.get_route_display(),
         "flag_fgm": case.flag_fgm,

@@ -102,7 +102,7 @@ def anonymised_context(case: Case) -> dict:
     entries = dossier.doc_entries(case, anonymiser=anonymiser)
     today = timezone.localdate()
     pupil = case.pupil
-    guardians = [(g.relation or _("ouder"), g.has_authority) for g in pupil.guardians.all()]
+    guardians = [(g.relation or _("ouder"), g.has_authority) for g in pupil.guardians.current()]
     return {
         "case": None, "title": _("Geanonimiseerde samenvatting"),
         "about": {

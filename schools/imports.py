@@ -314,7 +314,8 @@ def save_pupils(school, parsed: ParsedImport, *, progress: Progress = _no_progre
         existing = {pupil.student_number: pupil for pupil in Pupil.objects.filter(
             school=school, student_number__in=[row["student_number"] for row in parsed.rows])}
         guardians_of = {}
-        for guardian in Guardian.objects.filter(pupil__in=existing.values()):
+        # Removed guardians stay removed: one listed again in the file comes back as a new row.
+        for guardian in Guardian.objects.current().filter(pupil__in=existing.values()):
             guardians_of.setdefault(guardian.pupil_id, {})[guardian.name.casefold()] = guardian
         for row in progress(parsed.rows, len(parsed.rows)):
             pupil = existing.get(row["student_number"])

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -87,8 +88,23 @@ class Pupil(models.Model):
         return years
 
 
+class GuardianQuerySet(models.QuerySet):
+    def current(self):
+        """The parents and carers as they are now: what every page, count, form and import works with."""
+        return self.filter(removed_at__isnull=True)
+
+    def removed(self):
+        return self.filter(removed_at__isnull=False)
+
+
 class Guardian(models.Model):
-    """A parent or carer of a pupil; whether they hold parental authority (gezag) matters for consent."""
+    """A parent or carer of a pupil; whether they hold parental authority (gezag) matters for consent.
+
+    Removing a guardian only marks the row (`removed_at`): a dossier may still mention her, and the
+    anonymised documents must keep replacing her name. Use `Guardian.objects.current()` or
+    `pupil.guardians.current()` wherever guardians are listed, counted or edited; only the anonymiser
+    reads them all.
+    """
 
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="guardians")
     name = models.CharField(_("naam"), max_length=200)
@@ -97,6 +113,9 @@ class Guardian(models.Model):
     phone = models.CharField(_("telefoon"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("adres"), max_length=300, blank=True)
+    removed_at = models.DateTimeField(_("verwijderd op"), null=True, blank=True, editable=False)
+
+    objects = GuardianQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ouder/verzorger")
@@ -105,3 +124,18 @@ class Guardian(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.relation})"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+    def remove(self, *, at=None) -> bool:
+        """Mark as removed; False if someone else already did (or the row is gone).
+
+        Phone and e-mail go at once (keep no more than needed); name and address stay, because the anonymiser
+        needs them to keep her out of anonymised documents."""
+        at = at or timezone.now()
+        updated = type(self).objects.current().filter(pk=self.pk).update(removed_at=at, phone="", email="")
+        if updated:
+            self.removed_at, self.phone, self.email = at, "", ""
+        return bool(updated)

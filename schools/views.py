@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models.deletion import ProtectedError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -59,7 +58,7 @@ def pupil(request, school_slug, pupil_id):
     school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
     the_pupil = _pupil_of(school, pupil_id)
     return render(request, "schools/pupil.html", {
-        "school": school, "pupil": the_pupil, "guardians": list(the_pupil.guardians.all()),
+        "school": school, "pupil": the_pupil, "guardians": list(the_pupil.guardians.current()),
         "can_edit": bool(roles & set(PUPIL_EDITORS)), "roles": roles,
     })
 
@@ -87,7 +86,8 @@ def pupil_edit(request, school_slug, pupil_id=None):
 def guardian_edit(request, school_slug, pupil_id, guardian_id=None):
     school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
     the_pupil = _pupil_of(school, pupil_id)
-    guardian = get_object_or_404(Guardian, pk=guardian_id, pupil=the_pupil) if guardian_id else None
+    guardian = (get_object_or_404(Guardian.objects.current(), pk=guardian_id, pupil=the_pupil)
+                if guardian_id else None)
     form = GuardianForm(request.POST or None, instance=guardian)
     saved = None
     if request.method == "POST":
@@ -111,16 +111,13 @@ def guardian_edit(request, school_slug, pupil_id, guardian_id=None):
 def guardian_delete(request, school_slug, pupil_id, guardian_id):
     school, _roles = school_with_roles(request.user, school_slug, *PUPIL_EDITORS)
     the_pupil = _pupil_of(school, pupil_id)
-    guardian = get_object_or_404(Guardian, pk=guardian_id, pupil=the_pupil)
-    try:
-        guardian.delete()
-    except ProtectedError:
-        messages.error(request, _("%(name)s staat in een dossier en kan daarom niet verwijderd worden.")
-                       % {"name": guardian.name})
-    else:
+    guardian = get_object_or_404(Guardian.objects.current(), pk=guardian_id, pupil=the_pupil)
+    # A soft delete: the row stays so that anonymised documents keep replacing her name. The page says the
+    # same whether or not the pupil has a dossier; a beheerder must not learn that one exists.
+    if guardian.remove():
         record("guardian.deleted", request=request, actor=request.user, school=school, object_repr=str(the_pupil),
                details={"pupil": the_pupil.pk, "guardian": guardian_id})
-        messages.success(request, _("Ouder/verzorger %(name)s is verwijderd.") % {"name": guardian.name})
+    messages.success(request, _("Ouder/verzorger %(name)s is verwijderd.") % {"name": guardian.name})
     return redirect("schools:pupil", school_slug=school.slug, pupil_id=the_pupil.pk)
 
 

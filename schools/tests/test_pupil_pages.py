@@ -148,7 +148,7 @@ def test_a_guardian_can_be_removed_by_the_intern_begeleider(school, pupil, make_
     guardian = Guardian.objects.create(pupil=pupil, name="Oud Adres", relation="vader")
     client = verified_client(make_user(Role.IB, school))
     client.post(reverse("schools:guardian_delete", args=[school.slug, pupil.pk, guardian.pk]))
-    assert not Guardian.objects.filter(pk=guardian.pk).exists()
+    assert not pupil.guardians.current().filter(pk=guardian.pk).exists()
 
 
 def test_a_guardian_of_another_pupil_cannot_be_reached_through_this_pupil(school, pupil, make_user, verified_client):
@@ -158,4 +158,4 @@ def test_a_guardian_of_another_pupil_cannot_be_reached_through_this_pupil(school
     client = verified_client(make_user(Role.IB, school))
     url = reverse("schools:guardian_delete", args=[school.slug, pupil.pk, guardian.pk])
     assert client.post(url).status_code == 404
-    assert Guardian.objects.filter(pk=guardian.pk).exists()
+    assert Guardian.objects.current().filter(pk=guardian.pk).exists()
