@@ -8,7 +8,9 @@ a second line, phone numbers with opening hours, stray link lines that Word leav
 page headers in the middle of a block and empty template blocks that nobody filled in. The parser looks
 at every line for a known label ("Organisatie", "Tel.", "E-mailadres", ...) and groups the labelled
 values into blocks; documents without an organisation label use the line above the first field of a
-block as its name.
+block as its name (a sentence describing the organisation may sit between them). Lists of emergency
+numbers ("Kindertelefoon: 0800-0432") become one-line blocks, and tables with the labels in a header row
+(tabs, bars or the gaps a PDF leaves) one block per row.
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def format_phone(digits: str) -> str:
 
 # Opening hours look like numbers; take them out before looking for phone numbers.
 _TIME_RANGE = re.compile(r"\b\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?(?:\s*(?:-|\u2013|tot)\s*\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?)?")
-_DIGIT_GROUP = re.compile(r"\+\s?31\s?(?:\(0\)\s?)?|\d+")
+# The country code, written "+31" or "0031", counts as the 0 of the area code.
+_DIGIT_GROUP = re.compile(r"(?P<country>(?:\+\s?|\b00)31[\s\-]?(?:\(0\)\s?)?(?=\d))|\d+")
 _GROUP_SEPARATOR = re.compile(r"^(?: |-|\.|\u2013| - | \u2013 )$")
 
 
@@ -192,19 +195,22 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
     "020 1234567 06 12345678" gives two numbers.
     """
     masked = _TIME_RANGE.sub(lambda m: "#" * len(m.group()), text)
-    groups = []  # [start, end, digits, joined to the previous group]
+    groups = []  # [start, end, digits, joined to the previous group, is the country code]
     for match in _DIGIT_GROUP.finditer(masked):
-        if match.start() and masked[match.start() - 1].isalnum() and match.group()[0] != "+":
+        country_code = bool(match.group("country"))
+        after_country_code = bool(groups) and groups[-1][4] and groups[-1][1] == match.start()
+        if (match.start() and masked[match.start() - 1].isalnum() and match.group()[0] != "+"
+                and not after_country_code):
             continue  # part of a word such as "A12"
-        digits = "0" if match.group().startswith("+") else match.group()
+        digits = "0" if country_code else match.group()
         joined = bool(groups) and bool(_GROUP_SEPARATOR.match(masked[groups[-1][1]:match.start()]))
-        if groups and groups[-1][2] == "0" and masked[groups[-1][0]] == "+":
+        if groups and groups[-1][4]:
             joined = True  # the digits after +31
-        groups.append([match.start(), match.end(), digits, joined])
+        groups.append([match.start(), match.end(), digits, joined, country_code])
     found = []
     index = 0
     while index < len(groups):
-        start, end, digits, _joined = groups[index]
+        start, end, digits, _joined, _country_code = groups[index]
         index += 1
         if digits == "112" and (index == len(groups) or not groups[index][3]):
             found.append((start, end, digits))
@@ -225,9 +231,29 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
 
 def _clean_note(note: str) -> str:
     note = _collapse(note).strip(" ,;/-\u2013:")
+    # Half of a bracket that holds the number itself, "(bgg 06 12345678)": the bracket is not part of the note.
+    if note.startswith("(") and ")" not in note:
+        note = note[1:].strip()
+    if note.endswith(")") and "(" not in note:
+        note = note[:-1].strip()
     if note.startswith("(") and note.endswith(")") and note.count("(") == 1:
         note = note[1:-1].strip()
     return note
+
+
+def _split_between(text: str) -> tuple[str, str]:
+    """Text between two numbers: (the note of the number before, the note of the number after).
+
+    What follows the last separator belongs to the next number: "0528 123456 (receptie), spoed 06 ...";
+    so does a bracket left open: "0592 395555 (bgg 06 12345678)".
+    """
+    opened = text.rfind("(")
+    if opened > text.rfind(")"):
+        return text[:opened], text[opened + 1:]
+    parts = re.split(r"[,;/]|\bof\b", text)
+    if len(parts) > 1:
+        return parts[0], parts[-1]
+    return text, ""
 
 
 def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]], str]:
@@ -254,13 +280,9 @@ def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]]
         if index == 0:
             notes.append(before)
         else:
-            # Text between two numbers: what follows the last separator belongs to the next number.
-            parts = re.split(r"[,;/]|\bof\b", before)
-            if len(parts) > 1:
-                notes.append(parts[-1])
+            notes.append(_split_between(before)[1])
         if index + 1 < len(numbers):
-            parts = re.split(r"[,;/]|\bof\b", after)
-            after = parts[0]
+            after = _split_between(after)[0]
         notes.append(after)
         note = _clean_note(" ".join(n for n in (_clean_note(n) for n in notes) if n))
         number = format_phone(digits)
@@ -294,6 +316,10 @@ def _emails_in(text: str) -> list[str]:
     return [normalise_email(m) for m in _EMAIL.findall(text)]
 
 
+def _without_links(text: str) -> str:
+    return _URL.sub(" ", _EMAIL.sub(" ", text.replace("mailto:", " ")))
+
+
 def _urls_in(text: str) -> list[str]:
     without_emails = _EMAIL.sub(" ", text)
     return [normalise_website(m) for m in _URL.findall(without_emails)]
@@ -311,7 +337,8 @@ _LABELS = {
     SELF: ["school", "naam school", "schoolnaam", "naam basisschool", "basisschool"],
     BARE_NAME: ["naam"],
     CONTACT: ["contactpersoon", "contactpersonen", "contact persoon", "naam contactpersoon", "contact",
-              "aanspreekpunt", "contactpersoon bij organisatie", "contactpersoon organisatie"],
+              "aanspreekpunt", "contactpersoon bij organisatie", "contactpersoon organisatie", "t a v", "tav",
+              "ter attentie van"],
     ADDRESS: ["adres", "bezoekadres", "postadres", "correspondentieadres", "vestigingsadres", "adresgegevens",
               "locatie", "vestiging", "straat", "postcode en plaats", "postcode plaats", "plaats", "woonplaats"],
     PHONE: ["telefoon", "telefoonnummer", "telefoonnummers", "tel", "telnr", "tel nr", "telefoonnr",
@@ -320,7 +347,7 @@ _LABELS = {
     FAX: ["fax", "faxnummer", "fax nummer", "telefax"],
     EMAIL: ["email", "emailadres", "e mail", "e mailadres", "mail", "mailadres", "e mail adres", "email adres"],
     WEBSITE: ["website", "websites", "internet", "internetadres", "webadres", "site", "homepage", "url", "web",
-              "webpagina", "internetsite"],
+              "webpagina", "internetsite", "websiteadres", "website adres", "www"],
     HOURS: ["openingstijden", "bereikbaarheid", "bereikbaar", "spreekuur", "openingsuren"],
     NOTES: ["opmerking", "opmerkingen", "bijzonderheden", "toelichting", "notities", "notitie", "info",
             "informatie", "aanvullende informatie", "soort", "type", "functie", "doelgroep", "werkgebied",
@@ -381,9 +408,13 @@ def _qualifier_text(label: str, qualifier_words: str) -> str:
 
 _BULLET = re.compile(r"^\s*(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc*>\-\u2013\u2014]"
                      r"|\d{1,2}[.)](?=\s))\s+")
-_PLACEHOLDER = re.compile(r"^[\s.\u2026_\-\u2013?x*]*$|^\[.*\]$|^<.*>$|^n\.?v\.?t\.?$|^(nog )?in te vullen$"
+_PLACEHOLDER = re.compile(r"^[\s.\u2026_\-\u2013?x*]*$|^n\.?v\.?t\.?$|^(nog )?in te vullen$|^(\w+ )?invullen$"
                           r"|^onbekend$|^geen$|^idem$|^zie boven$", re.IGNORECASE)
+# A whole value in brackets is a template's prompt: "[naam organisatie]", "<telefoonnummer>", "(invullen)".
+_BRACKETED = re.compile(r"^(\[.*\]|<.*>|\(.*\))$")
 _PAGE_HEADER = re.compile(r"^(pagina|page|blz\.?)\s*\d+(\s*(van|/|of)\s*\d+)?$|^\d+$|^-\s*\d+\s*-$", re.IGNORECASE)
+# A running header or footer with the page number after the document's title: "Meldcode De Eik - pagina 12".
+_PAGE_NUMBER = re.compile(r"(^|\s)(pagina|page|blz\.?|bladzijde)\s*\d+(\s*(van|/|of)\s*\d+)?\s*$", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b\d{4}\s?[A-Z]{2}\b")
 _STREET = re.compile(r"^(postbus|antwoordnummer)\b|^[A-Za-z\u00c0-\u024f.'\- ]+\s\d+[a-zA-Z]?\b", re.IGNORECASE)
 
@@ -395,6 +426,7 @@ class _Field:
     values: list[str]
     line: int
     group: int
+    listed: bool = False  # the name of a "name: number" line in a list, not an organisation label
 
 
 @dataclass
@@ -406,6 +438,7 @@ class _Line:
     fields: list[_Field] = field(default_factory=list)
     link: str = ""
     plain: str = ""
+    cells: str = ""  # the plain text with its column gaps (tabs are two spaces), for table rows
     continuation: bool = False
 
 
@@ -423,7 +456,8 @@ def normalise_text(text: str) -> str:
     return text
 
 
-_CELL_SEPARATOR = re.compile(r"\t+|\s*\|\s*")
+# Tabs (Word), bars (Markdown) or the wide gaps the PDF reader leaves between the cells of a row.
+_CELL_SEPARATOR = re.compile(r"\t+|\s*\|\s*|\s{2,}")
 
 
 def _cells(line: str) -> list[str]:
@@ -452,10 +486,40 @@ def expand_tables(text: str) -> str:
             row = _cells(lines[index])
             if not row:
                 break
+            row = _align_row([found[0] for found in labels], row)
             out.extend(f"{label.rstrip(':')}: {value}" for label, value in zip(header, row, strict=False))
             out.append("")
             index += 1
     return "\n".join(out)
+
+
+def _cell_kind(cell: str) -> str:
+    if re.match(r"[+(0-9]", cell) and _numbers_in(cell):
+        return PHONE
+    if _EMAIL.search(cell):
+        return EMAIL
+    if _link_only(cell) or _URL.fullmatch(cell):
+        return WEBSITE
+    return ""
+
+
+def _align_row(kinds: list[str], row: list[str]) -> list[str]:
+    """A row with fewer cells than its header lost its empty cells (tabs or PDF gaps ran together): every
+    cell goes back under the next column its content fits, in order; text goes under a text column."""
+    if len(row) >= len(kinds):
+        return row
+    aligned = [""] * len(kinds)
+    column = 0
+    for cell in row:
+        wanted = _cell_kind(cell)
+        fits = [i for i in range(column, len(kinds))
+                if (kinds[i] == wanted if wanted else kinds[i] not in (PHONE, FAX, EMAIL, WEBSITE))]
+        column = fits[0] if fits else column
+        if column >= len(kinds):
+            break
+        aligned[column] = cell
+        column += 1
+    return aligned
 
 
 def _split_label_segments(line: str) -> list[tuple[str, str]] | None:
@@ -502,7 +566,8 @@ def _leading_label(text: str, needs_colon: bool = False) -> tuple[str, str] | No
         if (len(gap) >= 2 and kind != BARE_NAME
                 or kind in (PHONE, FAX) and re.match(r"[+0-9(]", rest)
                 or kind == EMAIL and "@" in rest.split()[0]
-                or kind == WEBSITE and re.match(r"(www\.|https?://)", rest, re.IGNORECASE)):
+                or kind == WEBSITE and re.match(r"(www\.|https?://)", rest, re.IGNORECASE)
+                or kind == ADDRESS and _STREET.match(rest)):
             return candidate, rest
     return None
 
@@ -523,9 +588,10 @@ def _read_lines(text: str) -> list[_Line]:
     previous_field: _Field | None = None
     previous_was_field = False  # the line right above (no blank between) was a field or its continuation
     blanks_after_field = 99  # blank lines since the last field line, for double-spaced documents
-    for number, raw in enumerate(normalise_text(text).split("\n"), start=1):
+    raw_lines = normalise_text(text).split("\n")
+    for number, raw in enumerate(raw_lines, start=1):
         indented = bool(re.match(r"^\s{2,}\S", raw))
-        body = _BULLET.sub("", raw).strip()
+        body = _expand_short_labels(_BULLET.sub("", raw).strip())
         if not body:
             group += 1
             previous_was_field = False
@@ -533,6 +599,7 @@ def _read_lines(text: str) -> list[_Line]:
             continue
         item = _Line(number=number, group=group)
         segments = _split_label_segments(body)
+        header = not segments and _is_page_header(body)
         if segments:
             for label, value in segments:
                 kind, qualifier = match_label(label) or _leading_label_kind(label)
@@ -550,24 +617,110 @@ def _read_lines(text: str) -> list[_Line]:
             item.link = body
             previous_was_field = False
             blanks_after_field = 99
-        elif previous_field is not None and (
+        elif previous_field is not None and not header and (
                 previous_was_field and _continues(previous_field, body, indented)
-                # Double-spaced text: a postbus or postcode line one blank line under the address.
-                or blanks_after_field == 1 and previous_field.kind == ADDRESS and len(body) < 100
-                and bool(_POSTCODE.search(body) or re.match(r"postbus\b", body, re.IGNORECASE))):
+                or blanks_after_field == 1 and _continues_after_blank(previous_field, body, raw_lines, number)):
             previous_field.values.append(body)
             item.continuation = True
             blanks_after_field = 0
+        elif _wraps_onto(lines[-1] if lines else None, number, body):
+            lines[-1].plain += " " + _collapse(body)
+            lines[-1].cells += " " + body
+            continue
         else:
             # Prose and page headers end a paragraph just like a blank line does.
             group += 1
             item.group = group
             group += 1
             item.plain = _collapse(body)
+            item.cells = body
             previous_was_field = False
             blanks_after_field = 99
         lines.append(item)
+    _read_name_and_number_lists(lines)
     return lines
+
+
+# One-letter labels from e-mail signatures ("T: 0592 123456  E: info@ggd.nl"), at the start of the line or
+# of a table cell; they are read as labels only in front of a value of their kind.
+_SHORT_LABEL = re.compile(r"(?:^|(?<=\s\s)|(?<=\|\s))([TMFEWIA])\s?:\s*(?=(\S.*))", re.IGNORECASE)
+_SHORT_LABEL_WORDS = {"t": "Telefoon", "m": "Mobiel", "f": "Fax", "e": "E-mail", "w": "Website", "i": "Internet",
+                      "a": "Adres"}
+
+
+def _expand_short_labels(line: str) -> str:
+    def expand(match: re.Match) -> str:
+        letter, value = match.group(1).lower(), match.group(2)
+        fits = (letter in "tmf" and re.match(r"[+(0-9]", value) or letter == "e" and "@" in value.split()[0]
+                or letter in "wi" and _URL.match(value)
+                or letter == "a" and bool(_STREET.match(value) or _POSTCODE.search(value)))
+        return f"{_SHORT_LABEL_WORDS[letter]}: " if fits else match.group(0)
+
+    return _SHORT_LABEL.sub(expand, line)
+
+
+# What a "name: number" line names when it is not a partner organisation: the school's own staff, or a
+# situation in a flow chart ("Bij acuut gevaar: 112", "Stap 2: ...").
+_NOT_A_PARTNER = re.compile(
+    r"^(bij|bel|voor|na|tijdens|buiten|binnen|in|op|met|als|indien|zie|of|en|stap|fase)\b|intern\s*begeleider"
+    r"|\bib'?er\b|directeur|directie|aandachtsfunctionaris|leerkracht|mentor|zorgcoordinator|locatieleider"
+    r"|teamleider|concierge")  # compared without accents: "conciërge", "zorgcoördinator"
+
+
+def _name_and_number(text: str) -> list[tuple[str, str]] | None:
+    """[(NAME, "Kindertelefoon"), (PHONE, "0800-0432")] for a line "Kindertelefoon: 0800-0432", or with a
+    dash or a tab; further table cells with an e-mail or web address become fields of their own."""
+    match = re.match(r"^(?P<name>[^:]{2,60}?)\s*(?::|\s[\-\u2013]\s|\s{2,})\s*(?P<value>[+(0-9].*)$", text)
+    if not match or not match.group("name")[0].isupper() or not _looks_like_name(match.group("name").strip()):
+        return None
+    if _NOT_A_PARTNER.search(_fold(match.group("name"))):
+        return None
+    fields = [(NAME, match.group("name").strip())]
+    for cell in re.split(r"\s{2,}", match.group("value").strip()):
+        if _link_only(cell) or _EMAIL.fullmatch(cell):
+            fields.append((EMAIL if "@" in cell else WEBSITE, cell))
+        elif len(fields) == 1:
+            phones, leftover = parse_phones(cell)
+            if not phones or leftover:
+                return None
+            fields.append((PHONE, cell))
+        else:
+            return None
+    return fields
+
+
+def _read_name_and_number_lists(lines: list[_Line]) -> None:
+    """Lists of emergency numbers, "Politie: 112" under "Veilig Thuis: 0800-2000", become one-line blocks.
+
+    Only runs of two or more such lines: a single "Bij twijfel: 0800-2000 bellen" is part of the prose.
+    """
+    found = [bool(line.plain) and _name_and_number(line.cells) for line in lines]
+    for index, line in enumerate(lines):
+        in_run = (index > 0 and found[index - 1]) or (index + 1 < len(lines) and found[index + 1])
+        if not found[index] or not in_run:
+            continue
+        line.fields = [_Field(kind, "", [value], line.number, line.group, listed=kind == NAME)
+                       for kind, value in found[index]]
+        line.plain = ""
+
+
+def _continues_after_blank(previous: _Field, body: str, raw_lines: list[str], number: int) -> bool:
+    """Double-spaced text (or a PDF's paragraph spacing): whether line `number`, one blank line under a field,
+    goes on with it. A postbus or postcode line under the address does; so does the name under an empty
+    "Organisatie:" when fields follow it, not a chapter title after an empty template block."""
+    if previous.kind == ADDRESS:
+        return len(body) < 100 and bool(_POSTCODE.search(body) or re.match(r"postbus\b", body, re.IGNORECASE))
+    if previous.kind in (NAME, BARE_NAME) and not any(value.strip() for value in previous.values):
+        following = next((line for line in raw_lines[number:number + 3] if line.strip()), "")
+        return _looks_like_name(body) and _split_label_segments(_BULLET.sub("", following).strip()) is not None
+    return False
+
+
+def _wraps_onto(previous: _Line | None, number: int, body: str) -> bool:
+    """Whether `body` is the rest of a sentence the line above began: a PDF wraps long prose over several
+    lines, and "vragen van leerkrachten." on its own line is not a heading."""
+    return (previous is not None and bool(previous.plain) and previous.number == number - 1
+            and len(previous.plain.split()) >= 8 and body[:1].islower())
 
 
 def _leading_label_kind(label: str) -> tuple[str, str]:
@@ -579,7 +732,7 @@ def _continues(previous: _Field, body: str, indented: bool) -> bool:
     if not any(value.strip() for value in previous.values):
         # "Organisatie:" with its value on the next line, as some PDF and table extractions give it.
         if previous.kind in (NAME, BARE_NAME, CONTACT):
-            return _looks_like_name(body) and not _PAGE_HEADER.match(body)
+            return _looks_like_name(body)
         if previous.kind in (NOTES, HOURS):
             return True
     if previous.kind == ADDRESS:
@@ -626,12 +779,65 @@ def _group_labelled(lines: list[_Line]) -> list[_Block]:
     if lead:
         block_starts = [start - lead for start in starts]
     for position, first in enumerate(block_starts):
-        end = block_starts[position + 1] if position + 1 < len(block_starts) else len(entries)
+        end = block_starts[position + 1] if position + 1 < len(block_starts) else _end_of_kaart(lines, entries,
+                                                                                                  starts[position])
         name_field = entries[starts[position]][1]
         block = _Block(name=" ".join(name_field.values), is_self=name_field.kind == SELF)
         _fill_block(block, entries[first:end], skip=name_field)
         blocks.append(block)
     return blocks
+
+
+def _end_of_kaart(lines: list[_Line], entries, last_start: int) -> int:
+    """Where the last block's entries end: at the prose that closes the sociale kaart.
+
+    That is a sentence in a paragraph of its own after the block's first field ("Vastgesteld door de MR op
+    ..."), followed by fields of a kind the block already has, such as the school's own phone number. A
+    sentence followed by new kinds of field is a remark inside the block.
+    """
+    fields_after = [line.number for line, f in entries[last_start + 1:] if f is not None]
+    if not fields_after:
+        return len(entries)
+    numbers = {line.number for line in lines}
+    closing = next((line.number for line in lines
+                    if line.plain and line.number > fields_after[0] and line.number - 1 not in numbers
+                    and _is_sentence(line.plain)), None)
+    if closing is None:
+        return len(entries)
+    cut = next((i for i, (line, _f) in enumerate(entries) if line.number > closing), len(entries))
+    before = {f.kind for _line, f in entries[last_start + 1:cut] if f is not None}
+    after = {f.kind for _line, f in entries[cut:] if f is not None}
+    return cut if before & after else len(entries)
+
+
+def _is_sentence(text: str) -> bool:
+    return text.endswith((".", "!", "?")) and len(text.split()) >= 6
+
+
+def _promote_headings(lines: list[_Line]) -> None:
+    """In a document with organisation labels, a block someone added without one: a name on a line of its
+    own, at the start of a paragraph, right above (at most one blank line) a field of a kind the organisation
+    above already has.
+
+    "Kindertelefoon" above "Telefoon: 0800-0432" under a block that has a phone number starts a new block.
+    """
+    kinds_since_name: set[str] = set()
+    for index, line in enumerate(lines):
+        if line.fields:
+            if any(f.kind in (NAME, SELF) for f in line.fields):
+                kinds_since_name = set()
+            kinds_since_name.update(f.kind for f in line.fields if f.kind not in (NAME, SELF))
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        starts_paragraph = index == 0 or lines[index - 1].number < line.number - 1
+        if (not line.plain or not starts_paragraph or following is None or not following.fields
+                or following.number > line.number + 2 or following.fields[0].kind not in kinds_since_name):
+            continue
+        name = line.plain.rstrip(":").strip()
+        if _looks_like_name(name) and not _is_page_header(name):
+            line.fields = [_Field(NAME, "", [name], line.number, following.group)]
+            line.group, line.plain = following.group, ""
+            kinds_since_name = set()
 
 
 def _leading_pattern(entries, starts) -> int:
@@ -705,7 +911,6 @@ def _first_entry_of_block(entries, start: int, previous_start: int | None) -> in
 
 def _fill_block(block: _Block, entries, skip=None) -> None:
     previous_was_field = False
-    last_line_number = None
     for line, f in entries:
         if f is None:
             block.links.append((line.link, previous_was_field))
@@ -713,6 +918,9 @@ def _fill_block(block: _Block, entries, skip=None) -> None:
             continue
         if f is skip:
             previous_was_field = True
+            continue
+        if f.listed and not block.name:
+            block.name = " ".join(f.values)
             continue
         if f.kind == BARE_NAME:
             # "Naam:" right under the organisation is the contact person; with nothing above it, the name.
@@ -722,19 +930,29 @@ def _fill_block(block: _Block, entries, skip=None) -> None:
             f = _Field(CONTACT, f.qualifier, f.values, f.line, f.group)
         block.fields.append(f)
         previous_was_field = True
-        last_line_number = line.number
-    del last_line_number
 
 
 def _group_by_headings(lines: list[_Line]) -> list[_Block]:
-    """For documents without organisation labels: the plain line right above a block's first field is its name."""
+    """For documents without organisation labels: the plain line right above a block's first field is its name.
+
+    Sentences right under that line (at most one blank line apart) describe the organisation and do not
+    change its name; page headers and footers are passed over.
+    """
     blocks: list[_Block] = []
     current: _Block | None = None
     candidate: str = ""
+    candidate_end = 0  # the number of the candidate's line, or of the description under it
     for line in lines:
         if line.plain:
             text = line.plain.rstrip(":").strip()
-            candidate = text if _looks_like_name(text) else ""
+            if _is_page_header(text):
+                continue
+            if _looks_like_name(text):
+                candidate, candidate_end = text, line.number
+            elif candidate and line.number <= candidate_end + 2:
+                candidate_end = line.number
+            else:
+                candidate = ""
             continue
         if line.continuation:
             continue
@@ -743,7 +961,7 @@ def _group_by_headings(lines: list[_Line]) -> list[_Block]:
                 current.links.append((line.link, candidate == ""))
             continue
         fields = line.fields
-        if any(f.kind == BARE_NAME for f in fields):
+        if any(f.kind == BARE_NAME or f.listed for f in fields):
             current = _Block(name="")
             blocks.append(current)
         elif candidate:
@@ -756,8 +974,13 @@ def _group_by_headings(lines: list[_Line]) -> list[_Block]:
     return blocks
 
 
+def _is_page_header(text: str) -> bool:
+    text = text.strip()
+    return bool(_PAGE_HEADER.match(text) or len(text.split()) <= 15 and _PAGE_NUMBER.search(text))
+
+
 def _looks_like_name(text: str) -> bool:
-    if _PAGE_HEADER.match(text) or len(text) > 100 or len(text.split()) > 12:
+    if _is_page_header(text) or len(text) > 100 or len(text.split()) > 12:
         return False
     if not re.search(r"[^\W\d_]{2}", text) or text.endswith((":", ";", ",")):
         return False
@@ -768,7 +991,20 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip()))
+    value = value.strip()
+    if _PLACEHOLDER.match(value):
+        return True
+    if _BRACKETED.match(value):
+        # Word and mail programs put angle brackets around real addresses: "<info@mee.nl>".
+        return not (_EMAIL.search(value) or _URL.search(value))
+    # "0000-000000": a template's example number.
+    digits = re.sub(r"\D", "", value)
+    return len(digits) >= 6 and set(digits) == {"0"} and not re.search(r"[^\W\d_]", value)
+
+
+def _clean_contact(value: str) -> str:
+    """The person without the letter-writing "t.a.v." ("ter attentie van") in front."""
+    return re.sub(r"^(t\.?\s?a\.?\s?v\.?|ter attentie van)\s*:?\s+", "", value, flags=re.IGNORECASE)
 
 
 def _clean_value(value: str) -> str:
@@ -789,14 +1025,16 @@ def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
             continue
         joined = " ".join(values)
         if f.kind == CONTACT:
-            contacts.append(joined)
+            contacts.append(_clean_contact(joined))
         elif f.kind == ADDRESS:
             for value in values:
                 value = re.sub(r"\s*\|\s*", ", ", value)
                 address_lines.append(value)
         elif f.kind == PHONE:
             for value in values:
-                phones, leftover = parse_phones(value, f.qualifier)
+                emails.extend(_emails_in(value))
+                websites.extend(_urls_in(value))
+                phones, leftover = parse_phones(_without_links(value), f.qualifier)
                 org.phones.extend(p for p in phones if p not in org.phones)
                 if leftover:
                     notes.append(f"Telefoon: {leftover}")
@@ -878,7 +1116,9 @@ def _merge(into: ParsedOrganisation, other: ParsedOrganisation) -> None:
 def parse_organisations(text: str) -> list[ParsedOrganisation]:
     """Every filled-in organisation in the text, in document order; the same organisation twice is merged."""
     lines = _read_lines(text)
-    labelled = any(f.kind in (NAME, SELF) for line in lines for f in line.fields)
+    labelled = any(f.kind in (NAME, SELF) and not f.listed for line in lines for f in line.fields)
+    if labelled:
+        _promote_headings(lines)
     blocks = _group_labelled(lines) if labelled else _group_by_headings(lines)
     known = _known_links(blocks)
     result: dict[str, ParsedOrganisation] = {}
