@@ -78,3 +78,26 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.school}"
+
+
+class PendingRole(models.Model):
+    """A role that opens dossiers (or their metadata), given by someone who cannot read dossiers themselves.
+
+    Until a member of the school's directie confirms it, it is not a Membership and grants nothing: the
+    functioneel beheerder manages accounts, but cannot make an account that reads dossiers on their own.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pending_roles")
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="pending_roles")
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rol die op bevestiging wacht")
+        verbose_name_plural = _("rollen die op bevestiging wachten")
+        ordering = ["requested_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "school", "role"], name="unique_pending_role")]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.school}"

@@ -19,6 +19,7 @@ def navigation(request):
             "dossiers": bool(roles & DOSSIER_ROLES),
             "pupils": bool(roles - {Role.PRIVACY}),
             "staff": Role.BEHEER in roles,
+            "role_requests": Role.DIRECTIE in roles,
             "audit": Role.PRIVACY in roles,
             "evaluation": bool(roles & {Role.IB, Role.DIRECTIE, Role.PRIVACY}),
             "board_evaluation": bool(roles & {Role.BESTUUR, Role.PRIVACY}),

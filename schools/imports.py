@@ -90,6 +90,8 @@ class ParsedImport:
 class SaveSummary:
     created: int = 0
     updated: int = 0
+    roles_added: int = 0  # staff imports: roles that took effect
+    pending: int = 0  # staff imports: roles waiting for the directie (see schools.staff.CONFIRMED_ROLES)
 
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated}
@@ -379,14 +381,17 @@ def existing_staff_emails(rows: list[dict]) -> set[str]:
     return set(User.objects.filter(email__in=[row["email"] for row in rows]).values_list("email", flat=True))
 
 
-def save_staff(school, parsed: ParsedImport, *, progress: Progress = _no_progress) -> SaveSummary:
+def save_staff(school, parsed: ParsedImport, *, progress: Progress = _no_progress, actor=None,
+               request=None) -> SaveSummary:
     """Create accounts (unusable password: they set one via the password reset e-mail) and add roles.
 
     Re-importing updates by e-mail. The name and job title of someone who also works at another
     school are left alone: one school should not rewrite another school's staff records.
-    Roles are only added, never removed; that is done on the staff page.
+    Roles are only added, never removed; that is done on the staff page. Roles that open dossiers, imported
+    by someone outside the directie (`actor`), wait for the directie's confirmation (schools.staff).
     """
     from accounts.models import Membership, User
+    from schools import staff
 
     if not parsed.is_valid or parsed.kind != "staff":
         raise ImportRejected(parsed.messages)
@@ -412,5 +417,7 @@ def save_staff(school, parsed: ParsedImport, *, progress: Progress = _no_progres
                     user.full_name = row["full_name"]
                     user.job_title = row["job_title"] or user.job_title
                     user.save(update_fields=["full_name", "job_title"])
-            Membership.objects.get_or_create(user=user, school=school, role=row["role"])
+            outcome = staff.grant_role(school, user, row["role"], actor=actor, request=request)
+            summary.roles_added += outcome == staff.ADDED
+            summary.pending += outcome == staff.PENDING
     return summary

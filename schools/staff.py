@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Membership, User
+from accounts.models import Membership, PendingRole, User
 from accounts.roles import Role
 from schools.events import record
 
@@ -28,16 +28,24 @@ class StaffChangeRefused(Exception):
     """A change that would leave the school unmanageable; the message says why, in Dutch."""
 
 
+# Roles that read dossiers or their metadata. Given by someone without the directie role at the school (the
+# functioneel beheerder), they wait for a member of the directie to confirm them: four eyes on every new way in.
+CONFIRMED_ROLES = frozenset({Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY})
+
+ADDED, PENDING, EXISTS = "added", "pending", "exists"
+
+
 @dataclass
 class StaffMember:
     user: User
     memberships: list[Membership] = field(default_factory=list)
+    pending: list[PendingRole] = field(default_factory=list)
     locked: bool = False
     has_two_factor: bool = False
 
     @property
     def roles(self) -> set[str]:
-        return {membership.role for membership in self.memberships}
+        return {membership.role for membership in self.memberships} | {request.role for request in self.pending}
 
     @property
     def missing_roles(self) -> list[tuple[str, str]]:
@@ -61,12 +69,14 @@ def staff_of(school) -> list[StaffMember]:
     for membership in (Membership.objects.filter(school=school).select_related("user")
                        .order_by("user__full_name", "user__email", "role")):
         members.setdefault(membership.user_id, StaffMember(membership.user)).memberships.append(membership)
+    for request in PendingRole.objects.filter(school=school).select_related("user"):
+        members.setdefault(request.user_id, StaffMember(request.user)).pending.append(request)
     locked = locked_emails(member.user.email for member in members.values())
     enrolled = set(TOTPDevice.objects.filter(user_id__in=members, confirmed=True).values_list("user_id", flat=True))
     for user_id, member in members.items():
         member.locked = member.user.email in locked
         member.has_two_factor = user_id in enrolled
-    return list(members.values())
+    return sorted(members.values(), key=lambda member: (member.user.full_name, member.user.email))
 
 
 def member_of(school, user_id) -> User | None:
@@ -74,18 +84,73 @@ def member_of(school, user_id) -> User | None:
     return User.objects.filter(pk=user_id, memberships__school=school).distinct().first()
 
 
-def add_role(school, user: User, role: str, *, actor, request=None) -> bool:
-    """Give `user` a role at the school; False when they already had it."""
+def needs_confirmation(school, role: str, actor) -> bool:
+    """Whether this grant waits for the directie. Commands and the demo (no actor) grant directly."""
+    if role not in CONFIRMED_ROLES or actor is None:
+        return False
+    return not Membership.objects.filter(user=actor, school=school, role=Role.DIRECTIE).exists()
+
+
+def grant_role(school, user: User, role: str, *, actor, request=None) -> str:
+    """Give `user` a role at the school, or ask the directie to confirm it; ADDED, PENDING or EXISTS."""
+    if Membership.objects.filter(user=user, school=school, role=role).exists():
+        return EXISTS
+    if needs_confirmation(school, role, actor):
+        _pending, created = PendingRole.objects.get_or_create(user=user, school=school, role=role,
+                                                              defaults={"requested_by": actor})
+        if created:
+            record("staff.role_requested", actor=actor, request=request, school=school, object_repr=str(user),
+                   details={"user": user.pk, "role": role})
+        return PENDING
+    _membership, created = Membership.objects.get_or_create(user=user, school=school, role=role)
+    PendingRole.objects.filter(user=user, school=school, role=role).delete()
+    if created:
+        record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
+               details={"user": user.pk, "role": role})
+    return ADDED if created else EXISTS
+
+
+def add_role(school, user: User, role: str, *, actor, request=None) -> str:
+    """A role added on the staff page; refuses roles one would give oneself."""
     if role not in Role.values:
         raise StaffChangeRefused(_("Deze rol bestaat niet."))
     if user.pk == getattr(actor, "pk", None) and role != Role.BEHEER:
         # Managing accounts must not become a way into dossiers: nobody gives themselves a role.
         raise StaffChangeRefused(_("U kunt uzelf geen rol geven. Vraag een andere functioneel beheerder."))
-    _membership, created = Membership.objects.get_or_create(user=user, school=school, role=role)
-    if created:
-        record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
-               details={"user": user.pk, "role": role})
-    return created
+    return grant_role(school, user, role, actor=actor, request=request)
+
+
+def notify_directie_of_pending_roles(school) -> int:
+    """One e-mail to each member of the directie: there are roles waiting for them (who and which, no more)."""
+    waiting = list(PendingRole.objects.filter(school=school).select_related("user"))
+    if not waiting:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + reverse("schools:role_requests", args=[school.slug])
+    lines = "\n".join(f"- {request.user.full_name} ({request.user.email}): {request.get_role_display()}"
+                      for request in waiting)
+    body = _("In Meldcode wachten rollen op uw bevestiging voor %(school)s:\n\n%(lines)s\n\n"
+             "Een rol gaat pas in als iemand van de directie haar bevestigt:\n%(link)s") % {
+        "school": school.name, "lines": lines, "link": link}
+    recipients = list(User.objects.filter(memberships__school=school, memberships__role=Role.DIRECTIE,
+                                          is_active=True).values_list("email", flat=True).distinct())
+    for address in recipients:
+        send_mail(_("Meldcode: rollen wachten op uw bevestiging"), body, settings.DEFAULT_FROM_EMAIL, [address])
+    return len(recipients)
+
+
+def decide_role(school, pending: PendingRole, *, confirm: bool, actor, request=None) -> None:
+    """The directie confirms (the role takes effect) or refuses (it is dropped) a waiting role."""
+    if pending.school_id != school.pk:
+        raise StaffChangeRefused(_("Deze rol hoort niet bij deze school."))
+    if pending.user_id == actor.pk:
+        raise StaffChangeRefused(_("Een rol voor uzelf bevestigt een andere collega van de directie."))
+    with transaction.atomic():
+        if confirm:
+            Membership.objects.get_or_create(user=pending.user, school=school, role=pending.role)
+        pending.delete()
+    record("staff.role_confirmed" if confirm else "staff.role_refused", actor=actor, request=request, school=school,
+           object_repr=str(pending.user),
+           details={"user": pending.user_id, "role": pending.role, "requested_by": pending.requested_by_id})
 
 
 def remove_role(school, membership: Membership, *, actor, request=None) -> None:
@@ -127,18 +192,14 @@ def reset_two_factor(school, user: User, *, actor, request=None) -> int:
     return len(devices)
 
 
-def add_staff_member(school, *, full_name, email, role, job_title="", actor, request=None) -> User:
+def add_staff_member(school, *, full_name, email, role, job_title="", actor, request=None) -> tuple[User, str]:
     """Add one person by hand: the same rules as a one-row staff import (new accounts get no password)."""
     from schools.imports import ParsedImport, save_staff
 
     row = {"row": 2, "full_name": full_name, "email": email.strip().lower(), "role": role, "job_title": job_title}
-    had_role = Membership.objects.filter(school=school, user__email=row["email"], role=role).exists()
-    save_staff(school, ParsedImport(kind="staff", rows=[row]))
-    user = User.objects.get(email=row["email"])
-    if not had_role:
-        record("staff.role_added", actor=actor, request=request, school=school, object_repr=str(user),
-               details={"user": user.pk, "role": role})
-    return user
+    summary = save_staff(school, ParsedImport(kind="staff", rows=[row]), actor=actor, request=request)
+    outcome = PENDING if summary.pending else (ADDED if summary.roles_added else EXISTS)
+    return User.objects.get(email=row["email"]), outcome
 
 
 def password_link(user: User) -> str:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<slug:school_slug>/import/leerlingen/", views.import_pupils, name="import_pupils"),
     path("<slug:school_slug>/import/medewerkers/", views.import_staff, name="import_staff"),
     path("<slug:school_slug>/medewerkers/", views.staff_list, name="staff"),
+    path("<slug:school_slug>/rollen-bevestigen/", views.role_requests, name="role_requests"),
     path("<slug:school_slug>/medewerkers/<int:user_id>/rol-toevoegen/", views.staff_add_role, name="staff_add_role"),
     path("<slug:school_slug>/medewerkers/rollen/<int:membership_id>/verwijderen/", views.staff_remove_role,
          name="staff_remove_role"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
+from accounts.models import Membership, PendingRole
 from accounts.roles import Role
 from core.concurrency import status_for
 from schools import imports, staff
@@ -150,10 +150,17 @@ def _import(request, school_slug, kind):
             messages.error(request, _("Er staat geen gecontroleerd bestand klaar. Upload het bestand opnieuw."))
             return redirect(request.path)
         parsed = imports.ParsedImport.from_session(stored)
-        summary = spec["save"](school, parsed)
+        if kind == "staff":
+            summary = spec["save"](school, parsed, actor=request.user, request=request)
+        else:
+            summary = spec["save"](school, parsed)
         record_import(parsed, summary, school=school, request=request, actor=request.user)
         messages.success(request, _("Import opgeslagen: %(created)s toegevoegd, %(updated)s bijgewerkt.")
                          % summary.as_dict())
+        if summary.pending:
+            staff.notify_directie_of_pending_roles(school)
+            messages.info(request, _("%(pending)s rollen gaan pas in als iemand van de directie ze bevestigt; de "
+                                     "directie heeft bericht gekregen.") % {"pending": summary.pending})
         return redirect(spec["done"], school_slug=school.slug)
 
     form = ImportUploadForm(request.POST or None, request.FILES or None)
@@ -194,14 +201,26 @@ def staff_list(request, school_slug):
     form = StaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = staff.add_staff_member(school, full_name=data["full_name"], email=data["email"], role=data["role"],
-                                        job_title=data["job_title"], actor=request.user, request=request)
-        messages.success(request, _("%(name)s heeft nu de rol %(role)s.")
-                         % {"name": person, "role": Role(data["role"]).label})
+        person, outcome = staff.add_staff_member(
+            school, full_name=data["full_name"], email=data["email"], role=data["role"],
+            job_title=data["job_title"], actor=request.user, request=request)
+        _say_role_outcome(request, school, person, data["role"], outcome)
         return redirect("schools:staff", school_slug=school.slug)
     return render(request, "schools/staff.html", {
         "school": school, "members": staff.staff_of(school), "form": form,
     }, status=400 if form.errors else 200)
+
+
+def _say_role_outcome(request, school, person, role, outcome):
+    if outcome == staff.PENDING:
+        staff.notify_directie_of_pending_roles(school)
+        messages.info(request, _("De rol %(role)s voor %(name)s gaat in zodra iemand van de directie haar "
+                                 "bevestigt; de directie heeft bericht gekregen.")
+                      % {"name": person, "role": Role(role).label})
+    elif outcome == staff.ADDED:
+        messages.success(request, _("%(name)s heeft nu de rol %(role)s.") % {"name": person, "role": Role(role).label})
+    else:
+        messages.info(request, _("%(name)s had de rol %(role)s al.") % {"name": person, "role": Role(role).label})
 
 
 def _staff_action(request, school_slug, user_id):
@@ -219,14 +238,38 @@ def staff_add_role(request, school_slug, user_id):
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
+            outcome = staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
         except staff.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
         else:
-            messages.success(request, _("Rol toegevoegd aan %(name)s.") % {"name": person})
+            _say_role_outcome(request, school, person, form.cleaned_data["role"], outcome)
     else:
         messages.error(request, _("Kies een rol."))
     return redirect("schools:staff", school_slug=school.slug)
+
+
+@login_required
+@never_cache
+def role_requests(request, school_slug):
+    """The directie confirms or refuses the roles that open dossiers, given by the functioneel beheerder."""
+    school, _roles = school_with_roles(request.user, school_slug, Role.DIRECTIE)
+    if request.method == "POST":
+        request_id = request.POST.get("request", "")
+        if not request_id.isdigit():
+            raise Http404
+        pending = get_object_or_404(PendingRole.objects.select_related("user"), pk=request_id, school=school)
+        confirm = request.POST.get("decision") == "confirm"
+        try:
+            staff.decide_role(school, pending, confirm=confirm, actor=request.user, request=request)
+        except staff.StaffChangeRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("schools:role_requests", school_slug=school.slug)
+        message = (_("%(name)s heeft nu de rol %(role)s.") if confirm
+                   else _("De rol %(role)s voor %(name)s is geweigerd."))
+        messages.success(request, message % {"name": pending.user, "role": pending.get_role_display()})
+        return redirect("schools:role_requests", school_slug=school.slug)
+    waiting = PendingRole.objects.filter(school=school).select_related("user", "requested_by")
+    return render(request, "schools/role_requests.html", {"school": school, "waiting": waiting})
 
 
 @login_required

@@ -113,10 +113,12 @@ def test_a_beheerder_imports_staff_who_then_have_no_password_yet(school, people,
     text = "naam;email;rol;functie\nIngrid Bakker;ingrid@example.org;Intern begeleider;IB'er\n"
     preview = upload(client, url, text, name="team.csv")
     assert "ingrid@example.org" in preview.text and "nieuw" in preview.text
-    client.post(url, {"action": "confirm"})
+    confirmed = client.post(url, {"action": "confirm"}, follow=True)
+    assert "gaan pas in als iemand van de directie ze bevestigt" in confirmed.text
     ingrid = User.objects.get(email="ingrid@example.org")
-    assert ingrid.roles_at(school) == {"ib"}
     assert not ingrid.has_usable_password()
+    assert ingrid.roles_at(school) == set()  # the intern begeleider role waits for the directie
+    assert ingrid.pending_roles.get().role == "ib"
 
 
 def test_a_staff_file_with_an_unknown_role_or_bad_address_changes_nothing(school, people, verified_client):
