@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, EntryKind
 from documents import dossier
@@ -54,9 +55,11 @@ FACT_KINDS = (EntryKind.SIGNAL, EntryKind.FOLLOWUP, EntryKind.EMERGENCY_CONTACT,
 PARENT_KINDS = (EntryKind.CONVERSATION, EntryKind.CONSENT, EntryKind.EXEMPTION)
 DECISION_KINDS = (EntryKind.WEIGHING, EntryKind.HELP, EntryKind.HELP_EVALUATION, EntryKind.VERWIJSINDEX,
                   EntryKind.REPORT, EntryKind.FEEDBACK, EntryKind.DUTY, EntryKind.CLOSURE)
-PARTNER_LABELS = {"colleague": _("een collega"), "care_team": _("het zorgteam"), "veilig_thuis": _("Veilig Thuis"),
-                  "organisation": _("een organisatie van de sociale kaart"),
-                  "injury_expert": _("een letseldeskundige")}
+# Lazy: read in the language of each export, not of the process start.
+PARTNER_LABELS = {"colleague": gettext_lazy("een collega"), "care_team": gettext_lazy("het zorgteam"),
+                  "veilig_thuis": gettext_lazy("Veilig Thuis"),
+                  "organisation": gettext_lazy("een organisatie van de sociale kaart"),
+                  "injury_expert": gettext_lazy("een letseldeskundige")}
 
 
 def _latest_version(entry: dossier.DocEntry) -> dossier.DocEntry:

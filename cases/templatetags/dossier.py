@@ -4,15 +4,17 @@ from collections import OrderedDict
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.forms import ENTRY_FORMS
 
 register = template.Library()
 
-CHOICE_LABELS = {True: _("ja"), False: _("nee"), None: "—"}
+# Lazy: the module is imported once, the labels are read in the language of each request.
+CHOICE_LABELS = {True: gettext_lazy("ja"), False: gettext_lazy("nee"), None: "—"}
 HIDDEN = {"revision", "occurred_at", "correction_reason", "hypothesis", "organisation", "provider"}
-EXTRA_LABELS = {"organisation_name": _("Organisatie"), "provider_name": _("Hulpverlener (sociale kaart)")}
+EXTRA_LABELS = {"organisation_name": gettext_lazy("Organisatie"),
+                "provider_name": gettext_lazy("Hulpverlener (sociale kaart)")}
 
 
 @register.simple_tag

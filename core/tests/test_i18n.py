@@ -110,3 +110,16 @@ def test_the_login_page_is_in_dutch_without_the_language_cookie(client):
     assert "E-mailadres" in page
     assert "Inloggen" in page
     assert "Sign in" not in page
+
+
+def test_labels_defined_at_import_follow_the_language_of_the_request():
+    from django.utils import translation
+
+    from cases.templatetags.dossier import CHOICE_LABELS, EXTRA_LABELS
+    from documents.exports import PARTNER_LABELS
+
+    with translation.override("en"):
+        assert (str(CHOICE_LABELS[True]), str(EXTRA_LABELS["organisation_name"]),
+                str(PARTNER_LABELS["colleague"])) == ("yes", "Organisation", "a colleague")
+    with translation.override("nl"):
+        assert str(CHOICE_LABELS[True]) == "ja"
