@@ -128,9 +128,9 @@ def inspection_review(request, reference):
                        "grounds": sorted({ground for _id, ground, _reason in form.withheld()})})
         job = exports.create_job(ExportKind.INSPECTION, request.user, case=case, inspection=inspection)
         return redirect("documents:job", job_id=job.pk)
-    if request.method == "GET":
-        audit("export.preview", request=request, school=case.school, case=case, object_repr=case.reference,
-              details={"kind": "inspection_review"})
+    # Also after a refused POST: the page shows the whole dossier again, so it is a read like any other.
+    audit("export.preview", request=request, school=case.school, case=case, object_repr=case.reference,
+          details={"kind": "inspection_review", "rejected": request.method == "POST"})
     previous = case.inspections.select_related("created_by").prefetch_related("withheld")[:20]
     return render(request, "documents/inspection_review.html", {
         "case": case, "form": form, "sections": dossier.sections(case, entries), "previous": previous,
@@ -251,6 +251,7 @@ def evaluation_page(request, scope, slug):
 
 @login_required
 @never_cache
+@require_POST  # an export is an act (audited, rate limited): never a link another site could trigger
 def evaluation_csv(request, scope, slug):
     schools, board, school = _evaluation_scope(request, scope, slug)
     stop = _guarded(request)

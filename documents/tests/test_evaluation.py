@@ -124,7 +124,7 @@ def test_board_figures_show_small_counts_as_less_than_five_on_screen_and_in_csv(
     assert rows["Dossiers geopend in dit schooljaar"] == "6"
     assert rows["Acute onveiligheid"] == "&lt; 5"
     assert rows["Mediaan dagen van eerste signaal tot besluit"] == "&lt; 5"
-    csv = client.get(reverse("documents:evaluation_csv", args=["bestuur", board.slug]) + f"?jaar={YEAR}")
+    csv = client.post(reverse("documents:evaluation_csv", args=["bestuur", board.slug]), {"jaar": YEAR})
     text = csv.content.decode("utf-8-sig")
     assert "Dossiers per route;Acute onveiligheid;< 5" in text
     assert "Dossiers geopend in dit schooljaar;6" in text
@@ -133,7 +133,7 @@ def test_board_figures_show_small_counts_as_less_than_five_on_screen_and_in_csv(
 
 def test_school_figures_show_the_exact_counts(school, cohort, people, exporting_client):
     client = exporting_client(people[Role.IB])
-    csv = client.get(reverse("documents:evaluation_csv", args=["school", school.slug]) + f"?jaar={YEAR}")
+    csv = client.post(reverse("documents:evaluation_csv", args=["school", school.slug]), {"jaar": YEAR})
     text = csv.content.decode("utf-8-sig")
     assert "Dossiers per route;Acute onveiligheid;1" in text and "< 5" not in text
     assert "Mediaan dagen van eerste signaal tot besluit;10" in text
@@ -188,3 +188,10 @@ def test_the_ib_page_does_not_mention_the_staff_route(school, cohort, people, ve
         reverse("documents:evaluation", args=["school", school.slug]) + f"?jaar={YEAR}").content.decode()
     assert "Medewerker als vermoedelijke pleger" not in html
     assert "tellen hier niet mee" in html
+
+
+def test_the_csv_export_cannot_be_fetched_by_a_plain_link(school, people, verified_client):
+    client = verified_client(people[Role.IB])
+    response = client.get(reverse("documents:evaluation_csv", args=["school", school.slug]))
+    assert response.status_code == 405
+    assert not AuditEvent.objects.filter(action="export.evaluation_csv").exists()
