@@ -126,6 +126,21 @@ def save_signal(client: Client, reference: str) -> int:
     return status
 
 
+def search_cases(client: Client, path: str, query: str) -> int:
+    """The case search posts its query (names stay out of URLs); the CSRF cookie comes with the first page."""
+    from urllib.parse import urlencode
+
+    token = client.cookies.get("csrftoken")
+    if token is None:
+        client.request("GET", path)
+        token = client.cookies.get("csrftoken")
+    status, _ = client.request("POST", path, body=urlencode({"csrfmiddlewaretoken": token or "", "q": query}),
+                               headers={"Content-Type": "application/x-www-form-urlencoded",
+                                        "Referer": f"http://{HOST}:{client.port}{path}",
+                                        "Origin": f"http://{HOST}:{client.port}"})
+    return status if status == 200 else -status
+
+
 def run_load(port, session_key, name, action, clients, max_requests, max_seconds):
     """`clients` threads share a budget of `max_requests` (and `max_seconds`); latency per request."""
     latencies, errors = [], []
@@ -186,7 +201,7 @@ def run_http(concurrency: list[int], max_requests: int, max_seconds: float, work
         ("overview", get(f"/dossiers/{info['school']}/")),
         ("case_300_entries", get(f"/dossiers/d/{info['big_case']}/")),
         ("pupil_search", get(f"/scholen/{info['school']}/leerlingen/?q=de+Vries")),
-        ("case_search", get(f"/dossiers/{info['school']}/zoeken/?q=Jansen")),
+        ("case_search", lambda client: search_cases(client, f"/dossiers/{info['school']}/zoeken/", "Jansen")),
         ("save_signal", lambda client: save_signal(client, info["write_case"])),
     ]
     try:

@@ -90,7 +90,7 @@ def overview(request, school_slug):
 @login_required
 def search(request, school_slug):
     school = school_for(request.user, school_slug, *OPENING_ROLES)
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.POST.get("q", "").strip()[:100] if request.method == "POST" else ""
     results = []
     if query:
         results = (access.visible(request.user, access.READ).filter(school=school)

@@ -29,3 +29,22 @@ def test_the_pupil_list_narrows_while_typing_without_a_page_load(signed_in, peop
     assert page.evaluate("window.notReloaded") is True  # the list changed in place
     assert "q=Bos" in page.url  # and the address can be shared or reloaded
     assert csp_errors == []
+
+
+def test_the_case_search_finds_while_typing_and_keeps_the_name_out_of_the_address(signed_in, people, school, adopted):
+    from cases.models import Case, Route
+
+    sanne = Pupil.objects.create(school=school, first_name="Sanne", last_name="de Vries",
+                                 date_of_birth=datetime.date(2017, 3, 14), group="5")
+    case = Case.objects.create(school=school, pupil=sanne, meldcode_version=adopted, route=Route.REGULAR,
+                               opened_by=people[Role.IB], coordinator=people[Role.IB])
+    page = signed_in(people[Role.IB])
+    page.goto(f"/dossiers/{school.slug}/zoeken/")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Naam van de leerling of kenmerk").fill("Sanne")
+    expect(page.locator("#results")).to_contain_text(case.reference)
+    assert page.evaluate("window.notReloaded") is True
+    assert "Sanne" not in page.url
+    page.get_by_role("button", name="Zoeken").click()  # without JavaScript's help the form posts too
+    expect(page.locator("#results")).to_contain_text(case.reference)
+    assert "Sanne" not in page.url
