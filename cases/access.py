@@ -13,8 +13,8 @@ Default policy (a school can only tighten it):
 - bestuur: aggregate figures only, unless added to a case;
 - privacy officer: case metadata (never content) and the audit trail;
 - functioneel beheerder: nothing.
-Staff-perpetrator cases: only directie and bestuur of the school and the people they add, and
-never the staff member concerned, whatever their role or team membership.
+Staff-perpetrator cases: only directie and bestuur of the school and the people they add (not the
+privacy officer either), and never the staff member concerned, whatever their role or team membership.
 """
 
 from dataclasses import dataclass, field
@@ -98,8 +98,8 @@ def permissions(user, case: Case) -> frozenset[str]:
             return ALL
         if on_team:
             return CONTENT | {EXPORT}
-        if school_id in at(Role.PRIVACY):
-            return frozenset({META})
+        # Not even the privacy officer learns from a list that a colleague is suspected; the audit trail
+        # (their instrument) still shows who did what in such a case.
         return frozenset()
     coordinating_role = school_id in at(Role.IB) or school_id in at(Role.DIRECTIE)
     if on_team and coordinating_role:
@@ -139,7 +139,7 @@ def visible_q(user, need: str = READ) -> Q:
         | Q(school_id__in=at(Role.DIRECTIE), school__directie_sees_all_cases=True)
     )
     if need == META:
-        privacy = Q(school_id__in=at(Role.PRIVACY)) & ~Q(subject_staff_id=grants.user_id)
+        privacy = Q(school_id__in=at(Role.PRIVACY)) & ~Q(route=Route.STAFF)
         return staff | regular | privacy
     if need in (READ, WRITE):
         return staff | regular

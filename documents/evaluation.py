@@ -103,15 +103,14 @@ class Figures:
 def staff_route_visible(user, schools) -> bool:
     """Whether staff-perpetrator cases may be counted for this viewer.
 
-    Those cases are invisible to everyone but directie and bestuur (and, as metadata, the privacy
-    officer); even a count would tell an intern begeleider that one exists, and it must never reach
-    the staff member concerned, whatever their role.
+    Those cases are invisible to everyone but directie and bestuur (the same rule as cases.access); even
+    a count would tell an intern begeleider or the privacy officer that one exists, and it must never
+    reach the staff member concerned, whatever their role.
     """
     if user is None:
         return False
     school_ids = [s.pk for s in schools]
-    allowed = user.memberships.filter(school_id__in=school_ids,
-                                      role__in=(Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY)).exists()
+    allowed = user.memberships.filter(school_id__in=school_ids, role__in=(Role.DIRECTIE, Role.BESTUUR)).exists()
     concerned = Case.objects.filter(school_id__in=school_ids, route=Route.STAFF, subject_staff=user).exists()
     return allowed and not concerned
 

@@ -27,7 +27,6 @@ EXPECTED = {
     ("teacher_on_team", "staff"): CONTENT | {EXPORT},
     ("directie", "staff"): ALL,
     ("bestuur", "staff"): ALL,
-    ("privacy", "staff"): {META},
     # The person concerned also sits in the directie: they see the school's other cases, never their own.
     ("subject_staff", "own"): ALL,
     # Their own school's case, as a check that the matrix is not all 404s.

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from audit.models import AuditEvent
 from cases import access
-from cases.models import BreakGlass, Case
+from cases.models import BreakGlass, Case, Route
 from core.testing import reauthenticate
 
 NOW = "2026-11-02T09:00"
@@ -141,3 +141,17 @@ def test_a_teacher_who_left_the_school_loses_the_cases_she_was_on_the_team_of(
     assert access.permissions(teacher, case) == frozenset()
     assert not Case.objects.filter(access.visible_q(teacher, access.META)).exists()
     assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
+
+
+def test_a_staff_member_case_stays_out_of_the_privacy_officers_lists_and_counts(
+        adopted, people, make_user, pupil, make_case, verified_client, school):
+    from documents.evaluation import staff_route_visible
+
+    suspect = make_user(Role.LEERKRACHT, school)
+    case = make_case(pupil, route=Route.STAFF, subject_staff=suspect, coordinator=None)
+    officer = people[Role.PRIVACY]
+    client = verified_client(officer)
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 404
+    assert case.reference not in client.get(reverse("cases:overview", args=[school.slug])).content.decode()
+    assert not Case.objects.filter(access.visible_q(officer, access.META)).exists()
+    assert not staff_route_visible(officer, [school])
