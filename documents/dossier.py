@@ -166,6 +166,8 @@ class DocEntry:
     withheld_ground: str = ""
     facts: dict = field(default_factory=dict)
     entry_id: int = 0
+    attachment_name: str = ""  # set when the document carries the attachment itself (see name_attachments)
+    attachment_image: str = ""  # a data URI, for a picture shown on the PDF page
 
 
 @dataclass
@@ -295,6 +297,29 @@ def sections(case: Case, entries: list[DocEntry]) -> list[Section]:
     if rest:
         result.append(Section("other", _("Overige aantekeningen"), rest))
     return result
+
+
+def all_entries(sections_: list[Section]):
+    """Every entry of the document, corrections included, in reading order."""
+    def walk(entries):
+        for entry in entries:
+            yield entry
+            yield from walk(entry.corrections)
+    for section in sections_:
+        yield from walk(section.entries)
+
+
+def name_attachments(sections_: list[Section]) -> None:
+    """Name the attachments a complete document carries as files ("bijlage-12.pdf"), never those of withheld
+    entries. The anonymised summary and the Veilig Thuis summary do not call this: an attachment can hold
+    names, and Veilig Thuis receives what the school chooses to send."""
+    from vault.uploads import EXTENSIONS
+
+    docs = [doc for doc in all_entries(sections_) if doc.has_attachment and not doc.withheld_ground]
+    types = dict(Entry.objects.filter(pk__in=[doc.entry_id for doc in docs])
+                 .values_list("pk", "attachment__content_type"))
+    for doc in docs:
+        doc.attachment_name = f"bijlage-{doc.number}{EXTENSIONS.get(types.get(doc.entry_id), '')}"
 
 
 # --- the case header ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import Case, EntryKind
+from cases.models import Case, Entry, EntryKind
 from documents import dossier
 from documents.models import EXPORT_LIFETIME, ExportJob, ExportKind, InspectionExport, InspectionGround
 
@@ -33,8 +33,32 @@ FILE_NAMES = {
 
 def dossier_context(case: Case) -> dict:
     entries = dossier.doc_entries(case)
-    return {"case": case, "header": dossier.case_header(case), "sections": dossier.sections(case, entries),
+    sections = dossier.sections(case, entries)
+    dossier.name_attachments(sections)
+    return {"case": case, "header": dossier.case_header(case), "sections": sections,
             "title": _("Dossier %(ref)s") % {"ref": case.reference}}
+
+
+def pdf_attachments(context: dict) -> list[tuple[str, bytes, str]]:
+    """(file name, bytes, content type) of every attachment the document names, to embed in its PDF (PDF/A-3
+    allows embedded files). Pictures are also shown on the page. Only the export worker calls this: it decrypts."""
+    import base64
+
+    from vault.uploads import JPEG, PNG
+
+    named = [doc for doc in dossier.all_entries(context.get("sections", [])) if doc.attachment_name]
+    stored = {entry.pk: entry.attachment for entry in Entry.objects.filter(
+        pk__in=[doc.entry_id for doc in named]).select_related("attachment")}
+    files = []
+    for doc in named:
+        attachment = stored.get(doc.entry_id)
+        if attachment is None:
+            continue
+        data = attachment.read()
+        if attachment.content_type in (PNG, JPEG):
+            doc.attachment_image = f"data:{attachment.content_type};base64,{base64.b64encode(data).decode()}"
+        files.append((doc.attachment_name, data, attachment.content_type))
+    return files
 
 
 # --- the summary for Veilig Thuis -----------------------------------------------------------------------------
@@ -131,6 +155,8 @@ def inspection_context(inspection: InspectionExport) -> dict:
     withheld_items = list(inspection.withheld.all())
     grounds = {item.entry_id: InspectionGround(item.ground).label for item in withheld_items}
     entries = dossier.doc_entries(case, withheld={k: str(v) for k, v in grounds.items()})
+    sections = dossier.sections(case, entries)
+    dossier.name_attachments(sections)  # not those of withheld entries
     counts: dict[str, int] = {}
     for item in withheld_items:
         label = str(InspectionGround(item.ground).label)
@@ -138,7 +164,7 @@ def inspection_context(inspection: InspectionExport) -> dict:
     return {
         "case": case, "header": dossier.case_header(case), "inspection": inspection,
         "title": _("Inzage in het dossier %(ref)s") % {"ref": case.reference},
-        "sections": dossier.sections(case, entries), "withheld_counts": sorted(counts.items()),
+        "sections": sections, "withheld_counts": sorted(counts.items()),
         "withheld_total": len(withheld_items),
     }
 

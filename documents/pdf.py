@@ -46,15 +46,19 @@ def page_stylesheet(exporter_name: str, exported_at: datetime) -> str:
     )
 
 
-def render_pdf(template: str, context: dict, *, exporter_name: str, exported_at: datetime) -> bytes:
-    from weasyprint import CSS, HTML
+def render_pdf(template: str, context: dict, *, exporter_name: str, exported_at: datetime,
+               attachments: list[tuple[str, bytes, str]] = ()) -> bytes:
+    """`attachments`: (file name, bytes, content type) to embed as files, as PDF/A-3 allows ("Supplement")."""
+    from weasyprint import CSS, HTML, Attachment
 
     html = render_to_string(template, {**context, "for_pdf": True, "layout": "documents/pdf.html"})
     stylesheets = [CSS(string=page_stylesheet(exporter_name, exported_at))]
     path = finders.find(STYLESHEET)
     if path:
         stylesheets.insert(0, CSS(filename=path))
-    return HTML(string=html).write_pdf(stylesheets=stylesheets, pdf_variant=PDF_VARIANT)
+    embedded = [Attachment(string=data, name=name, relationship="Supplement",
+                           description=_("Bijlage bij het dossier")) for name, data, _type in attachments]
+    return HTML(string=html).write_pdf(stylesheets=stylesheets, pdf_variant=PDF_VARIANT, attachments=embedded)
 
 
 def store_generated(data: bytes, *, purpose: str, content_type: str = "application/pdf") -> StoredFile:

@@ -35,7 +35,7 @@ def build_export(job_id: int) -> str:
                                               viewer=job.requested_by)
         job.set_progress(40)
         pdf = render_pdf(exports.TEMPLATES[job.kind], context, exporter_name=job.requested_by.full_name,
-                         exported_at=job.created_at)
+                         exported_at=job.created_at, attachments=exports.pdf_attachments(context))
         job.set_progress(90)
         job.result = store_generated(pdf, purpose=f"export-{job.kind}")
         job.status, job.progress, job.finished_at = ExportJob.Status.DONE, 100, timezone.now()

@@ -19,6 +19,7 @@ JPEG = "image/jpeg"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEXT = "text/plain"
 ALLOWED_CONTENT_TYPES = (PDF, PNG, JPEG, DOCX, TEXT)
+EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOCX: ".docx", TEXT: ".txt"}
 
 DOCX_MAX_UNCOMPRESSED = 50 * 1024 * 1024
 DOCX_MAX_RATIO = 100
