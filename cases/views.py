@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
@@ -337,6 +338,8 @@ def team(request, reference):
             messages.success(request, _("De broer of zus is aan het dossier gekoppeld."))
             return redirect("cases:team", reference=case.reference)
     elif request.method == "POST":
+        if "coordinator" in request.POST:
+            return _change_coordinator(request, case, members)
         if "remove" in request.POST:
             if not request.POST["remove"].isdigit():
                 return HttpResponseBadRequest(_("Onbekend teamlid."))
@@ -359,8 +362,33 @@ def team(request, reference):
     audit("case.team_view", request=request, school=case.school, case=case, object_repr=case.reference)
     return render(request, "cases/team.html", {
         "case": case, "members": members, "form": form, "sibling_form": sibling_form,
-        "siblings": case.siblings.select_related("pupil"),
+        "siblings": case.siblings.select_related("pupil"), "may_coordinate": _coordinator_candidates(case, members),
     }, status=400 if form.errors or sibling_form.errors else 200)
+
+
+def _coordinator_candidates(case, members) -> set[int]:
+    """Team members who may coordinate: an intern begeleider or directie member of the school (the meldcode's
+    aandachtsfunctionaris). A staff-member case has no coordinator: the directie and bestuur carry it."""
+    if case.route == Route.STAFF:
+        return set()
+    return set(Membership.objects.filter(school=case.school, role__in=[Role.IB, Role.DIRECTIE],
+                                         user_id__in=[m.user_id for m in members]).values_list("user_id", flat=True))
+
+
+def _change_coordinator(request, case, members):
+    """Hand the case to another coordinator on the team (an IB'er on leave, say); the old one stays on the team."""
+    member = next((m for m in members if str(m.pk) == request.POST["coordinator"]), None)
+    if member is None or member.user_id not in _coordinator_candidates(case, members):
+        return HttpResponseBadRequest(_("Alleen een intern begeleider of directielid uit het team kan coördinator "
+                                        "worden."))
+    previous = case.coordinator_id
+    Case.objects.filter(pk=case.pk).update(coordinator=member.user)
+    # Open tasks go with the case: reminders reach the new coordinator.
+    Task.objects.filter(case=case, done_at__isnull=True, assignee_id=previous).update(assignee=member.user)
+    audit("case.coordinator_change", request=request, school=case.school, case=case,
+          object_repr=f"coördinator: {member.user}", details={"from_user_id": previous, "to_user_id": member.user_id})
+    messages.success(request, _("%(name)s is nu coördinator van dit dossier.") % {"name": member.user})
+    return redirect("cases:team", reference=case.reference)
 
 
 @login_required

@@ -173,3 +173,27 @@ def test_break_glass_is_told_to_whoever_can_read_the_case_when_the_coordinator_n
                 {"reason": "De coördinator is vertrokken en er is een nieuw incident gemeld."})
     assert [message.to for message in mail.outbox] == [[people[Role.DIRECTIE].email]]
     assert "waarvoor u verantwoordelijk bent" in mail.outbox[0].body
+
+
+def test_the_case_can_be_handed_to_another_coordinator_with_its_open_tasks(
+        make_case, pupil, people, make_user, school, verified_client):
+    old, new = people[Role.IB], make_user(Role.IB, school)
+    teacher = people[Role.LEERKRACHT]
+    case = make_case(pupil, coordinator=old, team=[old, new, teacher])
+    open_task = task(case, old, TODAY)
+    client = verified_client(people[Role.DIRECTIE])
+    page = client.get(f"/dossiers/d/{case.reference}/team/").content.decode()
+    assert page.count("Coördinator maken") == 1  # only the other intern begeleider, not the teacher
+
+    refused = client.post(f"/dossiers/d/{case.reference}/team/",
+                          {"coordinator": str(case.members.get(user=teacher).pk)})
+    assert refused.status_code == 400
+    client.post(f"/dossiers/d/{case.reference}/team/", {"coordinator": str(case.members.get(user=new).pk)})
+    case.refresh_from_db()
+    open_task.refresh_from_db()
+    assert case.coordinator == new and open_task.assignee == new
+    assert case.members.filter(user=old).exists()
+    from audit.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="case.coordinator_change").details == {
+        "from_user_id": old.pk, "to_user_id": new.pk}
