@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "staff.role_added": _("Rol aan medewerker gegeven"),
     "staff.role_removed": _("Rol van medewerker ingetrokken"),
     "case.coordinator_change": _("Coördinator van dossier gewijzigd"),
+    "school.settings_changed": _("Instellingen voor dossiers gewijzigd (toegang, Verwijsindex, bewaartermijn)"),
     "staff.role_requested": _("Rol aangevraagd (wacht op bevestiging door de directie)"),
     "staff.role_confirmed": _("Aangevraagde rol bevestigd door de directie"),
     "staff.role_refused": _("Aangevraagde rol geweigerd door de directie"),

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from cases.access import TEAM_ROLES
-from cases.models import ClosureReason, EntryKind, Route
+from cases.models import ClosureReason, EntryKind, RetentionRule, Route
+from core.concurrency import GuardedEditMixin
+from schools.models import School
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -481,3 +483,51 @@ class SiblingForm(forms.Form):
         super().__init__(*args, **kwargs)
         taken = [case.pupil_id, *case.siblings.values_list("pupil_id", flat=True)]
         self.fields["sibling"].queryset = Pupil.objects.filter(school=case.school).exclude(pk__in=taken)
+
+
+MAX_RETENTION_YEARS = 20
+
+
+class DossierSettingsForm(GuardedEditMixin, forms.ModelForm):
+    """The school's own policy for dossiers: who sees which cases, the Verwijsindex, how long closed cases are
+    kept (per closure reason, when it differs from the school's period)."""
+
+    class Meta:
+        model = School
+        fields = ["ib_sees_all_cases", "directie_sees_all_cases", "verwijsindex_connected",
+                  "retention_years_after_leaving"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        school_period = self.fields["retention_years_after_leaving"]
+        self.fields["retention_years_after_leaving"] = forms.IntegerField(
+            label=school_period.label, help_text=school_period.help_text, min_value=0, max_value=MAX_RETENTION_YEARS)
+        current = dict(RetentionRule.objects.filter(school=self.instance).values_list(
+            "closure_reason", "years_after_leaving"))
+        for reason, label in ClosureReason.choices:
+            self.fields[f"retention_{reason}"] = forms.IntegerField(
+                label=_("Bewaartermijn na vertrek bij '%(reason)s' (jaren)") % {"reason": label}, required=False,
+                min_value=0, max_value=MAX_RETENTION_YEARS, initial=current.get(reason),
+                help_text=_("Leeg: de bewaartermijn van de school."))
+
+    def state_values(self, instance) -> dict:
+        rules = dict(RetentionRule.objects.filter(school=instance).values_list("closure_reason",
+                                                                               "years_after_leaving"))
+        return {**super().state_values(instance), "rules": rules}
+
+    def rules(self) -> dict[str, int | None]:
+        return {reason: self.cleaned_data.get(f"retention_{reason}") for reason in ClosureReason.values}
+
+    def retention_changed(self) -> bool:
+        return any(name.startswith("retention") for name in self.changed_data)
+
+    def save(self, commit=True):
+        school = super().save(commit)
+        for reason, years in self.rules().items():
+            if years is None:
+                RetentionRule.objects.filter(school=school, closure_reason=reason).delete()
+            else:
+                RetentionRule.objects.update_or_create(school=school, closure_reason=reason,
+                                                       defaults={"years_after_leaving": years})
+        return school
+

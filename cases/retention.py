@@ -98,7 +98,21 @@ def warn_cases(today: date):
         "retain_until", "pk")
 
 
-def recompute_changes(today: date) -> list[Change]:
+def recompute_school(school, today: date | None = None) -> list[Change]:
+    """After the school changed its retention periods: its closed cases follow the new periods at once (a shorter
+    period never skips the warning). Audited per case like the daily job."""
+    from audit.log import record as audit
+
+    today = today or timezone.localdate()
+    changes = recompute_changes(today, closed_cases().filter(school=school))
+    for change in changes:
+        Case.objects.filter(pk=change.case.pk).update(retain_until=change.new)
+        audit(RECOMPUTE_ACTION, school=school, case=change.case, object_repr=change.case.reference,
+              details={"from": change.old.isoformat() if change.old else None, "to": change.new.isoformat()})
+    return changes
+
+
+def recompute_changes(today: date, candidates=None) -> list[Change]:
     """Closed cases of pupils who have left (or without a date at all) whose retention date no longer follows
     from the actual leaving date: the date at closing was based on the expected one.
 
@@ -107,7 +121,8 @@ def recompute_changes(today: date) -> list[Change]:
     """
     rules = all_rules()
     changes = []
-    candidates = closed_cases().filter(Q(pupil__left_on__isnull=False) | Q(retain_until__isnull=True))
+    if candidates is None:
+        candidates = closed_cases().filter(Q(pupil__left_on__isnull=False) | Q(retain_until__isnull=True))
     for case in candidates.order_by("pk"):
         new = retention_date(case, rules)
         old = case.retain_until

@@ -12,25 +12,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
-from cases import access, journal, notifications
+from cases import access, journal, notifications, retention
 from cases.forms import (
     ENTRY_FORMS,
     BreakGlassForm,
     CorrectionForm,
+    DossierSettingsForm,
     OpenCaseForm,
     SiblingForm,
     SignForm,
     TeamMemberForm,
 )
 from cases.models import BreakGlass, Case, CaseMember, CaseSibling, Entry, EntryKind, Route, Signature, Task
+from core.concurrency import FIELD as FINGERPRINT_FIELD
+from core.concurrency import status_for
 from protocol.models import current_version
-from schools.access import school_for
+from schools.access import school_for, school_with_roles
 from socialmap.models import Organisation
 
 # Roles that work with dossiers at all; the functioneel beheerder never does.
@@ -86,6 +90,41 @@ def overview(request, school_slug):
         "content_allowed": bool(roles - {Role.PRIVACY}), "may_open": bool(roles & set(OPENING_ROLES)),
         "today": timezone.localdate(),
     })
+
+
+SETTINGS_EDITORS = (Role.DIRECTIE,)
+SETTINGS_READERS = (Role.DIRECTIE, Role.PRIVACY, Role.BESTUUR, Role.BEHEER)
+
+
+@login_required
+def dossier_settings(request, school_slug):
+    """The school's policy for dossiers. The directie sets it; the privacy officer, bestuur and functioneel
+    beheerder read it. Every change is an access-rule change in the audit trail, with the new values."""
+    school, roles = school_with_roles(request.user, school_slug, *SETTINGS_READERS)
+    may_edit = bool(roles & set(SETTINGS_EDITORS))
+    if request.method == "POST" and not may_edit:
+        raise Http404
+    form = DossierSettingsForm(request.POST or None, instance=school)
+    if not may_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    saved = None
+    if request.method == "POST":
+        with transaction.atomic():
+            saved = form.save() if form.is_valid() else None
+    if saved is not None:
+        changed = [name for name in form.changed_data if name != FINGERPRINT_FIELD]
+        audit("school.settings_changed", request=request, school=school, object_repr=school.name,
+              details={"fields": changed,
+                       "values": {name: form.cleaned_data[name] for name in changed}})
+        recomputed = retention.recompute_school(school) if form.retention_changed() else []
+        messages.success(request, _("De instellingen zijn opgeslagen.") + (" " + ngettext(
+            "Van %(n)s gesloten dossier is de bewaartermijn opnieuw berekend.",
+            "Van %(n)s gesloten dossiers is de bewaartermijn opnieuw berekend.", len(recomputed))
+            % {"n": len(recomputed)} if recomputed else ""))
+        return redirect("cases:settings", school_slug=school.slug)
+    return render(request, "cases/settings.html", {"school": school, "form": form, "may_edit": may_edit},
+                  status=status_for(form, request.method))
 
 
 @login_required

@@ -20,6 +20,7 @@ def navigation(request):
             "pupils": bool(roles - {Role.PRIVACY}),
             "staff": Role.BEHEER in roles,
             "role_requests": Role.DIRECTIE in roles,
+            "dossier_settings": bool(roles & {Role.DIRECTIE, Role.PRIVACY, Role.BESTUUR, Role.BEHEER}),
             "audit": Role.PRIVACY in roles,
             "evaluation": bool(roles & {Role.IB, Role.DIRECTIE, Role.PRIVACY}),
             "board_evaluation": bool(roles & {Role.BESTUUR, Role.PRIVACY}),
