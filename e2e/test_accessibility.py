@@ -96,6 +96,17 @@ def test_the_audit_search_has_no_serious_accessibility_violations(axe_page, peop
     assert check_pages(page, [f"/audit/{school.slug}/"]) == {}
 
 
+def test_the_directies_pages_have_no_serious_accessibility_violations(axe_page, people, school):
+    from accounts.models import PendingRole
+
+    PendingRole.objects.create(user=people[Role.LEERKRACHT], school=school, role=Role.IB,
+                               requested_by=people[Role.BEHEER])
+    page = axe_page()
+    sign_in(page, people[Role.DIRECTIE])
+    assert check_pages(page, [f"/dossiers/{school.slug}/instellingen/", f"/scholen/{school.slug}/rollen-bevestigen/",
+                              f"/documenten/scholing/{school.slug}/"]) == {}
+
+
 def test_a_teacher_records_a_signal_with_the_keyboard_only(new_page, people, case):
     page = new_page()
     sign_in(page, people[Role.LEERKRACHT])
