@@ -9,8 +9,11 @@ page headers in the middle of a block and empty template blocks that nobody fill
 at every line for a known label ("Organisatie", "Tel.", "E-mailadres", ...) and groups the labelled
 values into blocks; documents without an organisation label use the line above the first field of a
 block as its name (a sentence describing the organisation may sit between them). Lists of emergency
-numbers ("Kindertelefoon: 0800-0432") become one-line blocks, and tables with the labels in a header row
-(tabs, bars or the gaps a PDF leaves) one block per row.
+numbers ("Kindertelefoon: 0800-0432") and address lists ("Name, Street 1, 1234 AB Place, tel. ...") become
+one-line blocks, addresses written as on an envelope (name, street, postcode, number, links, no labels) a block
+each, and tables with the labels in a header row (tabs, bars or the gaps a PDF leaves) one block per row, or
+with the labels in the first column one block per column. Running headers and footers that come back on every
+page, version footers and tables of contents are passed over.
 """
 
 from __future__ import annotations
@@ -231,6 +234,9 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
 
 def _clean_note(note: str) -> str:
     note = _collapse(note).strip(" ,;/-\u2013:")
+    # "tel." in front of or after the number says nothing about it.
+    note = re.sub(r"^(tel(efoon)?(nr|nummer)?\.?)(?=[\s:]|$)|(?<=\s)tel(efoon)?\.?$", "", note, flags=re.I)
+    note = note.strip(" ,;/-\u2013:")
     # Half of a bracket that holds the number itself, "(bgg 06 12345678)": the bracket is not part of the note.
     if note.startswith("(") and ")" not in note:
         note = note[1:].strip()
@@ -249,10 +255,23 @@ def _split_between(text: str) -> tuple[str, str]:
     """
     opened = text.rfind("(")
     if opened > text.rfind(")"):
+        # A bracket left open holds the next number; separated words in it before that belong to the first:
+        # "(ma t/m vr 9.00 - 17.00 uur, daarbuiten 0800-2000)".
+        inner = list(re.finditer(r"[,;]|\bof\b", text[opened + 1:]))
+        if inner:
+            cut = opened + 1 + inner[-1].start()
+            return text[:opened] + " " + text[opened + 1:cut], text[opened + 1 + inner[-1].end():]
         return text[:opened], text[opened + 1:]
-    parts = re.split(r"[,;/]|\bof\b", text)
-    if len(parts) > 1:
-        return parts[0], parts[-1]
+    # A separator inside a closed bracket does not split: "0800-2000 (24/7) 088 ..." has one note, "24/7".
+    outside = re.sub(r"\([^()]*\)", lambda m: "(" + "_" * (len(m.group()) - 2) + ")", text)
+    if outside.rstrip().endswith(":") and not re.search(r"[,;/()]", outside):
+        return "", text  # "0900-8844 bij nood: 112": the words before the colon label the next number
+    cuts = list(re.finditer(r"[,;/]|\bof\b", outside))
+    if cuts:
+        return text[:cuts[0].start()], text[cuts[-1].end():]
+    closed = outside.rfind(")")
+    if closed >= 0:
+        return text[:closed + 1], text[closed + 1:]  # the bracket ends the note of the number before
     return text, ""
 
 
@@ -267,8 +286,11 @@ def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]]
     numbers = _numbers_in(value)
     if not numbers:
         leftover = value.strip(" -:")
-        if re.fullmatch(r"[\d\s\-]{3,}", leftover):  # a short number ("14 058"): keep it as written
-            return [(leftover, _clean_note(qualifier))], ""
+        # A short number ("14 058", "14 0592 (gemeente)"): kept as written, with the words after it as its note.
+        short = re.fullmatch(r"(\d[\d\s\-]{1,}\d)(\s*[(,;].*|\s+[^\W\d]\D*)?", leftover)
+        if short:
+            note = " ".join(x for x in (qualifier, _clean_note(short.group(2) or "")) if x)
+            return [(short.group(1), _clean_note(note))], ""
         return [], leftover
     phones = []
     for index, (start, end, digits) in enumerate(numbers):
@@ -311,8 +333,12 @@ def normalise_website(value: str) -> str:
     return value.rstrip("/")
 
 
+# "info (at) ggd.nl", "info[at]ggd.nl": spelled out against spam robots.
+_AT_SIGN = re.compile(r"\s*[\[(]\s*(?:at|@)\s*[\])]\s*", re.IGNORECASE)
+
+
 def _emails_in(text: str) -> list[str]:
-    text = re.sub(r"\s*[\[(]\s*(?:at|@)\s*[\])]\s*", "@", text.replace("mailto:", " "), flags=re.IGNORECASE)
+    text = _AT_SIGN.sub("@", text.replace("mailto:", " "))
     return [normalise_email(m) for m in _EMAIL.findall(text)]
 
 
@@ -342,8 +368,8 @@ _LABELS = {
     ADDRESS: ["adres", "bezoekadres", "postadres", "correspondentieadres", "vestigingsadres", "adresgegevens",
               "locatie", "vestiging", "straat", "postcode en plaats", "postcode plaats", "plaats", "woonplaats"],
     PHONE: ["telefoon", "telefoonnummer", "telefoonnummers", "tel", "telnr", "tel nr", "telefoonnr",
-            "telefoon nummer", "tel nummer", "telefonisch", "mobiel", "mobiel nummer", "mobiele telefoon", "gsm",
-            "noodnummer", "spoednummer", "crisisnummer", "alarmnummer", "nummer", "telefoon en bereikbaarheid"],
+            "telefoon nummer", "tel nummer", "telefonisch", "mobiel", "mob", "mobiel nummer", "mobiele telefoon",
+            "gsm", "noodnummer", "spoednummer", "crisisnummer", "alarmnummer", "nummer", "telefoon en bereikbaarheid"],
     FAX: ["fax", "faxnummer", "fax nummer", "telefax"],
     EMAIL: ["email", "emailadres", "e mail", "e mailadres", "mail", "mailadres", "e mail adres", "email adres"],
     WEBSITE: ["website", "websites", "internet", "internetadres", "webadres", "site", "homepage", "url", "web",
@@ -406,16 +432,24 @@ def _qualifier_text(label: str, qualifier_words: str) -> str:
 
 # --- reading lines ----------------------------------------------------------------------------------------
 
+# Bullets and list numbers: "1.", "2)", "a)", and section numbers "5.3.1" in front of a capital.
 _BULLET = re.compile(r"^\s*(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc*>\-\u2013\u2014]"
-                     r"|\d{1,2}[.)](?=\s))\s+")
+                     r"|\d{1,2}[.)](?=\s)|\d{1,2}(?:\.\d{1,2})+\.?(?=\s+[A-Z])|[a-z][.)](?=\s+[A-Z]))\s+")
 _PLACEHOLDER = re.compile(r"^[\s.\u2026_\-\u2013?x*]*$|^n\.?v\.?t\.?$|^(nog )?in te vullen$|^(\w+ )?invullen$"
                           r"|^onbekend$|^geen$|^idem$|^zie boven$", re.IGNORECASE)
 # A whole value in brackets is a template's prompt: "[naam organisatie]", "<telefoonnummer>", "(invullen)".
 _BRACKETED = re.compile(r"^(\[.*\]|<.*>|\(.*\))$")
+_IN_BRACKETS = re.compile(r"\([^()]{2,60}\)")
 _PAGE_HEADER = re.compile(r"^(pagina|page|blz\.?)\s*\d+(\s*(van|/|of)\s*\d+)?$|^\d+$|^-\s*\d+\s*-$", re.IGNORECASE)
 # A running header or footer with the page number after the document's title: "Meldcode De Eik - pagina 12".
 _PAGE_NUMBER = re.compile(r"(^|\s)(pagina|page|blz\.?|bladzijde)\s*\d+(\s*(van|/|of)\s*\d+)?\s*$", re.IGNORECASE)
+# A footer with the document's version or date: "Versie 3.1 – september 2024", "versie 2 (12-09-2024)".
+_VERSION = re.compile(r"(^|\s)(versie|version)\s*:?\s*v?\d+(\.\d+)*\b", re.IGNORECASE)
+_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+_DATE_ONLY = re.compile(rf"^(\d{{1,2}}\s+)?({_MONTHS})\s+\d{{4}}$|^\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}}$", re.IGNORECASE)
 _POSTCODE = re.compile(r"\b\d{4}\s?[A-Z]{2}\b")
+# A street and house number on a line of their own: "Klompmakerstraat 2", "Het Haagje 129", "Dorpsweg 27a-1".
+_HOUSE = re.compile(r"[A-Z\u00c0-\u00de][\w'\-]*(?: [\w'\-]+){0,3} \d{1,4}(?:\s?[a-zA-Z]|\s?-\s?\d{1,3})?")
 _STREET = re.compile(r"^(postbus|antwoordnummer)\b|^[A-Za-z\u00c0-\u024f.'\- ]+\s\d+[a-zA-Z]?\b", re.IGNORECASE)
 
 
@@ -472,6 +506,11 @@ def expand_tables(text: str) -> str:
     out = []
     index = 0
     while index < len(lines):
+        column_table = _column_table(lines, index)
+        if column_table:
+            index, blocks = column_table
+            out.extend(blocks)
+            continue
         header = _cells(lines[index])
         labels = [match_label(cell.rstrip(":")) for cell in header]
         if not header or not all(labels) or not any(found[0] == NAME for found in labels):
@@ -491,6 +530,39 @@ def expand_tables(text: str) -> str:
             out.append("")
             index += 1
     return "\n".join(out)
+
+
+def _row_cells(line: str) -> list[str]:
+    """The cells of a row; between tabs an empty cell is kept, so that each value stays in its column."""
+    if "\t" in line.strip():
+        return [cell.strip() for cell in line.strip(" \n").split("\t")]
+    return _cells(line)
+
+
+def _column_table(lines: list[str], start: int) -> tuple[int, list[str]] | None:
+    """A table with the labels in its first column and one column per organisation ("Organisatie<TAB>Veilig
+    Thuis<TAB>GGD", "Telefoon<TAB>0800-2000<TAB>088 ..."): (the index after it, one labelled block per column).
+    """
+    first = _row_cells(lines[start])
+    if len(first) < 3 or (match_label(first[0].rstrip(":")) or ("",))[0] != NAME:
+        return None
+    if any(match_label(cell.rstrip(":")) for cell in first[1:] if cell):
+        return None  # labels across the first row: a list table
+    rows = [first]
+    end = start + 1
+    while end < len(lines):
+        cells = _row_cells(lines[end])
+        if len(cells) != len(first) or not cells[0] or not match_label(cells[0].rstrip(":")):
+            break
+        rows.append(cells)
+        end += 1
+    if len(rows) < 2:
+        return None
+    blocks = []
+    for column in range(1, len(first)):
+        blocks.extend(f"{row[0].rstrip(':')}: {row[column]}" for row in rows)
+        blocks.append("")
+    return end, blocks
 
 
 def _cell_kind(cell: str) -> str:
@@ -572,6 +644,15 @@ def _leading_label(text: str, needs_colon: bool = False) -> tuple[str, str] | No
     return None
 
 
+def _bare_label(text: str) -> str:
+    """The field of a line that holds nothing but a label without a colon ("Contactpersoon", "E-mail").
+
+    Not for the name labels, the school's and the notes': "Organisatie" or "Informatie" alone is a heading.
+    """
+    kind = _LABEL_LOOKUP.get(_label_words(text))
+    return kind if kind in (CONTACT, ADDRESS, PHONE, FAX, EMAIL, WEBSITE, HOURS) else ""
+
+
 def _link_only(text: str) -> str:
     """The link when the line holds nothing but a web or e-mail address."""
     stripped = text.strip()
@@ -589,13 +670,20 @@ def _read_lines(text: str) -> list[_Line]:
     previous_was_field = False  # the line right above (no blank between) was a field or its continuation
     blanks_after_field = 99  # blank lines since the last field line, for double-spaced documents
     raw_lines = normalise_text(text).split("\n")
+    running = _running_lines(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
         indented = bool(re.match(r"^\s{2,}\S", raw))
         body = _expand_short_labels(_BULLET.sub("", raw).strip())
-        if not body:
+        if not body or _running_key(raw) in running:
+            # A running header or footer counts as a blank line: the page ends there, not the block.
             group += 1
             previous_was_field = False
             blanks_after_field += 1
+            continue
+        if lines and _runs_on(lines[-1], number, body):
+            lines[-1].plain += " " + _collapse(body)
+            lines[-1].cells += " " + body
+            lines[-1].number = number
             continue
         item = _Line(number=number, group=group)
         segments = _split_label_segments(body)
@@ -606,6 +694,13 @@ def _read_lines(text: str) -> list[_Line]:
                 previous_field = _Field(kind, qualifier, [value.strip()], number, group)
                 item.fields.append(previous_field)
             previous_was_field = True
+            blanks_after_field = 0
+        elif _bare_label(body):
+            # "Website" alone: an empty table cell in a PDF. Its value is not on the next line (that would have a
+            # colon), so nothing continues it.
+            previous_field = _Field(_bare_label(body), "", [""], number, group)
+            item.fields.append(previous_field)
+            previous_was_field = False
             blanks_after_field = 0
         elif re.match(r"^:\s*", body) and previous_field is not None:
             # " : Postbus 1230" continues the field above it, even across blank lines.
@@ -638,7 +733,47 @@ def _read_lines(text: str) -> list[_Line]:
             blanks_after_field = 99
         lines.append(item)
     _read_name_and_number_lists(lines)
+    _read_address_blocks(lines)
     return lines
+
+
+def _running_key(raw: str) -> str:
+    """The text of a line that could be a running header or footer, without its page number; "" otherwise."""
+    body = _collapse(raw)
+    if not re.search(r"[^\W\d_]{2}", body) or _link_only(body) or _split_label_segments(body) is not None:
+        return ""
+    return _fold(re.sub(r"\s+\d{1,3}$", "", body))
+
+
+def _running_lines(raw_lines: list[str]) -> set[str]:
+    """The running headers and footers of a printed document: the same line at the top or bottom of each page.
+
+    A line counts when it comes back with a page number on it or next to it, or three times when it names the
+    document or the school. An organisation named a few times in the text (a flow chart, then the kaart) is
+    neither.
+    """
+    keys = [_running_key(raw) for raw in raw_lines]
+    counts: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        if key:
+            counts.setdefault(key, []).append(index)
+    counts = {key: positions for key, positions in counts.items() if len(positions) >= 2}
+    running = set()
+    for key, positions in counts.items():
+        if any(_near_page_number(raw_lines, index) for index in positions) or len(positions) >= 3 and (
+                _DOCUMENT_TITLE.search(key) or _VERSION.search(key)):
+            running.add(key)
+    return running
+
+
+_DOCUMENT_TITLE = re.compile(r"\b(meldcode|protocol|stappenplan|(basis)?school|obs|cbs|kbs|pcbs|rkbs|ikc|kindcentrum)\b")
+
+
+def _near_page_number(raw_lines: list[str], index: int) -> bool:
+    if re.search(r"\s{2,}\d{1,3}\s*$", raw_lines[index]):
+        return True  # "Meldcode De Linde      14": the page number at the end of the footer
+    around = [line.strip() for line in raw_lines[max(index - 3, 0):index + 4]]
+    return any(line and _PAGE_HEADER.match(line) for line in around)
 
 
 # One-letter labels from e-mail signatures ("T: 0592 123456  E: info@ggd.nl"), at the start of the line or
@@ -673,8 +808,8 @@ def _name_and_number(text: str) -> list[tuple[str, str]] | None:
     match = re.match(r"^(?P<name>[^:]{2,60}?)\s*(?::|\s[\-\u2013]\s|\s{2,})\s*(?P<value>[+(0-9].*)$", text)
     if not match or not match.group("name")[0].isupper() or not _looks_like_name(match.group("name").strip()):
         return None
-    if _NOT_A_PARTNER.search(_fold(match.group("name"))):
-        return None
+    if _NOT_A_PARTNER.search(_fold(match.group("name"))) or _POSTCODE.search(match.group("name")):
+        return None  # a postcode in the "name": a line of an address list
     fields = [(NAME, match.group("name").strip())]
     for cell in re.split(r"\s{2,}", match.group("value").strip()):
         if _link_only(cell) or _EMAIL.fullmatch(cell):
@@ -689,12 +824,51 @@ def _name_and_number(text: str) -> list[tuple[str, str]] | None:
     return fields
 
 
+def _address_list_entry(text: str) -> list[tuple[str, str]] | None:
+    """The fields of one line of an address list, "Name, Street 1, 1234 AB Place, tel. 0592-123456, e-mail":
+    the name is everything before the first address, number or link; None for any other line."""
+    # Commas, semicolons, bars, bullets and dashes, but not the dash inside a phone number ("0592 - 30 63 00").
+    pieces = re.split(r"([,;]\s+|\s+[|\u2022\u00b7]\s+|(?<!\d)\s+[-\u2013]\s+|\s+[-\u2013]\s+(?!\d))", text)
+    name_parts, address_parts, fields = [], [], []
+    for index in range(0, len(pieces), 2):
+        part = pieces[index].strip()
+        if not part:
+            continue
+        kind, value = _address_list_part(part)
+        if kind is None and not (address_parts or fields):
+            name_parts.append((pieces[index - 1] if name_parts else "") + part)  # with its separator
+        elif kind is None:
+            fields.append((NOTES, part))
+        elif kind == ADDRESS:
+            address_parts.append(value)
+        else:
+            fields.append((kind, value))
+    name = "".join(name_parts).strip()
+    if (not name_parts or not any(kind in (PHONE, EMAIL, WEBSITE) for kind, _value in fields)
+            or not name[0].isupper() or not _looks_like_name(name) or _NOT_A_PARTNER.search(_fold(name))):
+        return None
+    if address_parts:
+        fields.insert(0, (ADDRESS, ", ".join(address_parts)))
+    return [(NAME, name), *fields]
+
+
+def _address_list_part(part: str) -> tuple[str | None, str]:
+    """(field, value) for one comma-separated part of an address-list line; (None, part) for other text."""
+    labelled = _leading_label(part)
+    if labelled and match_label(labelled[0]):
+        kind = match_label(labelled[0])[0]
+        if kind in (PHONE, EMAIL, WEBSITE, ADDRESS):
+            return kind, labelled[1]
+    return _unlabelled_kind(part), part
+
+
 def _read_name_and_number_lists(lines: list[_Line]) -> None:
     """Lists of emergency numbers, "Politie: 112" under "Veilig Thuis: 0800-2000", become one-line blocks.
 
     Only runs of two or more such lines: a single "Bij twijfel: 0800-2000 bellen" is part of the prose.
     """
-    found = [bool(line.plain) and _name_and_number(line.cells) for line in lines]
+    found = [bool(line.plain) and (_name_and_number(line.cells) or _address_list_entry(line.plain))
+             for line in lines]
     for index, line in enumerate(lines):
         in_run = (index > 0 and found[index - 1]) or (index + 1 < len(lines) and found[index + 1])
         if not found[index] or not in_run:
@@ -704,13 +878,78 @@ def _read_name_and_number_lists(lines: list[_Line]) -> None:
         line.plain = ""
 
 
+def _read_address_blocks(lines: list[_Line]) -> None:
+    """Addresses written as on an envelope, without labels: a name, then its street, postcode, phone number and
+    links on the lines below it (some may have labels). The name becomes a one-line block's name, every
+    other line a field of the kind its content shows. Lines one blank line apart still belong together, for
+    double-spaced text; the address ends at the first line that is none of these."""
+    index = 0
+    while index < len(lines):
+        end = index + 1
+        kinds: dict[int, str] = {}
+        while end < len(lines) and lines[end].number - lines[end - 1].number <= 2:
+            line = lines[end]
+            labelled = bool(line.fields or line.continuation)
+            kind = None if labelled else _unlabelled_kind(line.plain or line.link)
+            if (not labelled and kind is None or any(f.kind in (NAME, SELF, BARE_NAME) for f in line.fields)
+                    or end == index + 1 and kind is None):
+                break  # the end of the address; it starts right under the name
+            if kind:
+                kinds[end] = kind
+            end += 1
+        if _is_address_block(lines[index], [lines[i] for i in range(index + 1, end)], kinds):
+            head = lines[index]
+            head.fields = [_Field(NAME, "", [head.plain.rstrip(":").strip()], head.number, head.group, listed=True)]
+            head.plain = ""
+            for position, kind in kinds.items():
+                line = lines[position]
+                line.fields = [_Field(kind, "", [line.plain or line.link], line.number, line.group)]
+                line.plain = line.link = ""
+            index = end
+        else:
+            index += 1
+
+
+def _is_address_block(head: _Line, rest: list[_Line], kinds: dict[int, str]) -> bool:
+    """Whether a name-like line with unlabelled values under it holds an organisation: a number or a link."""
+    name = head.plain.rstrip(":").strip()
+    if not kinds or not name or not name[0].isupper() or not _looks_like_name(name):
+        return False
+    if _is_page_header(name) or _NOT_A_PARTNER.search(_fold(name)):
+        return False
+    found = set(kinds.values()) | {f.kind for line in rest for f in line.fields}
+    return bool(found & {PHONE, EMAIL, WEBSITE})
+
+
+def _unlabelled_kind(text: str) -> str | None:
+    """The field a value without a label holds, told by its content: an address, a number, a link, "t.a.v."."""
+    text = text.strip()
+    if _link_only(text) or " " not in text and (_emails_in(text) or _URL.fullmatch(text)):
+        return EMAIL if "@" in _AT_SIGN.sub("@", text) else WEBSITE
+    if re.match(r"(t\.?\s?a\.?\s?v\.?|ter attentie van)\s", text, re.IGNORECASE):
+        return CONTACT
+    if len(text) < 80 and not text.endswith(".") and (
+            _POSTCODE.search(text) or _HOUSE.fullmatch(text) or re.match(r"postbus\s+\d", text, re.IGNORECASE)):
+        return ADDRESS
+    if re.match(r"[+(0-9]", text):
+        phones, leftover = parse_phones(text)
+        if phones and not leftover:
+            return PHONE
+    return None
+
+
 def _continues_after_blank(previous: _Field, body: str, raw_lines: list[str], number: int) -> bool:
     """Double-spaced text (or a PDF's paragraph spacing): whether line `number`, one blank line under a field,
     goes on with it. A postbus or postcode line under the address does; so does the name under an empty
     "Organisatie:" when fields follow it, not a chapter title after an empty template block."""
+    empty = not any(value.strip() for value in previous.values)
     if previous.kind == ADDRESS:
-        return len(body) < 100 and bool(_POSTCODE.search(body) or re.match(r"postbus\b", body, re.IGNORECASE))
-    if previous.kind in (NAME, BARE_NAME) and not any(value.strip() for value in previous.values):
+        street = empty and _STREET.match(body)  # the first line of an address under "Adres:"
+        return len(body) < 100 and bool(street or _POSTCODE.search(body) or re.match(r"postbus\b", body, re.I))
+    if previous.kind in (PHONE, FAX):
+        # Under "Telefoon:", or a second number under the first one.
+        return bool(re.match(r"^[(+0-9]", body)) and bool(_numbers_in(body))
+    if previous.kind in (NAME, BARE_NAME, CONTACT) and empty:
         following = next((line for line in raw_lines[number:number + 3] if line.strip()), "")
         return _looks_like_name(body) and _split_label_segments(_BULLET.sub("", following).strip()) is not None
     return False
@@ -721,6 +960,20 @@ def _wraps_onto(previous: _Line | None, number: int, body: str) -> bool:
     lines, and "vragen van leerkrachten." on its own line is not a heading."""
     return (previous is not None and bool(previous.plain) and previous.number == number - 1
             and len(previous.plain.split()) >= 8 and body[:1].islower())
+
+
+def _runs_on(previous: _Line, number: int, body: str) -> bool:
+    """Whether the plain line right above goes on in `body`: a name with its department in brackets on the next
+    line ("Welzijnswerk Meppel" / "(schoolmaatschappelijk werk)"), or a list entry with commas that the page
+    width cut off after a comma or a label such as "tel."."""
+    if not previous.plain or previous.number != number - 1:
+        return False
+    if _IN_BRACKETS.fullmatch(body):
+        return _looks_like_name(previous.plain) and not _IN_BRACKETS.fullmatch(previous.plain)
+    if previous.plain.count(", ") < 2:
+        return False
+    last_word = _label_words(previous.plain.split()[-1])
+    return previous.plain.endswith(",") or _LABEL_LOOKUP.get(last_word) in (PHONE, EMAIL, WEBSITE)
 
 
 def _leading_label_kind(label: str) -> tuple[str, str]:
@@ -743,7 +996,9 @@ def _continues(previous: _Field, body: str, indented: bool) -> bool:
         # A long name wrapped onto the next line of a PDF: "... (schoolmaatschappelijk" + "werk)".
         name = " ".join(previous.values)
         unclosed = name.count("(") > name.count(")") and ")" in body
-        return unclosed or body[:1].islower() and len(body.split()) <= 4 and not body.endswith((".", ":"))
+        # "(schoolmaatschappelijk werk)" under the name: the second line of a table cell.
+        return (unclosed or bool(_IN_BRACKETS.fullmatch(body))
+                or body[:1].islower() and len(body.split()) <= 4 and not body.endswith((".", ":")))
     if previous.kind in (NOTES, HOURS, CONTACT):
         return indented
     return False
@@ -976,7 +1231,9 @@ def _group_by_headings(lines: list[_Line]) -> list[_Block]:
 
 def _is_page_header(text: str) -> bool:
     text = text.strip()
-    return bool(_PAGE_HEADER.match(text) or len(text.split()) <= 15 and _PAGE_NUMBER.search(text))
+    short = len(text.split()) <= 15
+    return bool(_PAGE_HEADER.match(text) or _DATE_ONLY.match(text)
+                or short and (_PAGE_NUMBER.search(text) or _VERSION.search(text)))
 
 
 def _looks_like_name(text: str) -> bool:
@@ -1007,6 +1264,28 @@ def _clean_contact(value: str) -> str:
     return re.sub(r"^(t\.?\s?a\.?\s?v\.?|ter attentie van)\s*:?\s+", "", value, flags=re.IGNORECASE)
 
 
+def _split_contact(value: str) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """The contact person, and the direct phone numbers and e-mail addresses written after the name:
+    "mevr. J. de Vries, tel. 06-12345678, j.devries@sedna.nl"."""
+    value = _AT_SIGN.sub("@", value)
+    links = [match.span() for pattern in (_EMAIL, _URL) for match in pattern.finditer(value)]
+    masked = value
+    for start, end in links:  # blanked out, same length, so that positions still match
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    starts = [start for start, _end in links] + [start for start, _end, _digits in _numbers_in(masked)]
+    if not starts:
+        return _clean_contact(value), [], []
+    cut = min(starts)
+    person = re.sub(r"(\b(tel|telefoon|mob|mobiel|e-?mail|mail)\b\.?|[\s,;:\-\u2013(])*$", "", value[:cut],
+                    flags=re.IGNORECASE)
+    person = _clean_contact(person.strip())
+    rest = value[cut:]
+    phones, _leftover = parse_phones(_without_links(rest))
+    # The direct line is noted with the person's name: "06-12345678 (mevr. J. de Vries)".
+    phones = [(number, note or person) for number, note in phones]
+    return person, phones, _emails_in(rest)
+
+
 def _clean_value(value: str) -> str:
     value = _collapse(value).strip(" ,;*_")
     return "" if _is_placeholder(value) else value
@@ -1019,13 +1298,17 @@ def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
     org = ParsedOrganisation(name=name)
     contacts, address_lines, notes, emails, websites = [], [], [], [], []
     hours = []
+    contact_phones, contact_emails = [], []  # the contact person's own, after the organisation's
     for f in block.fields:
         values = [v for v in (_clean_value(v) for v in f.values) if v]
         if not values:
             continue
         joined = " ".join(values)
         if f.kind == CONTACT:
-            contacts.append(_clean_contact(joined))
+            person, direct_phones, direct_emails = _split_contact(joined)
+            contacts.append(person)
+            contact_phones.extend(direct_phones)
+            contact_emails.extend(direct_emails)
         elif f.kind == ADDRESS:
             for value in values:
                 value = re.sub(r"\s*\|\s*", ", ", value)
@@ -1064,17 +1347,19 @@ def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
         value = normalise_email(link) if "@" in link else normalise_website(link)
         if value in known_links or not right_after_field or re.match(r"(mailto:|https?://)", link, re.IGNORECASE):
             continue  # "mailto:" and "http://" lines are what Word leaves of hyperlinks elsewhere in the text
-        if "@" in link and not emails:
-            emails.append(value)
-        elif "@" not in link and not websites:
-            websites.append(value)
+        # A second address under the first one is kept too (it ends up in the notes).
+        (emails if "@" in link else websites).append(value)
     if hours:
         text = "; ".join(hours)
-        if len(org.phones) == 1 and not org.phones[0][1]:
-            org.phones[0] = (org.phones[0][0], text)
+        if len(org.phones) == 1:
+            # The opening hours of the only number belong next to it: "toestel 123; ma t/m vr 9.00-17.00 uur".
+            number, note = org.phones[0]
+            org.phones[0] = (number, "; ".join(x for x in (note, text) if x))
         else:
             notes.append(f"Bereikbaar: {text}")
-    org.contact = ", ".join(dict.fromkeys(contacts))
+    org.phones.extend(p for p in contact_phones if p not in org.phones)
+    emails.extend(contact_emails)
+    org.contact = ", ".join(dict.fromkeys(c for c in contacts if c))
     org.address = "\n".join(dict.fromkeys(address_lines))
     emails = list(dict.fromkeys(emails))
     websites = list(dict.fromkeys(websites))

@@ -8,6 +8,7 @@ it is, and a file that only pretends to be a PDF or Word document is refused. Ev
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import PurePath
 
@@ -98,8 +99,9 @@ def read_text(data: bytes) -> str:
 
 
 def read_docx(data: bytes) -> str:
-    """Paragraphs and tables in document order. Table rows become "cell<TAB>cell" lines; a table whose first
-    row holds only labels ("Organisatie | Telefoon | E-mail") becomes one labelled block per row."""
+    """Paragraphs and tables in document order. Table rows become "cell<TAB>cell" lines ("Label: value" for a
+    label and its value); a table whose first row holds only labels ("Organisatie | Telefoon | E-mail") becomes
+    one labelled block per row, one with the labels in its first column one block per column."""
     from docx import Document
     from docx.table import Table
 
@@ -146,20 +148,61 @@ def _cell_texts(row) -> list[str]:
 
 
 def _table_text(table) -> str:
-    from socialmap.parser import NAME, match_label
-
+    """A table as text. List tables (labels in the first row) and column tables (labels in the first column,
+    one column per organisation) become labelled blocks; other tables one tab-separated line per row."""
     rows = [_cell_texts(row) for row in table.rows]
     if not rows:
         return ""
-    header = [match_label(cell.strip().rstrip(":")) for cell in rows[0]]
-    if len(rows[0]) >= 2 and all(header) and any(found[0] == NAME for found in header):
+    if _labels_with_name(rows[0]):
         # A list table: one organisation per row, the labels in the first row.
-        blocks = []
-        for row in rows[1:]:
-            lines = [f"{label.strip().rstrip(':')}: {value.strip()}" for label, value in zip(rows[0], row, strict=False)]
-            blocks.append("\n".join(lines))
-        return "\n\n".join(blocks) + "\n"
-    return "\n".join("\t".join(cells) for cells in rows) + "\n"
+        return "\n\n".join(_labelled_block(rows[0], row) for row in rows[1:]) + "\n"
+    first_column = [row[0] for row in rows]
+    if min(len(row) for row in rows) >= 3 and _labels_with_name(first_column):
+        # One organisation per column, the labels in the first column.
+        columns = range(1, min(len(row) for row in rows))
+        return "\n\n".join(_labelled_block(first_column, [row[j] for row in rows]) for j in columns) + "\n"
+    return "\n".join(_row_text(cells) for cells in rows) + "\n"
+
+
+def _is_label(cell: str) -> bool:
+    from socialmap.parser import match_label
+
+    return bool(cell.strip()) and match_label(cell.strip().rstrip(":")) is not None
+
+
+def _labels_with_name(cells: list[str]) -> bool:
+    """Whether every cell is a label ("Telefoon", "E-mail:") and one of them names the organisation."""
+    from socialmap.parser import NAME, match_label
+
+    found = [match_label(cell.strip().rstrip(":")) for cell in cells]
+    return len(cells) >= 2 and all(found) and any(kind == NAME for kind, _qualifier in found)
+
+
+def _labelled_block(labels: list[str], values: list[str]) -> str:
+    return "\n".join(_field_text(label, value) for label, value in zip(labels, values, strict=False))
+
+
+def _field_text(label: str, value: str) -> str:
+    """"Label: value"; the further lines of a cell (a second phone number, the postcode) follow indented, the
+    way the parser reads the continuation of a field."""
+    first, *more = value.strip().split("\n")
+    lines = [f"{label.strip().rstrip(':')}: {first.strip()}"]
+    lines.extend(f"    {line.strip()}" for line in more if line.strip())
+    return "\n".join(lines)
+
+
+def _row_text(cells: list[str]) -> str:
+    """A row as "cell<TAB>cell"; cells over several lines continue on indented lines below the row. A label
+    with its value ("Telefoon | 0592 123456") becomes "Telefoon: 0592 123456", also when the value is empty."""
+    if len(cells) == 2 and _is_label(cells[0]) and "\n" not in cells[0].strip():
+        return _field_text(cells[0], cells[1])
+    split = [cell.split("\n") for cell in cells]
+    lines = ["\t".join(parts[0] for parts in split)]
+    for index in range(1, max(len(parts) for parts in split)):
+        rest = [parts[index].strip() for parts in split if index < len(parts) and parts[index].strip()]
+        if rest:
+            lines.append("    " + "  ".join(rest))
+    return "\n".join(lines)
 
 
 def read_pdf(data: bytes) -> str:
@@ -192,10 +235,21 @@ def _pdf_text_by_rows(data: bytes) -> str:
 
     pdfminer gives text lines per box; a table puts a label and its value in different boxes, which would
     come out one column after the other. Lines are therefore regrouped by their height on the page, and a
-    wider vertical gap becomes a blank line (a new paragraph).
+    wider vertical gap becomes a blank line (a new paragraph). A list table (labels in its header row) is
+    rebuilt column by column, because its cells wrap over several rows.
     """
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams, LTTextLine
+    from pdfminer.layout import LAParams
+
+    pages = []
+    for page in extract_pages(io.BytesIO(data), laparams=LAParams(line_margin=0.3)):
+        pages.append("\n".join(_rows_text(_page_rows(page), _horizontal_edges(page))))
+    return "\n\n".join(pages)
+
+
+def _page_rows(page) -> list[list]:
+    """[top, bottom, [(x0, text), ...]] for each row of text on the page, from top to bottom."""
+    from pdfminer.layout import LTTextLine
 
     def text_lines(item):
         if isinstance(item, LTTextLine):
@@ -204,29 +258,164 @@ def _pdf_text_by_rows(data: bytes) -> str:
         for child in getattr(item, "_objs", ()):
             yield from text_lines(child)
 
-    pages = []
-    for page in extract_pages(io.BytesIO(data), laparams=LAParams(line_margin=0.3)):
-        lines = [line for line in text_lines(page) if line.get_text().strip()]
-        lines.sort(key=lambda line: (-line.y1, line.x0))
-        rows = []  # [top, bottom, [(x0, text)]]
-        for line in lines:
-            middle = (line.y0 + line.y1) / 2
-            row = next((r for r in rows if r[1] <= middle <= r[0]), None)
-            if row is None:
-                rows.append([line.y1, line.y0, [(line.x0, line.get_text().strip())]])
+    lines = [line for line in text_lines(page) if line.get_text().strip()]
+    lines.sort(key=lambda line: (-line.y1, line.x0))
+    rows = []
+    for line in lines:
+        middle = (line.y0 + line.y1) / 2
+        row = next((r for r in rows if r[1] <= middle <= r[0]), None)
+        if row is None:
+            row = [line.y1, line.y0, []]
+            rows.append(row)
+        row[2].extend(_line_segments(line))
+    for row in rows:
+        row[2].sort()
+    rows.sort(key=lambda r: -r[0])
+    return rows
+
+
+def _horizontal_edges(page) -> list[float]:
+    """The heights of the horizontal lines on the page: the borders between the rows of a table."""
+    from pdfminer.layout import LTCurve
+
+    edges = []
+    for item in page:
+        if isinstance(item, LTCurve) and item.width > 20:
+            if item.height < 2:
+                edges.append((item.y0 + item.y1) / 2)
             else:
-                row[2].append((line.x0, line.get_text().strip()))
-        rows.sort(key=lambda r: -r[0])
-        out = []
-        previous_bottom = None
-        for top, bottom, parts in rows:
-            height = max(top - bottom, 1)
-            if previous_bottom is not None and previous_bottom - top > 0.8 * height:
-                out.append("")
-            out.append("  ".join(text for _x, text in sorted(parts)))
-            previous_bottom = bottom
-        pages.append("\n".join(out))
-    return "\n\n".join(pages)
+                edges.extend((item.y0, item.y1))
+    return edges
+
+
+def _is_paragraph_gap(previous_bottom: float | None, top: float, bottom: float) -> bool:
+    return previous_bottom is not None and previous_bottom - top > 0.8 * max(top - bottom, 1)
+
+
+def _rows_text(rows: list[list], edges: list[float]) -> list[str]:
+    out = []
+    previous_bottom = None
+    index = 0
+    while index < len(rows):
+        top, bottom, parts = rows[index]
+        if _is_paragraph_gap(previous_bottom, top, bottom):
+            out.append("")
+        table = None
+        if _labels_with_name([text for _x, text in parts]):
+            table = _pdf_list_table(rows, index, edges)
+        elif len(parts) >= 3 and _labels_with_name([parts[0][1], parts[0][1]]):
+            table = _pdf_column_table(rows, index, edges)
+        if table:
+            index, lines = table
+            out.extend(lines)
+            previous_bottom = rows[index - 1][1]
+            continue
+        out.append("  ".join(text for _x, text in parts))
+        previous_bottom = bottom
+        index += 1
+    return out
+
+
+def _pdf_list_table(rows: list[list], header: int, edges: list[float]) -> tuple[int, list[str]]:
+    """A list table from its header row on: (the index of the first row after it, its labelled blocks).
+
+    A new organisation starts where a border runs between two rows; in a table without borders between its
+    rows, at every row with text in the first column, unless that text goes on from the row above
+    ("(schoolmaatschappelijk", "werk)").
+    """
+    end, table = _table_rows(rows, header, edges)
+    labels, body = table[0][1], table[1:]
+    if not body:
+        return header + 1, ["  ".join(labels)]
+    ruled = any(border for border, _cells in body[1:])  # a line under the header alone says nothing
+    records: list[list[list[str]]] = []
+    for border, cells in body:
+        first = cells[0]
+        if not records or (border if ruled else first and not first[0].islower() and first[0] != "("):
+            records.append([[] for _ in labels])
+        for column, text in enumerate(cells):
+            if text:
+                records[-1][column].append(text)
+    lines = []
+    for record in records:
+        lines.extend(_labelled_block(labels, [_join_wrapped(cell) for cell in record]).split("\n"))
+        lines.append("")
+    return end, lines
+
+
+def _pdf_column_table(rows: list[list], first: int, edges: list[float]) -> tuple[int, list[str]] | None:
+    """A table with the labels in its first column and one column per organisation: (the index after it, one
+    labelled block per column). A row without a label holds the wrapped rest of the cells above it."""
+    end, table = _table_rows(rows, first, edges)
+    fields: list[list[list[str]]] = []  # per label row: [[label], [lines of the first organisation], ...]
+    for _border, cells in table:
+        if cells[0] and not _is_label(cells[0]):
+            end = first + len(fields)
+            break
+        if cells[0]:
+            fields.append([[text] if text else [] for text in cells])
+        else:
+            for column, text in enumerate(cells):
+                if text:
+                    fields[-1][column].append(text)
+    if len(fields) < 2:
+        return None
+    blocks = []
+    for column in range(1, len(fields[0])):
+        values = [_join_wrapped(field[column]) for field in fields]
+        blocks.extend(_labelled_block([field[0][0] for field in fields], values).split("\n"))
+        blocks.append("")
+    return end, blocks
+
+
+def _table_rows(rows: list[list], first: int, edges: list[float]) -> tuple[int, list[tuple[bool, list[str]]]]:
+    """The rows of a table from its first row on: (the index after the table, [(a border above the row, the text
+    in each column of the first row)]). Each piece of text goes to the column that starts where it starts; the
+    table ends at text that does not line up with the columns, or at a paragraph's gap without a border."""
+    starts = [x for x, _text in rows[first][2]]
+    table = [(False, [text for _x, text in rows[first][2]])]
+    previous_bottom = rows[first][1]
+    index = first + 1
+    while index < len(rows):
+        top, bottom, parts = rows[index]
+        border = any(top - 1 <= y <= previous_bottom + 1 for y in edges)
+        aligned = all(any(abs(x - start) <= 3 for start in starts) for x, _text in parts)
+        if not aligned or _is_paragraph_gap(previous_bottom, top, bottom) and not border:
+            break  # the end of the table, or text laid out with tabs that the parser reads by content
+        cells: list[list[str]] = [[] for _ in starts]
+        for x, text in parts:
+            cells[min(range(len(starts)), key=lambda j: abs(starts[j] - x))].append(text)
+        table.append((border, [" ".join(texts) for texts in cells]))
+        previous_bottom = bottom
+        index += 1
+    return index, table
+
+
+def _join_wrapped(lines: list[str]) -> str:
+    """The lines of a PDF table cell as one value. They are where the PDF wrapped the text ("088 - 246",
+    "02 44"), except before a postcode, where the writer started the second line of an address."""
+    value = ""
+    for line in lines:
+        separator = "\n" if re.match(r"\d{4}\s?[A-Z]{2}\b", line) else " "
+        value = value + separator + line if value else line
+    return value
+
+
+def _line_segments(line) -> list[tuple[float, str]]:
+    """The text of a pdfminer text line as (x0, text) pieces, cut where a gap wider than about half a letter
+    separates two table cells (pdfminer joins a label and its value when they are close)."""
+    from pdfminer.layout import LTChar
+
+    segments: list[list] = []
+    previous = None
+    for item in line:
+        if isinstance(item, LTChar):
+            if previous is None or item.x0 - previous.x1 > 0.6 * max(item.size, 1):
+                segments.append([item.x0, ""])
+            previous = item
+        if segments:
+            segments[-1][1] += item.get_text()
+    return [(x0, text.strip()) for x0, text in segments if text.strip()]
 
 
 def _letters(text: str) -> int:
