@@ -51,7 +51,7 @@ class Organisation(models.Model):
     notes = models.TextField(_("opmerkingen"), blank=True)
     on_emergency_sheet = models.BooleanField(
         _("op het noodblad"), default=False,
-        help_text=_("Het noodblad hangt in de personeelskamer: wie bel je bij acuut gevaar?"))
+        help_text=_("Het noodblad hangt in de personeelskamer: wie belt u bij acuut gevaar?"))
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()

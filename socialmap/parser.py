@@ -67,6 +67,14 @@ def classify_kind(name: str) -> str:
     return OTHER
 
 
+def is_defunct(name: str) -> bool:
+    """The AMK and the Steunpunt Huiselijk Geweld merged into Veilig Thuis in 2015: older documents still list
+    them, with numbers that no longer answer."""
+    folded = _fold(name)
+    return bool(re.search(r"\bamk\b|advies[-\s]*en\s*meldpunt\s*kindermishandeling|steunpunt\s+huiselijk\s+geweld"
+                          r"|\bshg\b", folded)) and not re.search(r"veilig\s*thuis", folded)
+
+
 def default_on_emergency_sheet(kind: str, name: str, phones) -> bool:
     """Whether an organisation belongs on the emergency sheet unless the coordinator says otherwise.
 
@@ -79,8 +87,9 @@ def default_on_emergency_sheet(kind: str, name: str, phones) -> bool:
     if kind == CRISIS:
         return True
     if kind == VEILIG_THUIS:
-        # The old Steunpunt Huiselijk Geweld gave advice, it was never the number for acute danger.
-        return "steunpunt" not in folded
+        # The old Steunpunt Huiselijk Geweld gave advice, it was never the number for acute danger; the AMK
+        # merged into Veilig Thuis in 2015 and its numbers no longer answer. Only Veilig Thuis itself.
+        return bool(re.search(r"veilig\s*thuis", folded))
     return bool(re.search(r"noodsituatie|\bnood\b|\bspoed\b", folded)) and "geen spoed" not in folded
 
 

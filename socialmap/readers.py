@@ -15,6 +15,9 @@ from pathlib import PurePath
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 10 * 1024 * 1024
+# A meldcode of a hundred pages is about 250,000 characters; far more is another document, and the parser's
+# time grows with the number of lines.
+MAX_CHARACTERS = 1_000_000
 
 PDF, DOCX, TEXT = "pdf", "docx", "txt"
 SUPPORTED_EXTENSIONS = (".txt", ".docx", ".pdf")
@@ -39,6 +42,9 @@ def read_document(data: bytes, filename: str = "") -> str:
         text = read_text(data)
     if not text.strip():
         raise DocumentError(_("In het bestand staat geen tekst die gelezen kan worden."))
+    if len(text) > MAX_CHARACTERS:
+        raise DocumentError(_("Het document bevat veel meer tekst dan een meldcode. Sla alleen de meldcode (of alleen "
+                              "de sociale kaart) op als apart document en probeer het opnieuw."))
     return text
 
 
@@ -102,9 +108,16 @@ def read_docx(data: bytes) -> str:
     """Paragraphs and tables in document order. Table rows become "cell<TAB>cell" lines ("Label: value" for a
     label and its value); a table whose first row holds only labels ("Organisatie | Telefoon | E-mail") becomes
     one labelled block per row, one with the labels in its first column one block per column."""
+    from django.core.exceptions import ValidationError
     from docx import Document
     from docx.table import Table
 
+    from vault.uploads import check_docx
+
+    try:
+        check_docx(data)  # the same package checks as an attachment: no zip bomb, no macros
+    except ValidationError as refusal:
+        raise DocumentError(refusal.messages[0]) from None
     try:
         document = Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many kinds of errors on a broken package

@@ -16,7 +16,7 @@ from socialmap import auditing
 from socialmap.forms import DocumentUploadForm, OrganisationForm, PhoneFormSet, PreviewFormSet, PreviewRowForm
 from socialmap.importing import SKIP, InvalidOrganisation, apply_import
 from socialmap.models import Kind, Organisation
-from socialmap.parser import ParsedOrganisation, normalise_name, parse_organisations
+from socialmap.parser import ParsedOrganisation, is_defunct, normalise_name, parse_organisations
 from socialmap.readers import DocumentError, read_document
 
 EDITORS = (Role.IB, Role.DIRECTIE)  # the school's own entries
@@ -112,6 +112,8 @@ def organisation_delete(request, school_slug, pk):
 # --- the emergency sheet --------------------------------------------------------------------------------------
 
 
+NATIONAL_VEILIG_THUIS = "08002000"
+
 # On the sheet the number for acute danger comes first, then the crisis service and Veilig Thuis.
 _SHEET_ORDER = {Kind.POLICE: 1, Kind.CRISIS: 2, Kind.VEILIG_THUIS: 3}
 
@@ -121,12 +123,14 @@ def _emergency_context(school):
     organisations.sort(key=lambda org: (
         0 if any(phone.number == "112" for phone in org.phones.all()) else _SHEET_ORDER.get(org.kind, 9),
         org.name.casefold()))
-    numbers = {phone.number for org in organisations for phone in org.phones.all()}
+    numbers = {"".join(c for c in phone.number if c.isdigit()) for org in organisations for phone in org.phones.all()}
     people = (school.memberships.filter(role__in=[Role.IB, Role.DIRECTIE])
               .order_by("role", "user__full_name").values_list("user__full_name", flat=True))
     return {
         "school": school, "organisations": organisations, "has_112": "112" in numbers,
-        "has_veilig_thuis": any(org.kind == Kind.VEILIG_THUIS for org in organisations),
+        # The national number always works, whatever the sociale kaart says (an old AMK number, a regional
+        # Veilig Thuis without a number): it is on the sheet unless the school listed it itself.
+        "has_national_veilig_thuis": NATIONAL_VEILIG_THUIS in numbers,
         "coordinators": list(dict.fromkeys(people)), "printed_on": timezone.localdate(),
     }
 
@@ -248,7 +252,8 @@ def import_document(request, school_slug):
     rows = []
     if preview is not None:
         existing = {org.normalised_name: org for org in Organisation.objects.filter(school=school)}
-        rows = [(form, existing.get(normalise_name(str(form.initial.get("name", ""))))) for form in preview]
+        rows = [(form, existing.get(normalise_name(str(form.initial.get("name", "")))),
+                 is_defunct(str(form.initial.get("name", "")))) for form in preview]
     return render(request, "socialmap/import.html", {
         "school": school, "upload": upload, "preview": preview, "rows": rows,
         "filename": pending["filename"] if pending else "",

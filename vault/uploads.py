@@ -97,7 +97,7 @@ def detect_content_type(data: bytes) -> str:
     if data.startswith(b"\xff\xd8\xff"):
         return JPEG
     if data.startswith(b"PK\x03\x04"):
-        _check_docx(data)
+        check_docx(data)
         return DOCX
     if data.startswith(_EXECUTABLE_MAGIC):
         raise ValidationError(_("Programma's en scripts kunnen niet worden opgeslagen."), code="executable")
@@ -130,7 +130,8 @@ def _as_text(data: bytes) -> str | None:
     return None
 
 
-def _check_docx(data: bytes) -> None:
+def check_docx(data: bytes) -> None:
+    """A Word package, not a zip bomb and without macros or programs; ValidationError (Dutch) otherwise."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:

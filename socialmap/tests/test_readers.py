@@ -162,3 +162,20 @@ def test_an_encrypted_pdf_is_refused(password):
 def test_files_over_ten_megabytes_are_refused():
     with pytest.raises(DocumentError, match="10 MB"):
         read_document(b"a" * (MAX_BYTES + 1), "kaart.txt")
+
+
+def test_a_word_zip_bomb_is_refused_before_it_is_unpacked():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (60 * 1024 * 1024) + b"</w:document>")
+    with pytest.raises(DocumentError, match="onredelijk groot"):
+        read_document(buffer.getvalue(), "meldcode.docx")
+
+
+def test_a_text_far_longer_than_a_meldcode_is_refused():
+    with pytest.raises(DocumentError, match="veel meer tekst dan een meldcode"):
+        read_document(("Telefoon: 0592-123456\n" * 60_000).encode(), "lijst.txt")
