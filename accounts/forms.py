@@ -12,7 +12,8 @@ class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("Code"), max_length=20,
         help_text=_("De zescijferige code uit uw authenticator-app, of een van uw herstelcodes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        # Not inputmode "numeric": recovery codes hold letters and a hyphen.
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "autofocus": True}),
     )
 
 

@@ -1,5 +1,6 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from accounts.twofactor import confirmed_totp
 
@@ -17,5 +18,5 @@ class RequireTwoFactorMiddleware:
         user = request.user
         if user.is_authenticated and not user.is_verified() and not request.path.startswith(OPEN_PREFIXES):
             target = "accounts:verify" if confirmed_totp(user) else "accounts:setup_2fa"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -40,8 +40,9 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def find_device_for_token(user, token: str):
-    """The device (authenticator or recovery code) that accepts this token, or None.
+def find_device_for_token(user, token: str, *, app_only: bool = False):
+    """The device (authenticator or recovery code) that accepts this token, or None. `app_only`: the authenticator
+    only (re-authentication: a recovery code is for a lost phone at sign-in, not to be spent on an export).
 
     django-otp's devices throttle repeated failures themselves, so guessing is slowed down.
     """
@@ -51,6 +52,8 @@ def find_device_for_token(user, token: str):
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_is_allowed()[0] and device.verify_token(token):
             return device
+    if app_only:
+        return None
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
         if device.verify_is_allowed()[0] and device.verify_token(token):
             return device

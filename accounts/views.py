@@ -103,8 +103,14 @@ def setup_2fa(request):
 def reauth(request):
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        password_ok = request.user.check_password(form.cleaned_data["password"])
-        device = twofactor.find_device_for_token(request.user, form.cleaned_data["token"]) if password_ok else None
+        # Through authenticate(), so django-axes counts wrong passwords here as at sign-in.
+        password_ok = authenticate(request, username=request.user.email,
+                                   password=form.cleaned_data["password"]) is not None
+        if not password_ok and getattr(request, "axes_locked_out", False):
+            auth_logout(request)
+            return locked_out(request)
+        device = (twofactor.find_device_for_token(request.user, form.cleaned_data["token"], app_only=True)
+                  if password_ok else None)
         if device is not None:
             mark_reauthenticated(request)
             _audit("auth.reauth", request)

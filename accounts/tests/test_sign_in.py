@@ -133,3 +133,35 @@ def test_healthz_answers_without_signing_in(db):
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_wrong_passwords_at_reauthentication_count_towards_the_lockout(teacher, verified_client, settings):
+    client = verified_client(teacher)
+    device = TOTPDevice.objects.get(user=teacher)
+    url = reverse("accounts:reauth") + "?next=/"
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(url, {"password": "wrong-password-1", "token": "000000"}).status_code == 400
+    locked = client.post(url, {"password": "wrong-password-1", "token": current_code(device)})
+    assert locked.status_code == 429
+    assert sign_in(Client(), teacher.email).status_code == 429  # the account itself is locked now
+    assert client.get(reverse("core:home"))["Location"].startswith(reverse("accounts:login"))  # and signed out
+
+
+def test_reauthentication_takes_the_app_code_and_does_not_spend_a_recovery_code(teacher, verified_client):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    static = StaticDevice.objects.create(user=teacher, name="Herstelcodes", confirmed=True)
+    StaticToken.objects.create(device=static, token="abcd-1234")
+    client = verified_client(teacher)
+    response = client.post(reverse("accounts:reauth") + "?next=/", {"password": PASSWORD, "token": "abcd-1234"})
+    assert response.status_code == 400
+    assert StaticToken.objects.filter(device=static, token="abcd-1234").exists()
+
+
+def test_the_way_back_after_the_code_step_keeps_the_whole_address(teacher):
+    client = Client()
+    sign_in(client, teacher.email)
+    response = client.get("/dossiers/?status=open&pagina=2")
+    from urllib.parse import parse_qs, urlparse
+
+    assert parse_qs(urlparse(response["Location"]).query)["next"] == ["/dossiers/?status=open&pagina=2"]
