@@ -15,10 +15,14 @@ BAR_COLOUR = "#0b5394"
 TEXT_COLOUR = "#1b1f24"
 
 
-def bar_chart(title: str, rows: list[tuple[str, int | None]], *, chart_id: str,
+def bar_chart(title: str, rows: list[tuple[str, int | str | None]], *, chart_id: str,
               suppressed_label: str = "< 5") -> SafeString:
-    """A horizontal bar per (label, count); a count of None is suppressed: no bar, only the label."""
-    counts = [n for _label, n in rows if n is not None]
+    """A horizontal bar per (label, count).
+
+    A count that is text (such as "< 5" or "x") or None (shown as suppressed_label) is hidden: no bar, only the
+    text, exactly as the table beside it shows it; a bar's length would give the hidden number away.
+    """
+    counts = [n for _label, n in rows if isinstance(n, int)]
     largest = max(counts) if counts else 0
     bar_space = WIDTH - LABEL_WIDTH - 60
     height = max(1, len(rows)) * (BAR_HEIGHT + GAP) + GAP
@@ -32,8 +36,8 @@ def bar_chart(title: str, rows: list[tuple[str, int | None]], *, chart_id: str,
         text_y = y + BAR_HEIGHT * 0.7
         parts.append(f'<text x="0" y="{text_y:.1f}" class="chart-label" font-size="13" fill="{TEXT_COLOUR}">'
                      f"{escape(_shorten(label))}</text>")
-        if count is None:
-            shown, bar = suppressed_label, 0
+        if not isinstance(count, int):
+            shown, bar = suppressed_label if count is None else count, 0
         else:
             shown, bar = str(count), (bar_space * count / largest if largest else 0)
         if bar:

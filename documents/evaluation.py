@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Min, Q
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from cases.models import Case, ClosureReason, DeletionRecord, Entry, EntryKind, 
 
 SMALL_COUNT = 5  # board figures below this are shown as "< 5"
 SUPPRESSED = "< 5"
+HIDDEN = "x"  # board level: hidden too, so that a "< 5" in the same breakdown cannot be worked out
 STEP_ORDER = ("1", "2", "3", "4", "5a", "5b")
 DECISION_KINDS = (EntryKind.WEIGHING, EntryKind.HELP, EntryKind.REPORT)
 # The furthest step a case reached, from the kinds of entries it has (checked from far to near).
@@ -156,16 +157,16 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
         _add(figures.by_outcome, record["closure_reason"], record["n"])
         _add(figures.by_step, record["last_step"] if record["last_step"] in STEP_ORDER else "unknown", record["n"])
 
-    # Entries that were later corrected count once, through their correction.
-    entries = (Entry.objects.filter(case__in=cohort, status=Entry.Status.SAVED)
-               .exclude(pk__in=Entry.objects.filter(corrects__isnull=False).values("corrects_id")))
+    # Entries that were later corrected count once, through their (saved) correction, as in the protocol engine.
+    corrected = Entry.objects.filter(corrects__isnull=False, status=Entry.Status.SAVED).values("corrects_id")
+    entries = Entry.objects.filter(case__in=cohort, status=Entry.Status.SAVED).exclude(pk__in=corrected)
     advice = Q(kind=EntryKind.CONSULTATION, facts__with="veilig_thuis")
     report = Q(kind=EntryKind.REPORT)
     totals = entries.aggregate(
         advice=Count("pk", filter=advice), advice_cases=Count("case", filter=advice, distinct=True),
         reports=Count("pk", filter=report), report_cases=Count("case", filter=report, distinct=True),
         help_cases=Count("case", filter=Q(kind=EntryKind.HELP), distinct=True),
-        effective=Count("case", filter=Q(kind=EntryKind.HELP_EVALUATION, facts__effective=True), distinct=True),
+        effective=Count("case", filter=_help_succeeded(entries), distinct=True),
     )
     figures.advice_requests, figures.advice_cases = totals["advice"], totals["advice_cases"]
     figures.reports, figures.report_cases = totals["reports"], totals["report_cases"]
@@ -185,11 +186,35 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
     return figures
 
 
+def _help_succeeded(entries) -> Q:
+    """The case's latest help evaluation says the family reached the help and it worked.
+
+    As the protocol engine decides (help_failed, the "help_completed" closure): only the latest evaluation
+    counts, and only when both answers are yes; an earlier success followed by a failure is a failure.
+    """
+    latest = (entries.filter(case=OuterRef("case"), kind=EntryKind.HELP_EVALUATION)
+              .order_by("-occurred_at", "-pk").values("pk")[:1])
+    return Q(kind=EntryKind.HELP_EVALUATION, pk=Subquery(latest), facts__reached=True, facts__effective=True)
+
+
 def _add(counter: dict, key, amount: int = 1):
     counter[key] = counter.get(key, 0) + amount
 
 
 # --- presentation: rows for the table, the charts and the CSV --------------------------------------------------
+#
+# On board level no figure may let a reader identify a pupil. A count from 1 to 4 is shown as "< 5" (primary
+# suppression). Because the breakdowns by route, step, outcome and school each add up to the number of cases
+# shown at the top, one "< 5" could be worked out by subtraction; so more counts in that breakdown are hidden as
+# "x" (secondary suppression) until no hidden count can be worked out exactly. The check models what a reader
+# knows: a shown count exactly, "< 5" is 1 to 4, "x" is 0 or at least 5 (1 to 4 would read "< 5"), and every
+# breakdown adds up to the total. If even hiding every count of a breakdown does not help (e.g. 6 cases of which
+# 1 acute: "< 5" plus "x" can only be 1 plus 5), that breakdown is not shown at all. School level stays exact.
+
+# A key figure that nearly always equals one row of the step breakdown is hidden together with that row:
+# destroyed cases were closed (step "unknown"), and a case reaches step 5b exactly when it has a report.
+LINKED_TO_STEP = {"unknown": "destroyed", "5b": "report_cases"}
+
 
 def show(value, *, suppress: bool):
     """A count as shown: on board level 1 to 4 become "< 5" (0 identifies nobody and stays)."""
@@ -200,52 +225,212 @@ def show(value, *, suppress: bool):
     return value
 
 
-@dataclass
+@dataclass(eq=False)  # cells are told apart by identity, not by their label and number
+class Cell:
+    label: str
+    value: int | None
+    shown_as: str = ""  # what is shown instead of the exact value: "< 5", "x", or a formatted figure
+    key: str = ""  # what the row counts (a route, a step, ...), to link figures that are the same number
+
+    @property
+    def shown(self):
+        return self.shown_as or self.value
+
+    @property
+    def hidden(self) -> bool:
+        return self.shown_as in (SUPPRESSED, HIDDEN)
+
+
+@dataclass(eq=False)
 class Table:
     key: str
     title: str
-    rows: list[tuple[str, object]]  # (label, value as shown)
-    raw: list[tuple[str, int]]  # (label, count) for the chart; suppressed counts are None
+    cells: list[Cell]
+    adds_up: bool = False  # the cells add up to the number of cases, so one hidden cell can be worked out
+    chart: bool = True
+    withheld: bool = False  # on board level: no split that hides every small count exists, so none is shown
+
+    @property
+    def rows(self) -> list[tuple[str, object]]:
+        return [] if self.withheld else [(c.label, c.shown) for c in self.cells]
+
+    @property
+    def note(self) -> str:
+        return _("Niet uitgesplitst: bij zo weinig dossiers zou een leerling herkenbaar worden.") \
+            if self.withheld else ""
 
 
 def tables(figures: Figures, *, suppress: bool) -> list[Table]:
-    def table(key, title, items):
-        items = list(items)
-        return Table(key, str(title), [(str(label), show(n, suppress=suppress)) for label, n in items],
-                     [(str(label), None if suppress and 0 < n < SMALL_COUNT else n) for label, n in items])
+    """The key figures and the breakdowns, as the page, the PDF, the charts and the CSV all show them."""
+    total = Cell(str(_("Dossiers geopend in dit schooljaar")), figures.total, key="total")
+    breakdowns = _breakdowns(figures)
+    if suppress:
+        for table in breakdowns:
+            _suppress_small(table.cells)
+        _suppress_small([total])
+        protect(total, [t for t in breakdowns if t.adds_up])
+    return [_key_figures(figures, total, breakdowns, suppress=suppress), *breakdowns]
 
-    routes = [(Route(r).label, figures.by_route.get(r, 0)) for r in Route.values
+
+def _breakdowns(figures: Figures) -> list[Table]:
+    def table(key, title, items, *, adds_up=True):
+        return Table(key, str(title), [Cell(str(label), n, key=k) for k, label, n in items], adds_up=adds_up)
+
+    routes = [(r, Route(r).label, figures.by_route.get(r, 0)) for r in Route.values
               if r != Route.STAFF or figures.includes_staff_route]
-    steps = [(STEP_LABELS[s], figures.by_step[s]) for s in (*STEP_ORDER, "none", "unknown") if s in figures.by_step]
-    outcomes = [(OUTCOME_LABELS.get(o, o), n) for o, n in sorted(figures.by_outcome.items(),
-                                                                  key=lambda item: (item[0] != OPEN, item[0]))]
-    exemptions = [(f"{EXEMPTION_TARGET_LABELS.get(target, target)}: {GROUND_LABELS.get(ground, ground)}", n)
+    steps = [(s, STEP_LABELS[s], figures.by_step[s]) for s in (*STEP_ORDER, "none", "unknown")
+             if s in figures.by_step]
+    outcomes = [(o, OUTCOME_LABELS.get(o, o), n) for o, n in sorted(figures.by_outcome.items(),
+                                                                     key=lambda item: (item[0] != OPEN, item[0]))]
+    exemptions = [(f"{target}:{ground}",
+                   f"{EXEMPTION_TARGET_LABELS.get(target, target)}: {GROUND_LABELS.get(ground, ground)}", n)
                   for (target, ground), n in sorted(figures.exemptions.items())]
+    result = [table("route", _("Dossiers per route"), routes), table("step", _("Bereikte stap"), steps),
+              table("outcome", _("Uitkomst"), outcomes),
+              # Exemptions count entries, not cases, and add up to no figure that is shown.
+              table("exemptions", _("Gebruik van afwijkingen (geen gesprek vooraf)"), exemptions, adds_up=False)]
+    if len(figures.schools) > 1:
+        result.append(table("school", _("Dossiers per school"),
+                            [(name, name, n) for name, n in sorted(figures.by_school.items())]))
+    return result
+
+
+def _key_figures(figures: Figures, total: Cell, breakdowns: list[Table], *, suppress: bool) -> Table:
+    def count(label, n, key=""):
+        return Cell(str(label), n, SUPPRESSED if suppress and 0 < n < SMALL_COUNT else "", key)
+
     median = figures.median_days_to_decision
     if suppress and len(figures.decision_days) < SMALL_COUNT:
+        # A median over a handful of cases is close to one pupil's own timeline.
         median_shown = SUPPRESSED if figures.decision_days else "—"
     else:
         median_shown = "—" if median is None else f"{median:g}"
-    key_figures = Table("key", str(_("Kerncijfers")), [
-        (_("Dossiers geopend in dit schooljaar"), show(figures.total, suppress=suppress)),
-        (_("waarvan inhoud inmiddels vernietigd"), show(figures.destroyed, suppress=suppress)),
-        (_("Adviesvragen aan Veilig Thuis"), show(figures.advice_requests, suppress=suppress)),
-        (_("Dossiers met een adviesvraag aan Veilig Thuis"), show(figures.advice_cases, suppress=suppress)),
-        (_("Meldingen bij Veilig Thuis"), show(figures.reports, suppress=suppress)),
-        (_("Dossiers met een melding"), show(figures.report_cases, suppress=suppress)),
-        (_("Mediaan dagen van eerste signaal tot besluit"), median_shown),
-        (_("Open hypothesen"), show(figures.open_hypotheses, suppress=suppress)),
-        (_("Vervolgacties die nu te laat zijn"), show(figures.overdue_tasks, suppress=suppress)),
-        (_("Vervolgacties die te laat zijn afgerond"), show(figures.late_tasks, suppress=suppress)),
-        (_("Dossiers met hulp (5a)"), show(figures.help_cases, suppress=suppress)),
-        (_("waarvan de hulp haar doel bereikte"), show(figures.help_effective_cases, suppress=suppress)),
-    ], [])
-    result = [key_figures, table("route", _("Dossiers per route"), routes),
-              table("step", _("Bereikte stap"), steps), table("outcome", _("Uitkomst"), outcomes),
-              table("exemptions", _("Gebruik van afwijkingen (geen gesprek vooraf)"), exemptions)]
-    if len(figures.schools) > 1:
-        result.append(table("school", _("Dossiers per school"), sorted(figures.by_school.items())))
-    return result
+    cells = [
+        total,
+        count(_("waarvan inhoud inmiddels vernietigd"), figures.destroyed, "destroyed"),
+        count(_("Adviesvragen aan Veilig Thuis"), figures.advice_requests),
+        count(_("Dossiers met een adviesvraag aan Veilig Thuis"), figures.advice_cases),
+        count(_("Meldingen bij Veilig Thuis"), figures.reports),
+        count(_("Dossiers met een melding"), figures.report_cases, "report_cases"),
+        Cell(str(_("Mediaan dagen van eerste signaal tot besluit")), median, median_shown),
+        count(_("Open hypothesen"), figures.open_hypotheses),
+        count(_("Vervolgacties die nu te laat zijn"), figures.overdue_tasks),
+        count(_("Vervolgacties die te laat zijn afgerond"), figures.late_tasks),
+        count(_("Dossiers met hulp (5a)"), figures.help_cases),
+        count(_("waarvan de hulp haar doel bereikte"), figures.help_effective_cases),
+    ]
+    if suppress:
+        _hide_linked(cells, next(t for t in breakdowns if t.key == "step"))
+    return Table("key", str(_("Kerncijfers")), cells, chart=False)
+
+
+def _hide_linked(key_cells: list[Cell], steps: Table) -> None:
+    """Hide a key figure whose step row is hidden: being (nearly) the same number, it would give that row away."""
+    linked = {LINKED_TO_STEP[c.key] for c in steps.cells if c.hidden and c.key in LINKED_TO_STEP}
+    for cell in key_cells:
+        if cell.key in linked and not cell.hidden:
+            cell.shown_as = HIDDEN
+
+
+def _suppress_small(cells: list[Cell]) -> None:
+    for cell in cells:
+        if 0 < cell.value < SMALL_COUNT:
+            cell.shown_as = SUPPRESSED
+
+
+def protect(total: Cell, breakdowns: list[Table]) -> None:
+    """Secondary suppression: hide more counts until no hidden count can be worked out from what is shown.
+
+    Each round takes a breakdown that gives something away, on its own first (against the total) and only then
+    together with the others (which matters when the total is hidden), and hides its smallest non-zero count
+    still shown (a zero if there is none); a breakdown with nothing left to hide is withheld.
+    """
+    while True:
+        shown = [t for t in breakdowns if not t.withheld]
+        table = next((t for t in shown if exposed_cells(total, [t.cells])), None)
+        if table is None:
+            exposed = exposed_cells(total, [t.cells for t in shown])
+            if not exposed:
+                return
+            # Where only the hidden total gives itself away, a breakdown with hidden counts pins it down.
+            table = next((t for t in shown if any(c in exposed for c in t.cells)), None) or next(
+                (t for t in shown if any(c.hidden for c in t.cells)), None)
+            if table is None:
+                return
+        extra = _next_to_hide(table.cells)
+        if extra is None:
+            table.withheld = True
+        else:
+            extra.shown_as = HIDDEN
+
+
+def _next_to_hide(cells: list[Cell]) -> Cell | None:
+    """The smallest non-zero count still shown; failing that a shown zero (in the order of the rows)."""
+    shown = [c for c in cells if not c.hidden]
+    return min(shown, key=lambda c: (c.value == 0, c.value), default=None)
+
+
+def exposed_cells(total: Cell, groups: list[list[Cell]]) -> list[Cell]:
+    """The hidden counts (and the total, when hidden) that a reader can work out to one exact number.
+
+    Sets of possible numbers are bit masks (bit n set: n is possible), so adding up sets is shifting.
+    """
+    # No count exceeds the total; a hidden total is below 5.
+    limit = total.value if not total.hidden else SMALL_COUNT - 1
+    totals = _possible(total, limit)
+    for cells in groups:  # the totals every breakdown allows
+        totals &= _sum_of_hidden(cells, limit) << _shown_sum(cells)
+    exposed = [total] if total.hidden and _size(totals) < 2 else []
+    for cells in groups:
+        hidden = [c for c in cells if c.hidden]
+        room = totals >> _shown_sum(cells)  # what the hidden counts of this breakdown can add up to
+        for cell in hidden:
+            others = _sum_of_hidden([c for c in hidden if c is not cell], limit)
+            options = [n for n in _members(_possible(cell, limit)) if (others << n) & room]
+            if len(options) < 2:
+                exposed.append(cell)
+    return exposed
+
+
+def _possible(cell: Cell, limit: int) -> int:
+    """The numbers a reader considers possible for a cell, as a bit mask."""
+    if cell.shown_as == SUPPRESSED:
+        return _range_mask(1, SMALL_COUNT - 1)
+    if cell.shown_as == HIDDEN:
+        return 1 | _range_mask(SMALL_COUNT, limit)
+    return 1 << cell.value
+
+
+def _sum_of_hidden(cells: list[Cell], limit: int) -> int:
+    sums = 1  # only 0
+    for cell in cells:
+        if cell.hidden:
+            sums = _plus(sums, _possible(cell, limit), limit)
+    return sums
+
+
+def _plus(a: int, b: int, limit: int) -> int:
+    """Every x + y (up to limit) with x possible in a and y in b."""
+    result = 0
+    for n in _members(b):
+        result |= a << n
+    return result & _range_mask(0, limit)
+
+
+def _shown_sum(cells: list[Cell]) -> int:
+    return sum(c.value for c in cells if not c.hidden)
+
+
+def _range_mask(low: int, high: int) -> int:
+    return ((1 << (high + 1)) - 1) & ~((1 << low) - 1) if high >= low else 0
+
+
+def _members(mask: int) -> list[int]:
+    return [n for n in range(mask.bit_length()) if mask >> n & 1]
+
+
+def _size(mask: int) -> int:
+    return bin(mask).count("1")
 
 
 def to_csv(figures: Figures, *, suppress: bool) -> str:
@@ -254,6 +439,8 @@ def to_csv(figures: Figures, *, suppress: bool) -> str:
     writer.writerow([_("onderdeel"), _("omschrijving"), _("aantal")])
     writer.writerow([_("periode"), figures.label, ""])
     for table in tables(figures, suppress=suppress):
+        if table.withheld:
+            writer.writerow([table.title, table.note, ""])
         for label, value in table.rows:
             writer.writerow([table.title, label, value])
     return out.getvalue()
@@ -302,7 +489,7 @@ def page_context(schools, start_year: int, *, viewer, board=None, today: date | 
                       include_staff_route=staff_route_visible(viewer, schools))
     suppress = board is not None
     shown = tables(figures, suppress=suppress)
-    charts = {t.key: bar_chart(t.title, t.raw, chart_id=f"chart-{t.key}") for t in shown if t.raw}
+    charts = {t.key: bar_chart(t.title, t.rows, chart_id=f"chart-{t.key}") for t in shown if t.chart and t.rows}
     context = {
         "figures": figures, "tables": shown, "charts": charts, "suppress": suppress, "board": board,
         "school": None if board else schools[0], "start_year": start_year,
