@@ -111,7 +111,7 @@ class Case(models.Model):
                    for e in entries if e.pk not in corrected and e.kind in ENGINE_KINDS]
         flags = frozenset(f for f, on in (("fgm", self.flag_fgm), ("honour", self.flag_honour)) if on)
         return engine.CaseFacts(route=self.route, flags=flags, pupil_age=self.pupil.age_on(today), today=today,
-                                records=records)
+                                records=records, pupil_birth_date=self.pupil.date_of_birth)
 
     def engine_entries(self):
         """Every saved entry with just what the engine reads (content stays encrypted), and how many

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 import yaml
 
 from accounts.roles import ROLE_IDS
+
+logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
@@ -39,6 +42,19 @@ MANDATORY_SIGNAL_CATEGORIES = {
 }
 MANDATORY_DEFINITIONS = ("huiselijk_geweld", "kindermishandeling", "medewerker", "leerling")
 OWNER_KINDS = ("national", "board", "school")
+
+# The legal minimum (Besluit verplichte meldcode; see docs/meldcode-format.md, "Het wettelijk minimum").
+# The only reasons to report without a conversation with the parent: safety, or the family breaking contact.
+LEGAL_GROUNDS = {
+    "safety": "de veiligheid van de leerling, de ouder, de medewerker of een ander",
+    "contact_loss": "de ouder verbreekt waarschijnlijk het contact en haalt de leerling van school",
+}
+LEGAL_CHILD_AGE = 12  # the pupil takes part in the conversation about a report from this age at the latest
+# The steps whose conversation the law requires, with the purpose it is recorded under and its exemption.
+CONVERSATION_DUTIES = {"3": ("parent", "parent_conversation"), "5b": ("pre_report", "pre_report_conversation")}
+AFWEGINGSKADER_SINCE = datetime.date(2019, 1, 1)
+# Lengths of the database columns the identity is stored in (protocol/models.py).
+MAX_LENGTHS = {"key": 80, "version": 40, "title": 300}
 
 # The records the dossier produces and the data keys a rule may test (see protocol/engine.py).
 RECORD_VOCABULARY: dict[str, dict[str, Any]] = {
@@ -94,10 +110,11 @@ class Requirement:
     record: str | None = None
     where: Mapping[str, tuple] = field(default_factory=dict)
     roles_present: tuple[str, ...] = ()
-    before: str | None = None
+    before: tuple[str, ...] = ()  # the record must precede the first of these kinds
     exempt_by: str | None = None
     check: str | None = None
     advisory: bool = False
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class Step:
     requires: tuple[Requirement, ...]
     advice: tuple[Requirement, ...]
     branch: str | None = None
+    line: int = field(default=0, compare=False)
 
     @property
     def decides(self) -> bool:
@@ -126,6 +144,7 @@ class Branch:
     outcome: str
     next: str | None
     text: str
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -136,12 +155,14 @@ class Question:
     hint: str
     yes: Branch
     no: Branch
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
 class Ground:
     id: str
     text: str
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -324,6 +345,14 @@ class _LineLoader(yaml.SafeLoader):
     def __init__(self, stream):
         super().__init__(stream)
         self.duplicates: list[tuple[int, Any]] = []
+        self.bad_keys: list[int] = []
+        self.aliases: list[int] = []
+
+    def compose_node(self, parent, index):
+        # Aliases (*name) let a small file expand into a huge one; a meldcode has no need for them.
+        if self.check_event(yaml.AliasEvent):
+            self.aliases.append(self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)
 
 
 # Only true/false are booleans (as in YAML 1.2): keys such as `yes:`, `no:` and `on:` stay text.
@@ -335,21 +364,34 @@ _LineLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
+def _construct(loader: _LineLoader, node):
+    """A value; a scalar that looks typed but is not (a date like 2025-02-30) stays text for the validator."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        if isinstance(node, yaml.ScalarNode):
+            return node.value
+        raise
+
+
 def _construct_mapping(loader: _LineLoader, node):
     loader.flatten_mapping(node)
     mapping = LineDict()
     mapping.line = node.start_mark.line + 1
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(loader, key_node)
+        if not isinstance(key, Hashable):  # `[purpose]: parent` or `{a: b}: c` cannot be a field name
+            loader.bad_keys.append(key_node.start_mark.line + 1)
+            continue
         if key in mapping:
             loader.duplicates.append((key_node.start_mark.line + 1, key))
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping[key] = _construct(loader, value_node)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
 def _construct_sequence(loader: _LineLoader, node):
-    items = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    items = LineList(_construct(loader, child) for child in node.value)
     items.line = node.start_mark.line + 1
     items.lines = [child.start_mark.line + 1 for child in node.value]
     return items
@@ -363,17 +405,27 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]
     """The YAML document with line-aware containers, plus problems (syntax errors, duplicate keys)."""
     loader = _LineLoader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if loader.aliases:
+            return None, [(filename, line, "Verwijzingen met * (YAML-aliassen) kunnen niet in een meldcodebestand; "
+                                           "schrijf de tekst op elke plek uit.") for line in loader.aliases]
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         return None, [(filename, line, f"Geen geldige YAML: {error.problem or error.context}.")]
     except yaml.YAMLError as error:
         return None, [(filename, 1, f"Geen geldige YAML: {error}.")]
+    except (RecursionError, ValueError, TypeError, OverflowError):
+        # E.g. thousands of nested brackets: not a meldcode, and not worth a crash.
+        return None, [(filename, 1, "Geen geldige YAML: het bestand is te diep genest of bevat een waarde die niet "
+                                    "te lezen is.")]
     finally:
         loader.dispose()
     problems = [(filename, line, f"De sleutel '{key}' staat twee keer in hetzelfde blok; de tweede overschrijft de "
                                  "eerste. Haal er één weg.") for line, key in loader.duplicates]
+    problems += [(filename, line, "Een veldnaam moet een woord zijn (zoals 'purpose'), geen lijst of blok.")
+                 for line in loader.bad_keys]
     return data, problems
 
 
@@ -385,8 +437,9 @@ _MISSING = object()
 class _Reader:
     """Reads the raw YAML into the dataclasses, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, *, legal_minimum: bool = True):
         self.filename = filename
+        self.legal_minimum = legal_minimum
         self.problems: list[tuple[str, int, str]] = []
 
     def problem(self, line: int, message: str) -> None:
@@ -467,7 +520,7 @@ class _Reader:
         items = self.sequence(parent, key, where, required=required)
         result = []
         for index, item in enumerate(items):
-            if item not in ROLE_IDS:
+            if not isinstance(item, str) or item not in ROLE_IDS:
                 self.problem(items.line_of(index),
                              f"{where}: onbekende rol '{item}' in '{key}'. Kies uit: {', '.join(sorted(ROLE_IDS))}.")
             else:
@@ -480,7 +533,7 @@ class _Reader:
             if required:
                 self.problem(_line(parent), f"{where}: het veld '{key}' ontbreekt.")
             return default
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             self.problem(parent.line_of(key),
                          f"{where}: '{key}' is '{value}', maar moet een van deze zijn: {', '.join(choices)}.")
             return default
@@ -518,8 +571,11 @@ QUESTION_KEYS = ("id", "text", "hint", "yes", "no")
 BRANCH_KEYS = ("outcome", "next", "text")
 
 
-def load_definition(text: str, filename: str = "meldcode.yaml") -> Meldcode:
-    """Parse and validate a meldcode file; raise DefinitionError listing every problem with its line."""
+def load_definition(text: str, filename: str = "meldcode.yaml", *, legal_minimum: bool = True) -> Meldcode:
+    """Parse and validate a meldcode file; raise DefinitionError listing every problem with its line.
+
+    `legal_minimum=False` skips only the checks of the legal minimum, for versions stored before those checks
+    existed: their open cases must keep working (the engine applies the legal minimum itself)."""
     data, problems = parse_yaml(text, filename)
     if data is None and not problems:
         problems = [(filename, 1, "Het bestand is leeg.")]
@@ -527,9 +583,15 @@ def load_definition(text: str, filename: str = "meldcode.yaml") -> Meldcode:
         raise DefinitionError(problems)
     if not isinstance(data, dict):
         raise DefinitionError(problems + [(filename, 1, "Het bestand moet beginnen met velden als 'key:' en 'title:'.")])
-    reader = _Reader(filename)
+    reader = _Reader(filename, legal_minimum=legal_minimum)
     reader.problems.extend(problems)
-    meldcode = _read_meldcode(reader, data)
+    try:
+        meldcode = _read_meldcode(reader, data)
+    except Exception as error:
+        # A shape the reader does not foresee must still give the school an answer, never a server error.
+        logger.exception("Unexpected error while reading meldcode %s", filename)
+        reader.problem(1, "Het bestand kon niet volledig worden gecontroleerd: de opbouw wijkt af van het formaat "
+                          f"({type(error).__name__}). Vergelijk het met het voorbeeld in de handleiding.")
     if reader.problems:
         raise DefinitionError(reader.problems)
     return meldcode
@@ -565,6 +627,7 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
                                            "anders leest YAML haar als getal.")
     version = r.text(data, "version", "Meldcode")
     title = r.text(data, "title", "Meldcode")
+    _check_lengths(r, data, {"key": key, "version": version, "title": title})
 
     owner_data = r.mapping(data, "owner", "Meldcode")
     r.known_keys(owner_data, ("kind", "name"), "Eigenaar")
@@ -580,6 +643,8 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
         r.problem(adopted_data.line_of("on"), f"Vastgesteld: 'on' moet een datum zijn als 2019-01-01, niet "
                                               f"'{adopted_on}'.")
         adopted_on = None
+    if isinstance(adopted_on, datetime.datetime):
+        adopted_on = adopted_on.date()
     adopted = Adopted(r.text(adopted_data, "by", "Vastgesteld") if adopted_data else "", adopted_on)
 
     legal_bases = r.texts(data, "legal_bases", "Meldcode")
@@ -630,6 +695,8 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
     questions = _read_afwegingskader(r, data)
     exemptions = _read_exemptions(r, data)
     _check_requirement_references(r, data, steps, exemptions)
+    if r.legal_minimum:
+        _check_legal_minimum(r, data, steps, questions, exemptions, adopted_on)
     routes = _read_routes(r, data)
 
     final_data = r.mapping(data, "final_responsibility", "Meldcode")
@@ -665,6 +732,13 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
     )
 
 
+def _check_lengths(r: _Reader, data: LineDict, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        if len(value) > MAX_LENGTHS[name]:
+            r.problem(data.line_of(name), f"Meldcode: '{name}' is {len(value)} tekens lang; het mogen er hoogstens "
+                                          f"{MAX_LENGTHS[name]} zijn.")
+
+
 def _read_steps(r: _Reader, data: LineDict) -> list[Step]:
     items = r.sequence(data, "steps", "Meldcode")
     steps: list[Step] = []
@@ -694,7 +768,7 @@ def _read_steps(r: _Reader, data: LineDict) -> list[Step]:
             guidance=r.text(item, "guidance", where), actions=r.texts(item, "actions", where),
             carried_out_by=r.roles(item, "carried_out_by", where, required=True),
             involved=r.roles(item, "involved", where), role_rules=r.texts(item, "role_rules", where, required=False),
-            requires=requires, advice=advice, branch=branch,
+            requires=requires, advice=advice, branch=branch, line=item.line,
         ))
     if items or "steps" in data:
         present = {s.id for s in steps}
@@ -729,35 +803,58 @@ def _read_requirements(r: _Reader, step: LineDict, key: str, where: str, *, advi
         if req_id:
             r.unique(items, seen, req_id, index, f"{where}: eis")
         r.known_keys(item, REQUIREMENT_KEYS, inner)
-        record = item.get("record")
-        check = item.get("check")
-        if record is None and check is None:
-            r.problem(item.line, f"{inner}: geef 'record' (wat er vastgelegd moet zijn) of 'check' "
-                                 f"({', '.join(CHECKS)}).")
-        if record is not None and check is not None:
-            r.problem(item.line, f"{inner}: gebruik 'record' of 'check', niet allebei.")
-        if record is not None and record not in RECORD_VOCABULARY:
-            r.problem(item.line_of("record"), f"{inner}: onbekend soort vastlegging '{record}'. Kies uit: "
-                                              f"{', '.join(RECORD_VOCABULARY)}.")
-            record = None
-        if check is not None and check not in CHECKS:
-            r.problem(item.line_of("check"), f"{inner}: onbekende controle '{check}'. Kies uit: {', '.join(CHECKS)}.")
-            check = None
+        record, check = _read_kind(r, item, inner)
         where_clause = _read_where(r, item, record, inner)
         roles_present = r.roles(item, "roles_present", inner)
         if roles_present and record != "conversation":
             r.problem(item.line_of("roles_present"), f"{inner}: 'roles_present' kan alleen bij record: conversation.")
-        before = item.get("before")
-        if before is not None and before not in RECORD_VOCABULARY:
-            r.problem(item.line_of("before"), f"{inner}: 'before' noemt '{before}', dat is geen soort vastlegging.")
-            before = None
         exempt_by = item.get("exempt_by")
+        if exempt_by is not None and not isinstance(exempt_by, str):
+            r.problem(item.line_of("exempt_by"), f"{inner}: 'exempt_by' is de id van één uitzondering, bijv. "
+                                                 "exempt_by: parent_conversation.")
+            exempt_by = None
         result.append(Requirement(
             id=req_id, need=r.text(item, "need", inner), rule=r.text(item, "rule", inner),
-            record=record, where=where_clause, roles_present=roles_present, before=before,
-            exempt_by=str(exempt_by) if exempt_by is not None else None, check=check, advisory=advisory,
+            record=record, where=where_clause, roles_present=roles_present, before=_read_before(r, item, inner),
+            exempt_by=exempt_by, check=check, advisory=advisory, line=item.line,
         ))
     return result
+
+
+def _read_kind(r: _Reader, item: LineDict, inner: str) -> tuple[str | None, str | None]:
+    """The requirement's `record` or `check`; anything that is not one known word is reported, not looked up."""
+    record, check = item.get("record"), item.get("check")
+    if record is None and check is None:
+        r.problem(item.line, f"{inner}: geef 'record' (wat er vastgelegd moet zijn) of 'check' "
+                             f"({', '.join(CHECKS)}).")
+    if record is not None and check is not None:
+        r.problem(item.line, f"{inner}: gebruik 'record' of 'check', niet allebei.")
+    if record is not None and (not isinstance(record, str) or record not in RECORD_VOCABULARY):
+        r.problem(item.line_of("record"), f"{inner}: onbekend soort vastlegging '{record}'. Kies uit: "
+                                          f"{', '.join(RECORD_VOCABULARY)}.")
+        record = None
+    if check is not None and (not isinstance(check, str) or check not in CHECKS):
+        r.problem(item.line_of("check"), f"{inner}: onbekende controle '{check}'. Kies uit: {', '.join(CHECKS)}.")
+        check = None
+    return record, check
+
+
+def _read_before(r: _Reader, item: LineDict, inner: str) -> tuple[str, ...]:
+    """`before: report` or `before: [weighing, help, report]`: the record must precede the first of these."""
+    before = item.get("before")
+    if before is None:
+        return ()
+    kinds = list(before) if isinstance(before, list) else [before]
+    if not kinds:
+        r.problem(item.line_of("before"), f"{inner}: de lijst 'before' is leeg.")
+    result = []
+    for kind in kinds:
+        if not isinstance(kind, str) or kind not in RECORD_VOCABULARY:
+            r.problem(item.line_of("before"), f"{inner}: 'before' noemt '{kind}', dat is geen soort vastlegging. "
+                                              f"Kies uit: {', '.join(RECORD_VOCABULARY)}.")
+        elif kind not in result:
+            result.append(kind)
+    return tuple(result)
 
 
 def _read_where(r: _Reader, item: LineDict, record: str | None, where: str) -> dict[str, tuple]:
@@ -836,13 +933,15 @@ def _read_afwegingskader(r: _Reader, data: LineDict) -> list[Question]:
                 continue
             r.known_keys(branch_data, BRANCH_KEYS, f"{where}, {label}")
             outcome = branch_data.get("outcome", "continue")
-            if outcome not in OUTCOME_KINDS:
+            if not isinstance(outcome, str) or outcome not in OUTCOME_KINDS:
                 r.problem(branch_data.line_of("outcome"), f"{where}, {label}: onbekende uitkomst '{outcome}'. Kies "
                                                           f"uit: {', '.join(OUTCOME_KINDS)}.")
                 outcome = "continue"
             nxt = branch_data.get("next")
             nxt = str(nxt) if nxt is not None else None
-            branch = Branch(outcome, nxt, r.text(branch_data, "text", f"{where}, {label}", required=False))
+            # Messages about an answer point at its outcome, the line to change.
+            line = branch_data.line_of("outcome") if "outcome" in branch_data else item.line_of(answer)
+            branch = Branch(outcome, nxt, r.text(branch_data, "text", f"{where}, {label}", required=False), line=line)
             if outcome == "continue" and nxt is None:
                 r.problem(branch_data.line, f"{where}, {label}: dit antwoord wijst nergens heen. Geef een 'outcome' "
                                             "(bijv. report) of een 'next' (de volgende vraag).")
@@ -853,7 +952,7 @@ def _read_afwegingskader(r: _Reader, data: LineDict) -> list[Question]:
             branch_lines.append((qid, label, branch_data.line_of("next"), branch))
         questions.append(Question(qid, index + 1, r.text(item, "text", where), r.text(item, "hint", where,
                                                                                      required=False),
-                                  branches["yes"], branches["no"]))
+                                  branches["yes"], branches["no"], line=item.line))
     order = {q.id: q.number for q in questions}
     for qid, label, line, branch in branch_lines:
         if branch.next is None:
@@ -908,10 +1007,106 @@ def _read_exemptions(r: _Reader, data: LineDict) -> list[Exemption]:
             gid = r.identifier(ground, "id", f"{where}, grond")
             if gid:
                 r.unique(ground_items, ground_seen, gid, g_index, f"{where}: grond")
-            grounds.append(Ground(gid, r.text(ground, "text", f"{where}, grond '{gid}'")))
+            grounds.append(Ground(gid, r.text(ground, "text", f"{where}, grond '{gid}'"), line=ground.line_of("id")))
         result.append(Exemption(eid, r.text(item, "title", where), applies_to, tuple(grounds),
                                 r.text(item, "rule", where)))
     return result
+
+
+# --- The legal minimum ------------------------------------------------------------------------------
+# What no school may leave out of its meldcode (domain: the Besluit verplichte meldcode and the afwegingskader).
+
+def _check_legal_minimum(r: _Reader, data: LineDict, steps: list[Step], questions: list[Question],
+                         exemptions: list[Exemption], adopted_on: datetime.date | None) -> None:
+    age = data.get("child_involvement_age")
+    if isinstance(age, int) and not isinstance(age, bool) and age > LEGAL_CHILD_AGE:
+        r.problem(data.line_of("child_involvement_age"),
+                  f"Meldcode: 'child_involvement_age' is {age}, maar mag hoogstens {LEGAL_CHILD_AGE} zijn: een "
+                  f"leerling van {LEGAL_CHILD_AGE} jaar of ouder is altijd betrokken bij het gesprek over een melding.")
+    _check_grounds(r, exemptions)
+    _check_conversation_duties(r, data, steps, {e.id: e for e in exemptions})
+    _check_afwegingskader_shape(r, data, questions, adopted_on)
+
+
+def _check_grounds(r: _Reader, exemptions: list[Exemption]) -> None:
+    allowed = "; ".join(f"{gid} ({text})" for gid, text in LEGAL_GROUNDS.items())
+    for exemption in exemptions:
+        for ground in exemption.grounds:
+            if ground.id and ground.id not in LEGAL_GROUNDS:
+                r.problem(ground.line, f"Uitzondering '{exemption.id}': grond '{ground.id}' is geen wettelijke grond. "
+                                       f"Een gesprek met de ouder mag alleen vervallen om: {allowed}.")
+
+
+def _check_conversation_duties(r: _Reader, data: LineDict, steps: list[Step], exemptions: dict[str, Exemption]):
+    """Steps 3 and 5b keep their conversation with the parent, before the report, exempted only on legal grounds."""
+    for step in steps:
+        if step.id not in CONVERSATION_DUTIES:
+            continue
+        purpose, target = CONVERSATION_DUTIES[step.id]
+        found = [q for q in step.requires if q.record == "conversation" and q.where.get("purpose") == (purpose,)]
+        if not found:
+            r.problem(step.line, f"Stap {step.id}: de eis van het gesprek met de ouder ontbreekt. De wet vraagt dit "
+                                 "gesprek; zet onder 'requires' een eis met record: conversation en "
+                                 f"where: {{purpose: {purpose}}}.")
+            continue
+        for requirement in found:
+            where = f"Stap {step.id}, eis '{requirement.id}'"
+            if "report" not in requirement.before:
+                r.problem(requirement.line, f"{where}: het gesprek met de ouder hoort vóór de melding; zet 'report' "
+                                            "in 'before'.")
+            exemption = exemptions.get(requirement.exempt_by or "")
+            if exemption is not None and exemption.applies_to != target:
+                r.problem(requirement.line, f"{where}: 'exempt_by' moet naar een uitzondering met applies_to: {target} "
+                                            f"wijzen, niet naar '{exemption.id}' ({exemption.applies_to}).")
+
+
+# The afwegingskader of 2019 (domain.md), question by question: (outcome on yes, outcome on no), each with why.
+AFWEGINGSKADER_2019 = (
+    (("continue", "na een vermoeden volgt de vraag naar onveiligheid"),
+     ("close_unfounded", "zonder vermoeden sluit u het dossier als ongegrond")),
+    (("report", "bij acute of structurele onveiligheid meldt de school"),
+     ("continue", "zonder onveiligheid volgt de vraag of de school hulp kan organiseren")),
+    (("continue", "kan de school hulp organiseren, dan volgt de vraag of die wordt aanvaard"),
+     ("report", "kan de school geen hulp bieden of organiseren, dan meldt zij")),
+    (("start_help", "aanvaarden de betrokkenen de hulp, dan zet de school die in"),
+     ("report", "aanvaarden de betrokkenen de hulp niet, dan meldt de school")),
+    (("close_help", "werkt de hulp, dan sluit de school haar af met afspraken over de veiligheid"),
+     ("report", "werkt de hulp niet binnen de termijn, dan meldt de school (opnieuw)")),
+)
+
+
+def _check_afwegingskader_shape(r: _Reader, data: LineDict, questions: list[Question],
+                                adopted_on: datetime.date | None) -> None:
+    if not questions:
+        return
+    first = questions[0]
+    if first.no.outcome != "close_unfounded":
+        r.problem(first.no.line or first.line, f"Afwegingskader, vraag 1 ('{first.id}'), nee: zonder vermoeden sluit "
+                                               "u het dossier als ongegrond (outcome: close_unfounded).")
+    for question in questions:
+        for answer, label in ((question.yes, "ja"), (question.no, "nee")):
+            if answer.outcome == "close_unfounded" and answer is not first.no:
+                r.problem(answer.line or question.line,
+                          f"Afwegingskader, vraag {question.number} ('{question.id}'), {label}: alleen 'nee' op de "
+                          "eerste vraag sluit het dossier als ongegrond; daarna staat het vermoeden vast.")
+    # Since 1 January 2019 the five questions are mandatory; a file with five questions is held to them too.
+    if (adopted_on is None or adopted_on < AFWEGINGSKADER_SINCE) and len(questions) != len(AFWEGINGSKADER_2019):
+        return
+    if len(questions) != len(AFWEGINGSKADER_2019):
+        r.problem(data.line_of("afwegingskader"),
+                  f"Afwegingskader: sinds 1 januari 2019 heeft het afwegingskader vijf vragen; deze meldcode is "
+                  f"vastgesteld op {adopted_on:%d-%m-%Y} en heeft er {len(questions)}.")
+        return
+    for index, (question, expected) in enumerate(zip(questions, AFWEGINGSKADER_2019, strict=True)):
+        following = questions[index + 1].id if index + 1 < len(questions) else None
+        for answer, label, (outcome, why) in ((question.yes, "ja", expected[0]), (question.no, "nee", expected[1])):
+            where = f"Afwegingskader, vraag {question.number} ('{question.id}'), {label}"
+            if answer.outcome != outcome:
+                r.problem(answer.line or question.line, f"{where}: volgens het afwegingskader van 2019 is de uitkomst "
+                                                        f"'{outcome}', niet '{answer.outcome}': {why}.")
+            elif outcome in ("continue", "start_help") and following and answer.next != following:
+                r.problem(answer.line or question.line, f"{where}: hierna komt vraag {index + 2} ('{following}'); "
+                                                        f"zet next: {following}.")
 
 
 def _read_route(r: _Reader, routes: LineDict, key: str, label: str) -> tuple[LineDict, Route]:

@@ -24,8 +24,10 @@ class Change:
 WORKFLOW_FIELDS = frozenset({
     "record", "where", "roles_present", "before", "exempt_by", "check", "branch", "outcome", "next",
     "child_involvement_age", "needed_for", "pupil_from_age", "from_step", "applies_to", "carried_out_by",
-    "involved", "report_point", "care_team", "roles", "condition", "purpose", "with",
+    "involved", "report_point", "care_team", "roles", "condition", "purpose", "with", "grounds",
 })
+# Lists whose items (by id) are rules the dossier follows: adding or removing one changes the way of working.
+WORKFLOW_LISTS = frozenset({"steps", "requires", "advice", "afwegingskader", "exemptions", "grounds", "duties"})
 
 
 def _labels() -> dict[str, str]:
@@ -99,6 +101,7 @@ def compare(old: Meldcode, new: Meldcode) -> list[Change]:
     ignored = {("key",), ("format",)}
     changes = []
     paths = list(after) + [p for p in before if p not in after]
+    one_sided = _rule_items(before) ^ _rule_items(after)  # rules only one of the versions has
     for path in paths:
         if path in ignored:
             continue
@@ -106,9 +109,9 @@ def compare(old: Meldcode, new: Meldcode) -> list[Change]:
         if a == b:
             continue
         where = _describe(path, labels)
-        workflow = bool(set(path) & WORKFLOW_FIELDS)
+        workflow = bool(set(path) & WORKFLOW_FIELDS) or _in_any(path, one_sided)
         if isinstance(a, tuple) or isinstance(b, tuple):
-            a_items, b_items = list(a or ()), list(b or ())
+            a_items, b_items = _as_list(a), _as_list(b)
             for item in b_items:
                 if item not in a_items:
                     changes.append(Change("added", where, "", item, workflow))
@@ -125,6 +128,27 @@ def compare(old: Meldcode, new: Meldcode) -> list[Change]:
             changes.append(Change("changed", where, a, b, workflow))
     # What changes the way of working comes first; a stable sort keeps the file order within each group.
     return sorted(changes, key=lambda change: not change.affects_workflow)
+
+
+def _as_list(value) -> list[str]:
+    """A list field, also when the other version wrote one value (`before: report` against a list)."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, tuple) else [value]
+
+
+def _rule_items(flat: dict[tuple[str, ...], Any]) -> set[tuple[str, ...]]:
+    """The paths of every item (by id) in a rule list: ('steps', '[3]'), ('exemptions', '[x]', 'grounds', '[y]')."""
+    found = set()
+    for path in flat:
+        for index in range(1, len(path)):
+            if path[index].startswith("[") and path[index - 1] in WORKFLOW_LISTS:
+                found.add(path[:index + 1])
+    return found
+
+
+def _in_any(path: tuple[str, ...], items: set[tuple[str, ...]]) -> bool:
+    return any(path[:index + 1] in items for index in range(len(path)))
 
 
 def source_diff(old_source: str, new_source: str, old_name: str, new_name: str) -> list[tuple[str, str]]:

@@ -8,14 +8,15 @@ the guidance follows the school's variant without code changes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from protocol.definition import Exemption, Meldcode, Requirement, Step
+from protocol.definition import LEGAL_CHILD_AGE, LEGAL_GROUNDS, Duty, Exemption, Meldcode, Requirement, Step
 
 # The order in which the dossier offers actions; `allowed_actions` keeps it.
 ACTION_ORDER = (
@@ -43,6 +44,7 @@ class CaseFacts:
     pupil_age: int | None
     today: date
     records: Sequence[Record]
+    pupil_birth_date: date | None = None  # for the pupil's age on the date of a record
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,10 @@ class _Case:
         return latest.data.get("status") if latest else None
 
     def exemption_record(self, exemption: Exemption) -> Record | None:
-        """The latest exemption record for this obligation whose ground the meldcode accepts."""
+        """The latest exemption record for this obligation on a ground the meldcode and the law accept
+        (a version stored before the legal minimum was checked may list other grounds: they cover nothing)."""
         valid = [r for r in self.of("exemption") if r.data.get("applies_to") == exemption.applies_to
+                 and str(r.data.get("ground", "")) in LEGAL_GROUNDS
                  and exemption.ground(str(r.data.get("ground", ""))) is not None]
         return valid[-1] if valid else None
 
@@ -152,12 +156,51 @@ class _Case:
         weighing = self.latest("weighing")
         if weighing is None:
             return None
-        return walk_afwegingskader(self.definition, weighing.data.get("answers", {}))
+        return walk_afwegingskader(self.definition, _answers(weighing))
+
+    def moment(self, kind: str) -> Record | None:
+        """The first record of this kind that counts as the act itself; a weighing only once it decides."""
+        if kind == "weighing":
+            return next((r for r in self.of("weighing")
+                         if walk_afwegingskader(self.definition, _answers(r)).kind != "continue"), None)
+        return self.first(kind)
+
+    def deadline(self, kinds: Sequence[str]) -> Record | None:
+        """The earliest of these acts: what must come before them, must come before this one."""
+        moments = [m for m in (self.moment(kind) for kind in kinds) if m is not None]
+        return min(moments, key=lambda r: r.at) if moments else None
 
     @property
     def help_failed(self) -> bool:
+        """The help did not work: its evaluation says so, or the afwegingskader reports after starting help."""
         evaluation = self.latest("help_evaluation")
-        return bool(evaluation) and not (evaluation.data.get("reached") and evaluation.data.get("effective"))
+        if evaluation and not (evaluation.data.get("reached") and evaluation.data.get("effective")):
+            return True
+        outcome = self.outcome()
+        if outcome is None or outcome.kind != "report":
+            return False
+        return any(_branch(self.definition, qid, answer).outcome == "start_help" for qid, answer in outcome.answered)
+
+    def age_on(self, day: date) -> int | None:
+        born = self.facts.pupil_birth_date
+        if born is not None:
+            return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        if self.facts.pupil_age is None:
+            return None
+        # Without a birth date: today's age less the whole years since `day` (can be one too high near a birthday).
+        today = self.facts.today
+        years = today.year - day.year - ((today.month, today.day) < (day.month, day.day))
+        return self.facts.pupil_age - max(0, years)
+
+
+def _answers(weighing: Record) -> Mapping[str, bool]:
+    answers = weighing.data.get("answers", {})
+    return answers if isinstance(answers, Mapping) else {}
+
+
+def _branch(definition: Meldcode, question_id: str, answer: bool):
+    question = definition.question(question_id)
+    return question.yes if answer else question.no
 
 
 def walk_afwegingskader(definition: Meldcode, answers: Mapping[str, bool]) -> Outcome:
@@ -222,13 +265,13 @@ def _check(case: _Case, requirement: Requirement) -> _Check:
         return _Check(True)
 
     candidates = [r for r in case.of(requirement.record) if _matches(r, requirement)]
-    deadline = case.first(requirement.before) if requirement.before else None
+    deadline = case.deadline(requirement.before)
     if not candidates:
         return _Check(False, final=deadline is not None)
     in_time = [r for r in candidates if deadline is None or r.at <= deadline.at]
     if not in_time:
         return _Check(False, _("Dit gebeurde pas na de %(kind)s van %(date)s.")
-                      % {"kind": _record_label(requirement.before), "date": _date(deadline)}, final=True)
+                      % {"kind": _record_label(deadline.kind), "date": _date(deadline)}, final=True)
     if requirement.roles_present:
         complete = [r for r in in_time if set(requirement.roles_present) <= set(r.data.get("roles_present", ()))]
         if not complete:
@@ -275,6 +318,8 @@ def _evaluate_steps(case: _Case) -> Guidance:
     # Per step: which requirements are unmet, and whether any was met (the step was reached).
     results: dict[str, list[tuple[Requirement, _Check, Record | None]]] = {}
     complete: dict[str, bool] = {}
+    # Help that failed is over: its steps are finished (not skipped) and the report branch takes over.
+    ended = {s.id for s in definition.steps if s.branch == "start_help"} if case.help_failed else set()
     for step in definition.steps:
         rows = []
         for requirement in step.requires:
@@ -284,7 +329,7 @@ def _evaluate_steps(case: _Case) -> Guidance:
                 covering = case.exemption_record(definition.exemption(requirement.exempt_by))
             rows.append((requirement, check, covering))
         results[step.id] = rows
-        complete[step.id] = all(c.met or cov is not None for _r, c, cov in rows)
+        complete[step.id] = step.id in ended or all(c.met or cov is not None for _r, c, cov in rows)
 
     active = [s for s in definition.steps if _branch_active(case, s.branch, outcome)]
     # A committing act (the decision, starting help, the report) moves the case past earlier steps for good.
@@ -306,7 +351,7 @@ def _evaluate_steps(case: _Case) -> Guidance:
 
     states = []
     skipped: list[Skipped] = []
-    acute_covered = facts.route == "acute" and case.has("emergency_contact")
+    acute_steps = _acute_steps(case)
     for step in definition.steps:
         if step in active:
             # Steps are walked in order: a later step only counts once the case has reached it.
@@ -323,7 +368,7 @@ def _evaluate_steps(case: _Case) -> Guidance:
                 or (step.branch == "report" and outcome.kind == "close_unfounded")))
             state = "skipped" if excluded else "open"
         states.append(StepState(step.id, step.title, state))
-        if step not in active:
+        if step not in active or step.id in ended:
             continue
         # A closed case lists only what was skipped on the way to its last committing act.
         if closed and active.index(step) > anchor:
@@ -333,16 +378,7 @@ def _evaluate_steps(case: _Case) -> Guidance:
                 continue
             if not (state == "skipped" or (check.final and state in ("current", "done"))):
                 continue
-            if covering is not None:
-                exemption = definition.exemption(requirement.exempt_by)
-                ground = exemption.ground(str(covering.data.get("ground")))
-                skipped.append(Skipped(step.id, requirement.id, requirement.need, requirement.rule, True,
-                                       f"{exemption.title}: {ground.text}"))
-            elif acute_covered:
-                skipped.append(Skipped(step.id, requirement.id, requirement.need, requirement.rule, True,
-                                       definition.routes.acute.title))
-            else:
-                skipped.append(Skipped(step.id, requirement.id, requirement.need, requirement.rule, False, ""))
+            skipped.append(_skipped(definition, step, requirement, check, covering, acute_steps))
 
     requirements: list[Need] = []
     advice: list[Need] = []
@@ -374,8 +410,50 @@ def _evaluate_steps(case: _Case) -> Guidance:
         steps=tuple(states), requirements=tuple(requirements), advice=tuple(advice),
         allowed_actions=allowed, closure_reasons=_closure_reasons(case, outcome, closed),
         skipped=tuple(skipped), exemptions=exemptions, outcome=outcome,
-        warnings=tuple(_warnings(case, outcome, skipped, closed)), open_hypotheses=case.open_hypotheses,
+        warnings=tuple(_warnings(case, outcome, skipped, closed, current)), open_hypotheses=case.open_hypotheses,
     )
+
+
+def _skipped(definition: Meldcode, step: Step, requirement: Requirement, check: _Check, covering: Record | None,
+             acute_steps: set[str]) -> Skipped:
+    """A skipped requirement (with why it does not count, e.g. held too late) and what covers it: an exemption
+    on an accepted ground, or the emergency itself."""
+    message = requirement.need + (f" {check.reason}" if check.reason else "")
+    if covering is not None:
+        exemption = definition.exemption(requirement.exempt_by)
+        ground = exemption.ground(str(covering.data.get("ground")))
+        return Skipped(step.id, requirement.id, message, requirement.rule, True, f"{exemption.title}: {ground.text}")
+    # A conversation with the parent is only ever waived on a legal ground, recorded as an exemption.
+    if step.id in acute_steps and not requirement.exempt_by:
+        return Skipped(step.id, requirement.id, message, requirement.rule, True, definition.routes.acute.title)
+    return Skipped(step.id, requirement.id, message, requirement.rule, False, "")
+
+
+def _acute_steps(case: _Case) -> set[str]:
+    """The steps acute danger itself lets the school pass over: from step 2 up to the step the case was in when
+    the emergency contact was made, and up to the decision when the report was made in that call (the same day).
+    What comes later was not forced by the emergency and needs its own reason."""
+    contact = case.first("emergency_contact") if case.facts.route == "acute" else None
+    if contact is None:
+        return set()
+    main = [s for s in case.definition.steps if s.branch is None]
+    last = max(1, _step_reached(case, main, contact.at))
+    if any(_local_day(r.at) == _local_day(contact.at) for r in case.of("report")):
+        last = max(last, next((i for i, s in enumerate(main) if s.decides), last))
+    return {s.id for s in main[1:last + 1]}
+
+
+def _step_reached(case: _Case, main: list[Step], moment: datetime) -> int:
+    """The index of the first step (of `main`) not yet complete with the records up to `moment`."""
+    earlier = _Case(case.definition, replace(case.facts, records=[r for r in case.records if r.at <= moment]))
+    for index, step in enumerate(main):
+        if not all(_check(earlier, requirement).met for requirement in step.requires):
+            return index
+    return len(main) - 1
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
 def _closing_need(case: _Case, step: Step, outcome: Outcome | None) -> Need:
@@ -449,7 +527,8 @@ def _closure_reasons(case: _Case, outcome: Outcome | None, closed) -> tuple[str,
     return tuple(reasons)
 
 
-def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], closed) -> list[Notice]:
+def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], closed,
+              current: Step | None) -> list[Notice]:
     definition, facts, names = case.definition, case.facts, case.definition.names
     warnings: list[Notice] = []
     if closed:
@@ -479,22 +558,11 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
         warnings.append(Notice("named_without_consent", _("De leerling is op %(date)s bij naam besproken zonder "
                                                           "schriftelijke toestemming van de ouder.")
                                % {"date": _date(named_without_consent[-1])}, definition.consent.rule))
-    if facts.pupil_age is not None and facts.pupil_age >= definition.child_involvement_age:
-        without_child = [r for r in case.of("conversation") if r.data.get("purpose") in ("parent", "pre_report")
-                         and not r.data.get("child_present")]
-        if without_child:
-            message = _("De leerling is %(age)d jaar: volgens de meldcode betrekt u de leerling vanaf "
-                        "%(limit)d jaar zelf bij het gesprek. Het gesprek van %(date)s was zonder de leerling.")
-            params = {"date": _date(without_child[-1])}
-        else:
-            message = _("De leerling is %(age)d jaar: volgens de meldcode betrekt u de leerling vanaf %(limit)d "
-                        "jaar zelf bij het gesprek.")
-            params = {}
-        warnings.append(Notice("involve_child", message % {"age": facts.pupil_age,
-                                                           "limit": definition.child_involvement_age, **params},
-                               definition.step("5b").guidance))
+    child = _child_notice(case, current)
+    if child is not None:
+        warnings.append(child)
     if facts.pupil_age is not None and facts.pupil_age >= definition.consent.pupil_from_age:
-        warnings.append(Notice("pupil_consent", _("De leerling is %(age)d: vraag ook de leerling zelf om "
+        warnings.append(Notice("pupil_consent", _("De leerling is %(age)d jaar: vraag ook de leerling zelf om "
                                                   "toestemming.") % {"age": facts.pupil_age}, definition.consent.rule))
     if case.open_hypotheses:
         warnings.append(Notice("open_hypotheses", ngettext(
@@ -514,13 +582,47 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
             warnings.append(Notice("help_deadline_passed", _("De termijn van de hulp liep af op %(date)s: evalueer "
                                                              "of de hulp werkt.") % {"date": deadline.strftime("%d-%m-%Y")},
                                    definition.step("5a").guidance))
-    if case.help_failed and not case.has("report"):
+    reporting_due = outcome is not None and outcome.kind == "report"  # then report_due says it, in the school's words
+    if case.help_failed and not case.has("report") and not reporting_due:
         warnings.append(Notice("help_failed", _("De hulp bereikt de afgesproken resultaten niet: meld (alsnog) bij "
                                                 "%(point)s.") % {"point": names.report_point},
                                definition.step("5a").guidance))
     if outcome is not None and outcome.kind == "report" and not case.has("report"):
         warnings.append(Notice("report_due", outcome.text, definition.step("5b").guidance))
     return warnings
+
+
+def _child_notice(case: _Case, current: Step | None) -> Notice | None:
+    """From child_involvement_age (12 at the latest) the pupil takes part in the conversation about a report.
+    Checked against the pupil's age on the day of that conversation; an exemption for it also covers the child."""
+    definition = case.definition
+    limit = min(definition.child_involvement_age, LEGAL_CHILD_AGE)
+    exemption = definition.exemption_for("pre_report_conversation")
+    if exemption is not None and case.exemption_record(exemption) is not None:
+        return None
+    talks = [r for r in case.of("conversation") if r.data.get("purpose") == "pre_report"]
+    rule = _pre_report_rule(definition)
+    if talks:
+        old_enough = [(r, age) for r in talks if (age := case.age_on(r.at.date())) is not None and age >= limit]
+        if not old_enough or any(r.data.get("child_present") for r, _age in old_enough):
+            return None
+        talk, age = old_enough[-1]
+        return Notice("involve_child", _(
+            "De leerling was %(age)d jaar bij het gesprek over de melding van %(date)s, maar was er niet bij. "
+            "Volgens de meldcode bespreekt u de melding vanaf %(limit)d jaar ook met de leerling zelf.")
+            % {"age": age, "date": _date(talk), "limit": limit}, rule)
+    age = case.facts.pupil_age
+    if age is None or age < limit or current is None or current.branch != "report" or case.has("report"):
+        return None
+    return Notice("involve_child", _("De leerling is %(age)d jaar: volgens de meldcode bespreekt u de voorgenomen "
+                                     "melding vanaf %(limit)d jaar ook met de leerling zelf.")
+                  % {"age": age, "limit": limit}, rule)
+
+
+def _pre_report_rule(definition: Meldcode) -> str:
+    step = definition.step("5b")
+    return next((q.rule for q in step.requires
+                 if q.record == "conversation" and q.where.get("purpose") == ("pre_report",)), step.guidance)
 
 
 def _as_date(value) -> date | None:
@@ -545,35 +647,41 @@ def _consent_at(case: _Case, moment: datetime) -> str | None:
 # --- Staff member as suspected perpetrator ---------------------------------------------------------
 
 def _evaluate_staff(case: _Case) -> Guidance:
-    """The step plan does not apply: the board's duties replace the steps."""
+    """The step plan does not apply: the board's duties replace the steps, in the order of the meldcode.
+    A duty with a condition (the police report) only applies when its condition holds: it never holds up
+    the closure."""
     definition = case.definition
     route = definition.routes.staff
     closed = case.latest("closure")
-    done = {str(r.data.get("duty")) for r in case.of("duty")}
-    current = None
+    done = _first_duty_records(case)
+    pending = [d for d in route.duties if d.id not in done]
+    current = pending[0] if pending and not closed else None
     states = []
     for duty in route.duties:
         if duty.id in done:
             state = "done"
-        elif closed:
-            state = "skipped"
-        elif current is None:
-            current = duty
+        elif duty is current:
             state = "current"
+        elif closed and not duty.condition:
+            state = "skipped"
         else:
             state = "open"
         states.append(StepState(duty.id, duty.title, state))
     requirements = []
-    if current is not None:
-        message = duty_message = current.title
-        if current.condition:
-            message = _("%(duty)s (alleen %(condition)s)") % {"duty": duty_message, "condition": current.condition}
-        requirements.append(Need(current.id, current.id, message, current.rule))
-    warnings = [] if closed else [Notice("staff_route", route.guidance, route.rule)]
-    if not closed and current is None:
-        requirements.append(Need(route.duties[-1].id if route.duties else "", "closure",
-                                 _("Alle plichten zijn vervuld: sluit het dossier af en leg de reden vast."),
-                                 definition.closing_rule))
+    if not closed:
+        # What is due now: the next duties up to the first that always applies.
+        for duty in pending:
+            requirements.append(Need(duty.id, duty.id, _duty_message(duty), duty.rule))
+            if not duty.condition:
+                break
+        if all(d.condition for d in pending):
+            requirements.append(Need(route.duties[-1].id if route.duties else "", "closure",
+                                     _("Alle plichten zijn vervuld: sluit het dossier af en leg de reden vast.")
+                                     if not pending else
+                                     _("De plichten die altijd gelden zijn vervuld. Geldt de plicht hierboven niet, "
+                                       "sluit het dossier dan af en leg de reden vast."),
+                                     definition.closing_rule))
+    warnings = [] if closed else [Notice("staff_route", route.guidance, route.rule), *_duty_order(route.duties, done)]
     allowed = ALWAYS_ALLOWED if closed else tuple(
         a for a in ACTION_ORDER if a in {"signal", "duty", "report", "emergency_contact", "closure"})
     return Guidance(
@@ -582,3 +690,34 @@ def _evaluate_staff(case: _Case) -> Guidance:
         closure_reasons=() if closed else ("handed_over", "unfounded", "pupil_left"), skipped=(), exemptions=(),
         outcome=None, warnings=tuple(warnings), open_hypotheses=case.open_hypotheses,
     )
+
+
+def _first_duty_records(case: _Case) -> dict[str, Record]:
+    done: dict[str, Record] = {}
+    for record in case.of("duty"):
+        done.setdefault(str(record.data.get("duty")), record)
+    return done
+
+
+def _duty_message(duty: Duty) -> str:
+    if not duty.condition:
+        return duty.title
+    return _("%(duty)s (alleen %(condition)s)") % {"duty": duty.title, "condition": duty.condition}
+
+
+def _duty_order(duties: Sequence[Duty], done: dict[str, Record]) -> list[Notice]:
+    """A duty recorded before an earlier one (e.g. the police report before informing the parents and the accused,
+    WPO art. 4a). An earlier duty with a condition that was never recorded may simply not apply."""
+    notices = []
+    for index, duty in enumerate(duties):
+        record = done.get(duty.id)
+        if record is None:
+            continue
+        missed = [d for d in duties[:index]
+                  if (d.id in done and done[d.id].at > record.at) or (d.id not in done and not d.condition)]
+        if missed:
+            notices.append(Notice("duty_order", _("'%(duty)s' is vastgelegd op %(date)s, vóór '%(earlier)s'. Volgens "
+                                                  "de meldcode gaat dat eraan vooraf.")
+                                  % {"duty": duty.title, "date": _date(record),
+                                     "earlier": "', '".join(d.title for d in missed)}, missed[0].rule))
+    return notices

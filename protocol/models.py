@@ -13,13 +13,18 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from protocol.definition import SHIPPED_KEYS, Meldcode, load_definition, shipped_path
+from protocol.definition import SHIPPED_KEYS, DefinitionError, Meldcode, load_definition, shipped_path
 
 DEFAULT_KEY = "landelijk-2019"
 
 
 _PARSED: dict[str, Meldcode] = {}
+_LEGAL: dict[str, tuple[str, ...]] = {}
 _PARSED_MAX = 64
+
+
+class VersionRefused(ValueError):
+    """An upload that is valid as a file but cannot be stored; the message is for the person uploading."""
 
 
 class MeldcodeVersion(models.Model):
@@ -42,7 +47,15 @@ class MeldcodeVersion(models.Model):
         verbose_name = _("meldcodeversie")
         verbose_name_plural = _("meldcodeversies")
         ordering = ["key", "-created_at"]
-        constraints = [models.UniqueConstraint(fields=["key", "version"], name="unique_meldcode_key_version")]
+        # key + version is unique per owner: a school never learns which versions another school has.
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="unique_shipped_meldcode_key_version",
+                                    condition=models.Q(owner_school__isnull=True, owner_board__isnull=True)),
+            models.UniqueConstraint(fields=["owner_school", "key", "version"], name="unique_school_meldcode_version",
+                                    condition=models.Q(owner_school__isnull=False)),
+            models.UniqueConstraint(fields=["owner_board", "key", "version"], name="unique_board_meldcode_version",
+                                    condition=models.Q(owner_board__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.title} ({self.version})"
@@ -56,10 +69,26 @@ class MeldcodeVersion(models.Model):
         keyed by the source's checksum: every case page needs one."""
         cached = _PARSED.get(self.sha256)
         if cached is None:
-            cached = load_definition(self.source, f"{self.key}-{self.version}.yaml")
+            # A stored version was valid when it was uploaded; checks of the legal minimum added later must not
+            # break the cases that run under it (the engine applies the minimum itself, see legal_problems).
+            cached = load_definition(self.source, f"{self.key}-{self.version}.yaml", legal_minimum=False)
             if len(_PARSED) >= _PARSED_MAX:
                 _PARSED.pop(next(iter(_PARSED)))
             _PARSED[self.sha256] = cached
+        return cached
+
+    def legal_problems(self) -> tuple[str, ...]:
+        """Where this version falls short of the legal minimum (empty for every version uploaded since)."""
+        cached = _LEGAL.get(self.sha256)
+        if cached is None:
+            try:
+                load_definition(self.source, f"{self.key}-{self.version}.yaml")
+                cached = ()
+            except DefinitionError as error:
+                cached = tuple(error.lines())
+            if len(_LEGAL) >= _PARSED_MAX:
+                _LEGAL.pop(next(iter(_LEGAL)))
+            _LEGAL[self.sha256] = cached
         return cached
 
     @property
@@ -113,6 +142,9 @@ def adopt(school, version: MeldcodeVersion, by=None) -> Adoption:
     """Record that `school` adopts `version` from now on; open cases keep the version they started under."""
     if not version.usable_by(school):
         raise ValueError("This meldcode version belongs to another school or board.")
+    if version.legal_problems():
+        raise VersionRefused(_("Deze versie voldoet niet aan het wettelijk minimum en kan niet worden vastgesteld. "
+                               "Upload een verbeterde versie."))
     return Adoption.objects.create(school=school, version=version, adopted_by=by)
 
 
@@ -125,7 +157,7 @@ def ensure_shipped_versions() -> list[MeldcodeVersion]:
         source = shipped_path(key).read_text(encoding="utf-8")
         definition = load_definition(source, f"{key}.yaml")
         version, _created = MeldcodeVersion.objects.get_or_create(
-            key=definition.key, version=definition.version,
+            key=definition.key, version=definition.version, owner_school=None, owner_board=None,
             defaults={"title": definition.title, "source": source},
         )
         versions.append(version)
@@ -140,10 +172,16 @@ def default_version() -> MeldcodeVersion:
 
 
 def store_version(source: str, *, filename: str, school=None, board=None, uploaded_by=None) -> MeldcodeVersion:
-    """Validate and store an uploaded meldcode. Raises DefinitionError, or ValueError when (key, version) exists."""
+    """Validate and store an uploaded meldcode. Raises DefinitionError, or VersionRefused (a shipped key, or a
+    version the school or board already has)."""
     definition = load_definition(source, filename)
-    if MeldcodeVersion.objects.filter(key=definition.key, version=definition.version).exists():
-        raise ValueError(definition.key, definition.version)
+    if definition.key in SHIPPED_KEYS:
+        # Only the product ships these keys; an upload under one would pass for the national model.
+        raise VersionRefused(_("De sleutel '%(key)s' is van een meegeleverde meldcode. Geef uw eigen meldcode een "
+                               "eigen 'key', bijvoorbeeld de naam van uw school (zoals de-vlinder).")
+                             % {"key": definition.key})
+    if _owned_versions(school, board).filter(key=definition.key, version=definition.version).exists():
+        raise _exists(definition)
     try:
         with transaction.atomic():
             return MeldcodeVersion.objects.create(
@@ -151,4 +189,18 @@ def store_version(source: str, *, filename: str, school=None, board=None, upload
                 owner_school=school, owner_board=board, uploaded_by=uploaded_by,
             )
     except IntegrityError as race:  # the same upload twice at once: the second one is a duplicate too
-        raise ValueError(definition.key, definition.version) from race
+        raise _exists(definition) from race
+
+
+def _owned_versions(school, board):
+    """The versions an upload for this school or board may not repeat: only those it can see itself."""
+    if school is not None:
+        return MeldcodeVersion.objects.filter(models.Q(owner_school=school) | models.Q(owner_board_id=school.board_id))
+    if board is not None:
+        return MeldcodeVersion.objects.filter(models.Q(owner_board=board) | models.Q(owner_school__board=board))
+    return MeldcodeVersion.objects.filter(owner_school__isnull=True, owner_board__isnull=True)
+
+
+def _exists(definition: Meldcode) -> VersionRefused:
+    return VersionRefused(_("Versie %(version)s van '%(key)s' bestaat al. Verhoog 'version' in het bestand.")
+                          % {"key": definition.key, "version": definition.version})

@@ -14,7 +14,15 @@ from protocol.access import can_manage, managed_school, readable_school
 from protocol.definition import DefinitionError
 from protocol.diff import compare, source_diff
 from protocol.forms import AdoptForm, UploadForm
-from protocol.models import Adoption, MeldcodeVersion, adopt, current_version, default_version, store_version
+from protocol.models import (
+    Adoption,
+    MeldcodeVersion,
+    VersionRefused,
+    adopt,
+    current_version,
+    default_version,
+    store_version,
+)
 from protocol.presentation import (
     afwegingskader_rows,
     responsibilities_view,
@@ -32,7 +40,21 @@ def _socialmap_url(school) -> str:
         return f"/sociale-kaart/{school.slug}/"
 
 
-def _version_for(school, pk) -> MeldcodeVersion:
+MAX_PK = 2**63 - 1  # larger numbers overflow the database's integer column
+
+
+def _pk(value) -> int | None:
+    """A primary key from the query string or form, or None for anything else (letters, '²', 5000 digits)."""
+    value = str(value or "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+        return None
+    number = int(value)
+    return number if number <= MAX_PK else None
+
+
+def _version_for(school, pk: int | None) -> MeldcodeVersion:
+    if pk is None or pk > MAX_PK:  # the diff's <int:> path converter accepts any length
+        raise Http404
     version = get_object_or_404(MeldcodeVersion, pk=pk)
     if not version.usable_by(school):
         raise Http404
@@ -75,9 +97,8 @@ def versions(request, school_slug):
                 version = store_version(source, filename=filename, school=school, uploaded_by=request.user)
             except DefinitionError as error:
                 problems = _with_source_lines(error.problems, source)
-            except ValueError as error:
-                form.add_error(None, _("Versie %(version)s van '%(key)s' bestaat al. Verhoog 'version' in het "
-                                       "bestand.") % {"key": error.args[0], "version": error.args[1]})
+            except VersionRefused as error:
+                form.add_error(None, str(error))
             else:
                 audit_record("meldcode.upload", request=request, school=school, object_repr=str(version),
                              details={"version_id": version.pk, "key": version.key, "version": version.version,
@@ -85,9 +106,8 @@ def versions(request, school_slug):
                 messages.success(request, _("De meldcode is geldig en opgeslagen. Bekijk de verschillen en stel "
                                             "haar vast als het bevoegd gezag dat heeft besloten."))
                 return redirect(f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}")
-    confirm = None
-    if manage and request.GET.get("vaststellen", "").isdigit():
-        confirm = _version_for(school, int(request.GET["vaststellen"]))
+    pk = _pk(request.GET.get("vaststellen")) if manage else None
+    confirm = _version_for(school, pk) if pk is not None else None
     current = current_version(school)
     return render(request, "protocol/versions.html", {
         "school": school, "can_manage": manage, "form": form, "problems": problems,
@@ -99,13 +119,17 @@ def versions(request, school_slug):
 
 
 def _adopt(request, school):
-    version = _version_for(school, request.POST.get("version") if str(request.POST.get("version", "")).isdigit()
-                           else 0)
+    version = _version_for(school, _pk(request.POST.get("version")))
+    confirm_url = f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}"
     form = AdoptForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Vink de bevestiging aan om deze versie vast te stellen."))
-        return redirect(f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}")
-    adoption = adopt(school, version, request.user)
+        return redirect(confirm_url)
+    try:
+        adoption = adopt(school, version, request.user)
+    except VersionRefused as error:
+        messages.error(request, str(error))
+        return redirect(confirm_url)
     audit_record("meldcode.adopt", request=request, school=school, object_repr=str(version),
                  details={"version_id": version.pk, "adoption_id": adoption.pk, "key": version.key,
                           "version": version.version})

@@ -69,7 +69,7 @@ def test_the_dossier_pdf_holds_the_chronology_with_corrections_signatures_and_th
     assert "Blauwe plek op de linkerarm." in text and "Blauwe plek op de rechterarm." in text
     assert "Verkeerde arm genoteerd." in text
     assert "Marieke de Vries: getekend" in text
-    assert "landelijk model 2019" in text and "versie 2019.1" in text
+    assert "landelijk model 2019" in text and "versie 2019.2" in text
     assert "Stap 1:" in text and "Stap 3:" in text
     for page_text in pages:
         assert f"Geëxporteerd door {ib.full_name} op" in flat(page_text)

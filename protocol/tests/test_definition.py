@@ -171,7 +171,7 @@ def test_it_suggests_the_right_name_for_a_misspelled_field():
 
 
 def test_it_asks_to_quote_a_version_that_yaml_reads_as_a_number():
-    text = broken('version: "2019.1"', "version: 2019.10")
+    text = broken('version: "2019.2"', "version: 2019.10")
     messages = [m for _f, _l, m in problems_for(text)]
     assert any("zet de versie tussen aanhalingstekens" in m for m in messages)
 
@@ -214,6 +214,191 @@ def test_it_reports_every_problem_at_once_sorted_by_line():
     assert len(lines) == 2
     assert lines[0].startswith(f"school.yaml:{line_of(text, 'colour: blauw')}: Namen: onbekend veld 'colour'")
     assert "onbekende rol 'conciërge'" in lines[1]
+
+
+# --- The legal minimum -----------------------------------------------------------------------------------
+
+NO_TIME = ("      - id: contact_loss\n        text: Er zijn goede redenen om aan te nemen dat de ouder",
+           "      - id: no_time\n        text: Er was geen tijd voor het gesprek.\n      - id: contact_loss\n"
+           "        text: Er zijn goede redenen om aan te nemen dat de ouder")
+
+
+def only_problem(text: str) -> tuple[int, str]:
+    ((_name, line, message),) = problems_for(text)
+    return line, message
+
+
+def test_an_exemption_ground_the_law_does_not_know_is_refused_on_its_line():
+    text = broken(*NO_TIME)
+    assert only_problem(text) == (
+        line_of(text, "- id: no_time"),
+        "Uitzondering 'parent_conversation': grond 'no_time' is geen wettelijke grond. Een gesprek met de ouder mag "
+        "alleen vervallen om: safety (de veiligheid van de leerling, de ouder, de medewerker of een ander); "
+        "contact_loss (de ouder verbreekt waarschijnlijk het contact en haalt de leerling van school).")
+
+
+def test_step_3_without_the_parent_conversation_requirement_is_refused():
+    start = NATIONAL.index("      - id: parent_conversation\n")
+    end = NATIONAL.index("    advice:\n      - id: conversation_signed")
+    text = NATIONAL[:start] + "      - id: notes\n        record: signal\n        need: n\n        rule: r\n" + \
+        NATIONAL[end:]
+    assert only_problem(text) == (
+        line_of(text, '  - id: "3"'),
+        "Stap 3: de eis van het gesprek met de ouder ontbreekt. De wet vraagt dit gesprek; zet onder 'requires' een "
+        "eis met record: conversation en where: {purpose: parent}.")
+
+
+def test_step_5b_without_the_pre_report_conversation_requirement_is_refused():
+    text = broken("        where: {purpose: pre_report}\n", "        where: {purpose: other}\n")
+    line, message = only_problem(text)
+    assert line == line_of(text, "  - id: 5b")
+    assert message.startswith("Stap 5b: de eis van het gesprek met de ouder ontbreekt.")
+    assert message.endswith("where: {purpose: pre_report}.")
+
+
+def test_a_parent_conversation_that_may_follow_the_report_is_refused():
+    text = broken("        before: [weighing, help, report]\n", "        before: [weighing]\n")
+    assert only_problem(text) == (
+        line_of(text, "      - id: parent_conversation\n"),
+        "Stap 3, eis 'parent_conversation': het gesprek met de ouder hoort vóór de melding; zet 'report' in 'before'.")
+
+
+def test_the_parent_conversation_exempted_by_the_pre_report_exemption_is_refused():
+    text = broken("        exempt_by: parent_conversation\n", "        exempt_by: pre_report_conversation\n")
+    line, message = only_problem(text)
+    assert line == line_of(text, "      - id: parent_conversation\n")
+    assert message == ("Stap 3, eis 'parent_conversation': 'exempt_by' moet naar een uitzondering met applies_to: "
+                       "parent_conversation wijzen, niet naar 'pre_report_conversation' (pre_report_conversation).")
+
+
+@pytest.mark.parametrize("age", [13, 18])
+def test_a_child_involvement_age_above_12_is_refused(age):
+    text = broken("child_involvement_age: 12", f"child_involvement_age: {age}")
+    assert only_problem(text) == (
+        line_of(text, "child_involvement_age:"),
+        f"Meldcode: 'child_involvement_age' is {age}, maar mag hoogstens 12 zijn: een leerling van 12 jaar of ouder "
+        "is altijd betrokken bij het gesprek over een melding.")
+
+
+def test_a_child_involvement_age_of_10_is_a_schools_own_choice():
+    assert load_definition(broken("child_involvement_age: 12", "child_involvement_age: 10")).child_involvement_age == 10
+
+
+def test_question_2_yes_closing_as_unfounded_is_refused():
+    text = broken("      outcome: report\n      text: Meld bij Veilig Thuis. De vragen 3",
+                  "      outcome: close_unfounded\n      text: Meld bij Veilig Thuis. De vragen 3")
+    messages = [(line, m) for _f, line, m in problems_for(text)]
+    yes_line = line_of(text, "      outcome: close_unfounded\n      text: Meld bij")
+    assert (yes_line, "Afwegingskader, vraag 2 ('onveiligheid'), ja: alleen 'nee' op de eerste vraag sluit het "
+                      "dossier als ongegrond; daarna staat het vermoeden vast.") in messages
+    assert (yes_line, "Afwegingskader, vraag 2 ('onveiligheid'), ja: volgens het afwegingskader van 2019 is de "
+                      "uitkomst 'report', niet 'close_unfounded': bij acute of structurele onveiligheid meldt de "
+                      "school.") in messages
+
+
+def test_question_1_no_must_close_the_case_as_unfounded():
+    text = broken("    no:\n      outcome: close_unfounded\n", "    no:\n      outcome: report\n")
+    messages = [m for _f, _l, m in problems_for(text)]
+    assert "Afwegingskader, vraag 1 ('vermoeden'), nee: zonder vermoeden sluit u het dossier als ongegrond " \
+           "(outcome: close_unfounded)." in messages
+
+
+def test_the_2019_questions_must_report_where_the_law_requires():
+    text = broken("    no:\n      outcome: report\n      text: Meld bij Veilig Thuis; de school kan",
+                  "    no:\n      outcome: start_help\n      text: Meld bij Veilig Thuis; de school kan")
+    line, message = only_problem(text)
+    assert line == line_of(text, "outcome: start_help\n      text: Meld bij Veilig Thuis; de school kan")
+    assert message == ("Afwegingskader, vraag 3 ('hulp_mogelijk'), nee: volgens het afwegingskader van 2019 is de "
+                       "uitkomst 'report', niet 'start_help': kan de school geen hulp bieden of organiseren, dan "
+                       "meldt zij.")
+
+
+def test_a_meldcode_adopted_since_2019_needs_the_five_questions():
+    jso = shipped_path("jso-2010").read_text(encoding="utf-8")
+    text = jso.replace("adopted:\n  by: Het bevoegd gezag van de basisschool die het sjabloon invult\n  on:",
+                       "adopted:\n  by: Het bevoegd gezag van de basisschool die het sjabloon invult\n  on: 2024-08-01")
+    assert text != jso
+    line, message = only_problem(text)
+    assert line == line_of(text, "afwegingskader:")
+    assert message == ("Afwegingskader: sinds 1 januari 2019 heeft het afwegingskader vijf vragen; deze meldcode is "
+                       "vastgesteld op 01-08-2024 en heeft er 3.")
+
+
+def test_the_meldcodes_from_before_2019_keep_their_own_decision_questions():
+    assert len(shipped("jso-2010").afwegingskader) == 3 and len(shipped("de-sprong").afwegingskader) == 3
+
+
+def test_a_stored_version_from_before_these_checks_still_loads_for_its_open_cases():
+    text = broken(*NO_TIME).replace("child_involvement_age: 12", "child_involvement_age: 14")
+    legacy = load_definition(text, legal_minimum=False)
+    assert legacy.child_involvement_age == 14
+    assert "no_time" in {g.id for g in legacy.exemption_grounds["parent_conversation"]}
+    assert len(problems_for(text)) == 2
+
+
+def test_before_names_one_kind_or_a_list_of_kinds():
+    national = shipped("landelijk-2019")
+    assert national.step("3").requires[0].before == ("weighing", "help", "report")
+    assert national.step("5b").requires[0].before == ("report",)
+    text = broken("        before: [weighing, help, report]\n", "        before: [weighing, besluit, report]\n")
+    messages = [m for _f, _l, m in problems_for(text)]
+    assert any(m.startswith("Stap 3, requires 'parent_conversation': 'before' noemt 'besluit', dat is geen soort "
+                            "vastlegging.") for m in messages)
+
+
+# --- Whatever is uploaded: an answer per line, never a crash ------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("        record: signal\n", "        record: [signal]\n", "onbekend soort vastlegging '['signal']'"),
+    ("        check: decision\n", "        check: {decision: true}\n", "onbekende controle"),
+    ("        before: [weighing, help, report]\n", "        before: [[report]]\n", "'before' noemt '['report']'"),
+    ("        before: [weighing, help, report]\n", "        before: {report: 1}\n", "'before' noemt '{'report': 1}'"),
+    ("        where: {purpose: parent}\n        before", "        where: {[purpose]: parent}\n        before",
+     "Een veldnaam moet een woord zijn"),
+    ("    carried_out_by: [leerkracht]\n", "    carried_out_by: [{rol: leerkracht}]\n", "onbekende rol"),
+    ("        exempt_by: parent_conversation\n", "        exempt_by: [parent_conversation]\n",
+     "'exempt_by' is de id van één uitzondering"),
+    ("    applies_to: parent_conversation\n", "    applies_to: [parent_conversation]\n", "'applies_to' is"),
+    ("      outcome: close_help\n", "      outcome: [close_help]\n", "onbekende uitkomst"),
+    ("  on: 2019-01-01", "  on: 2019-02-30", "'on' moet een datum zijn als 2019-01-01, niet '2019-02-30'"),
+    ("title: Meldcode huiselijk", "? [a, b]\n: c\ntitle: Meldcode huiselijk", "Een veldnaam moet een woord zijn"),
+])
+def test_a_value_of_the_wrong_shape_gives_a_message_not_a_crash(old, new, expected):
+    messages = [m for _f, _l, m in problems_for(broken(old, new))]
+    assert any(expected in m for m in messages), messages
+    assert not any("kon niet volledig worden gecontroleerd" in m for m in messages)
+
+
+def test_yaml_aliases_are_refused_before_they_can_expand():
+    text = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\n"
+    problems = problems_for(text)
+    assert problems[0][2].startswith("Verwijzingen met * (YAML-aliassen) kunnen niet in een meldcodebestand")
+
+
+def test_deeply_nested_brackets_are_refused_as_invalid_yaml():
+    (problem,) = problems_for("key: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert problem[2].startswith("Geen geldige YAML")
+
+
+@pytest.mark.parametrize(("field", "old", "limit"), [
+    ("version", 'version: "2019.2"', 40), ("title", "title: Meldcode huiselijk geweld en kindermishandeling voor", 300),
+    ("key", "key: landelijk-2019", 80)])
+def test_identity_fields_longer_than_the_database_allows_are_refused(field, old, limit):
+    long_value = {"version": '"' + "1" * 41 + '"', "title": "T" * 301, "key": "a" * 81}[field]
+    text = broken(old, f"{field}: {long_value}" + ("" if field != "title" else " voor"))
+    messages = [m for _f, _l, m in problems_for(text)]
+    assert any(m.startswith(f"Meldcode: '{field}' is") and f"hoogstens {limit} zijn" in m for m in messages)
+
+
+def test_an_unforeseen_error_while_reading_becomes_a_message(monkeypatch):
+    import protocol.definition as definition
+
+    def explode(*_args):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(definition, "_read_routes", explode)
+    (problem,) = problems_for(NATIONAL)
+    assert problem[1] == 1 and "kon niet volledig worden gecontroleerd" in problem[2]
 
 
 def test_validate_file_reports_an_unreadable_file(tmp_path: Path):

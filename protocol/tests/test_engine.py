@@ -8,19 +8,23 @@ from protocol.definition import DEFINITIONS_DIR, load_definition, shipped
 from protocol.engine import CaseFacts, Record, evaluate, walk_afwegingskader
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NATIONAL_TEXT = (DEFINITIONS_DIR / "landelijk-2019.yaml").read_text(encoding="utf-8")
 TODAY = date(2026, 4, 1)
 
 
 class Case:
-    """A tiny builder: each record is a day later than the one before."""
+    """A tiny builder: each record is a day later than the one before, unless `hours` says otherwise."""
 
-    def __init__(self, key="landelijk-2019", *, route="regular", flags=(), age=8, today=TODAY, definition=None):
+    def __init__(self, key="landelijk-2019", *, route="regular", flags=(), age=8, today=TODAY, definition=None,
+                 born=None):
         self.definition = definition or shipped(key)
-        self.route, self.flags, self.age, self.today = route, frozenset(flags), age, today
+        self.route, self.flags, self.age, self.today, self.born = route, frozenset(flags), age, today, born
         self.records: list[Record] = []
+        self.clock = START - timedelta(days=1)
 
-    def add(self, kind, **data):
-        self.records.append(Record(kind, START + timedelta(days=len(self.records)), data))
+    def add(self, kind, *, hours=None, **data):
+        self.clock += timedelta(hours=hours) if hours is not None else timedelta(days=1)
+        self.records.append(Record(kind, self.clock, data))
         return self
 
     def signal(self, hypothesis=False):
@@ -40,7 +44,8 @@ class Case:
         return self.signal().consult().parent_talk("leerkracht", "ib")
 
     def guidance(self):
-        return evaluate(self.definition, CaseFacts(self.route, self.flags, self.age, self.today, self.records))
+        return evaluate(self.definition, CaseFacts(self.route, self.flags, self.age, self.today, self.records,
+                                                   pupil_birth_date=self.born))
 
 
 def states(guidance):
@@ -192,6 +197,76 @@ def test_help_that_fails_opens_the_report_step():
     assert "5b" in [s.id for s in guidance.steps if s.state != "skipped"]
 
 
+def failed_help(case=None):
+    case = case or Case()
+    return case.through_step_3().weigh(**HELP).add("help", deadline=date(2026, 5, 1))
+
+
+def test_when_the_evaluation_says_the_help_failed_step_5a_is_finished_and_5b_is_current():
+    guidance = failed_help().add("help_evaluation", reached=True, effective=False).guidance()
+    assert guidance.current_step == "5b"
+    assert states(guidance)["5a"] == "done" and states(guidance)["5b"] == "current"
+    assert need_ids(guidance) == ["pre_report_conversation", "report_made", "feedback_recorded"]
+    assert guidance.skipped == ()  # the help was tried, not skipped
+
+
+def test_when_question_5_says_the_help_failed_step_5b_is_current_too():
+    answers = {**HELP, "hulp_resultaat": False}
+    guidance = failed_help().weigh(**answers).guidance()
+    assert guidance.outcome.kind == "report" and guidance.current_step == "5b"
+    assert states(guidance)["5a"] == "done"
+    assert "report_due" in guidance.warning_codes() and "help_failed" not in guidance.warning_codes()
+
+
+def test_after_failed_help_the_pre_report_exemption_and_the_child_rule_are_offered():
+    guidance = failed_help(Case(age=12)).add("help_evaluation", reached=False, effective=False).guidance()
+    assert [e.id for e in guidance.exemptions] == ["pre_report_conversation"]
+    assert "exemption" in guidance.allowed_actions
+    assert "involve_child" in guidance.warning_codes()
+
+
+def test_following_the_failed_help_warning_flags_nothing_as_skipped():
+    case = failed_help().add("help_evaluation", reached=False, effective=False)
+    guidance = case.parent_talk("ib", purpose="pre_report").add("report").guidance()
+    assert guidance.skipped == () and "skipped" not in guidance.warning_codes()
+    assert need_ids(guidance) == ["feedback_recorded"]
+
+
+def test_a_parent_conversation_held_after_the_decision_does_not_complete_step_3():
+    case = Case().signal().consult().weigh(**HELP).parent_talk()
+    (skipped,) = case.guidance().skipped
+    assert skipped.id == "parent_conversation" and not skipped.covered
+    assert skipped.message == "Voer het gesprek met de ouder en leg het vast. Dit gebeurde pas na de weging van 04-03-2026."
+
+
+def test_an_unfinished_weighing_is_not_yet_the_decision():
+    case = Case().signal().consult().weigh(vermoeden=True).parent_talk().weigh(**REPORT_NOW)
+    assert states(case.guidance())["3"] == "done" and case.guidance().skipped == ()
+
+
+def test_the_old_national_version_still_accepts_a_parent_conversation_up_to_the_report():
+    old = load_definition(NATIONAL_TEXT.replace("before: [weighing, help, report]", "before: report"))
+    case = Case(definition=old).signal().consult().weigh(**REPORT_NOW).parent_talk()
+    assert "parent_conversation" not in {s.id for s in case.guidance().skipped}
+
+
+def test_a_ground_outside_the_law_in_an_old_stored_version_covers_nothing():
+    text = NATIONAL_TEXT.replace("      - id: contact_loss\n        text: Er zijn goede redenen om aan te nemen dat de "
+                                 "ouder", "      - id: no_time\n        text: Geen tijd.\n      - id: contact_loss\n"
+                                 "        text: Er zijn goede redenen om aan te nemen dat de ouder")
+    legacy = load_definition(text, legal_minimum=False)
+    case = Case(definition=legacy).signal().consult().add("exemption", applies_to="parent_conversation",
+                                                          ground="no_time").add("report")
+    assert not {s.id: s for s in case.guidance().skipped}["parent_conversation"].covered
+
+
+def test_an_old_stored_version_with_a_later_child_age_still_involves_the_child_from_12():
+    legacy = load_definition(NATIONAL_TEXT.replace("child_involvement_age: 12", "child_involvement_age: 14"),
+                             legal_minimum=False)
+    case = Case(definition=legacy, age=12).through_step_3().weigh(**REPORT_NOW)
+    assert "involve_child" in case.guidance().warning_codes()
+
+
 def test_the_report_must_be_discussed_with_the_parent_beforehand():
     case = Case().through_step_3().weigh(**REPORT_NOW).parent_talk(purpose="pre_report").add("report")
     guidance = case.guidance()
@@ -295,16 +370,55 @@ def test_discussing_the_pupil_by_name_in_the_care_team_needs_consent():
     assert "named_without_consent" not in colleague.guidance().warning_codes()
 
 
-def test_a_pupil_of_12_is_involved_in_the_conversation_but_one_of_11_is_not_required():
-    assert "involve_child" in Case(age=12).signal().guidance().warning_codes()
-    assert "involve_child" not in Case(age=11).signal().guidance().warning_codes()
+def test_a_pupil_of_12_is_reminded_to_join_the_conversation_about_the_report_but_one_of_11_is_not():
+    assert "involve_child" in Case(age=12).through_step_3().weigh(**REPORT_NOW).guidance().warning_codes()
+    assert "involve_child" not in Case(age=11).through_step_3().weigh(**REPORT_NOW).guidance().warning_codes()
+    (warning,) = [w for w in Case(age=12).through_step_3().weigh(**REPORT_NOW).guidance().warnings
+                  if w.code == "involve_child"]
+    assert warning.message.startswith("De leerling is 12 jaar: volgens de meldcode bespreekt u de voorgenomen melding")
+    assert warning.rule.startswith("Bespreek uw melding vooraf met de ouder, en met de leerling vanaf 12 jaar")
+
+
+def test_the_parent_conversation_of_step_3_does_not_need_the_child_of_12():
     guidance = Case(age=12).signal().consult().parent_talk(child=False).guidance()
-    (warning,) = [w for w in guidance.warnings if w.code == "involve_child"]
-    assert "was zonder de leerling" in warning.message
+    assert "involve_child" not in guidance.warning_codes()
 
 
-def test_a_pupil_of_16_must_consent_too():
-    assert "pupil_consent" in Case(age=16).guidance().warning_codes()
+def test_a_pre_report_conversation_without_the_child_of_12_is_warned_about_with_its_date():
+    case = Case(age=12).through_step_3().weigh(**REPORT_NOW).parent_talk("ib", purpose="pre_report", child=False)
+    (warning,) = [w for w in case.guidance().warnings if w.code == "involve_child"]
+    assert warning.message.startswith("De leerling was 12 jaar bij het gesprek over de melding van 06-03-2026, "
+                                      "maar was er niet bij.")
+    with_child = Case(age=12).through_step_3().weigh(**REPORT_NOW).parent_talk("ib", purpose="pre_report", child=True)
+    assert "involve_child" not in with_child.guidance().warning_codes()
+
+
+def test_the_child_rule_uses_the_age_on_the_day_of_the_conversation_not_today():
+    # Born 10 March 2014: 11 at the conversation of 6 March 2026, 12 today (1 April 2026).
+    case = Case(age=12, born=date(2014, 3, 10)).through_step_3().weigh(**REPORT_NOW)
+    case.parent_talk("ib", purpose="pre_report", child=False).add("report")
+    assert "involve_child" not in case.guidance().warning_codes()
+    older = Case(age=12, born=date(2014, 3, 1)).through_step_3().weigh(**REPORT_NOW)
+    older.parent_talk("ib", purpose="pre_report", child=False).add("report")
+    assert "involve_child" in older.guidance().warning_codes()
+
+
+def test_without_a_birth_date_the_age_on_the_day_is_counted_back_from_today():
+    case = Case(age=13, today=date(2027, 4, 1)).through_step_3().weigh(**REPORT_NOW)
+    case.parent_talk("ib", purpose="pre_report", child=False)  # a year and more ago: the pupil was 12
+    (warning,) = [w for w in case.guidance().warnings if w.code == "involve_child"]
+    assert "De leerling was 12 jaar" in warning.message
+
+
+def test_an_exemption_for_the_pre_report_conversation_also_covers_the_child():
+    case = Case(age=12).through_step_3().weigh(**REPORT_NOW)
+    case.add("exemption", applies_to="pre_report_conversation", ground="safety").add("report")
+    assert "involve_child" not in case.guidance().warning_codes()
+
+
+def test_a_pupil_of_16_must_consent_too_said_in_plain_dutch():
+    (warning,) = [w for w in Case(age=16).guidance().warnings if w.code == "pupil_consent"]
+    assert warning.message == "De leerling is 16 jaar: vraag ook de leerling zelf om toestemming."
     assert "pupil_consent" not in Case(age=15).guidance().warning_codes()
 
 
@@ -325,10 +439,54 @@ def test_the_acute_route_asks_for_contact_with_veilig_thuis_or_112_first():
     assert "acute" not in after.warning_codes() and "emergency_contact" not in need_ids(after)
 
 
-def test_on_the_acute_route_the_steps_skipped_by_an_immediate_report_are_covered():
-    guidance = Case(route="acute").signal().add("emergency_contact").add("report").guidance()
-    assert guidance.skipped and all(s.covered and s.covered_by == "Acuut gevaar" for s in guidance.skipped)
+def acute_report_in_the_call():
+    """Acute danger: a signal, then Veilig Thuis on the phone and the report in the same call."""
+    return Case(route="acute").signal().add("emergency_contact").add("report", hours=0.5)
+
+
+def test_on_the_acute_route_the_consultation_and_the_decision_passed_over_by_the_call_are_covered():
+    skipped = {s.id: s for s in acute_report_in_the_call().guidance().skipped}
+    assert skipped["collegial_consultation"].covered and skipped["collegial_consultation"].covered_by == "Acuut gevaar"
+    assert skipped["decision"].covered and skipped["decision"].covered_by == "Acuut gevaar"
+
+
+def test_acute_danger_does_not_cover_the_conversations_with_the_parent_by_itself():
+    guidance = acute_report_in_the_call().guidance()
+    skipped = {s.id: s for s in guidance.skipped}
+    assert not skipped["parent_conversation"].covered and not skipped["pre_report_conversation"].covered
+    warned = [w.message for w in guidance.warnings if w.code == "skipped"]
+    assert len(warned) == 2 and all("Overgeslagen zonder vastgelegde reden" in m for m in warned)
+    assert {e.id for e in guidance.exemptions} == {"parent_conversation", "pre_report_conversation"}
+
+
+def test_on_the_acute_route_a_safety_exemption_covers_the_conversations():
+    case = acute_report_in_the_call()
+    case.add("exemption", applies_to="parent_conversation", ground="safety")
+    case.add("exemption", applies_to="pre_report_conversation", ground="safety")
+    guidance = case.guidance()
+    assert all(s.covered for s in guidance.skipped)
     assert "skipped" not in guidance.warning_codes()
+
+
+def test_a_report_days_after_the_emergency_contact_does_not_cover_the_skipped_decision():
+    case = Case(route="acute").signal().add("emergency_contact").consult().parent_talk().add("report")
+    skipped = {s.id: s for s in case.guidance().skipped}
+    assert not skipped["decision"].covered
+
+
+def test_an_acute_case_that_goes_the_help_route_still_needs_the_parent_conversation():
+    case = Case(route="acute").signal().add("emergency_contact").weigh(**HELP).add("help", deadline=date(2026, 5, 1))
+    skipped = {s.id: s for s in case.guidance().skipped}
+    assert skipped["collegial_consultation"].covered  # the emergency call came before step 2
+    assert not skipped["parent_conversation"].covered
+    assert "skipped" in case.guidance().warning_codes()
+
+
+def test_a_signal_not_yet_recorded_is_not_covered_by_the_emergency():
+    case = Case(route="acute").add("emergency_contact").add("report", hours=1)
+    skipped = {s.id: s for s in case.guidance().skipped}
+    assert not skipped["signal_recorded"].covered
+    assert skipped["collegial_consultation"].covered
 
 
 def test_the_staff_route_replaces_the_steps_by_the_board_duties():
@@ -348,6 +506,29 @@ def test_on_the_staff_route_each_duty_is_done_in_order_and_the_police_report_nam
     assert "bij een redelijk vermoeden van een zedendelict" in guidance.requirements[0].message
     guidance = case.add("duty", duty="police_report").guidance()
     assert need_ids(guidance) == ["closure"]
+    assert "duty_order" not in guidance.warning_codes()
+
+
+def test_the_conditional_police_report_does_not_hold_up_the_closure():
+    case = Case(route="staff")
+    for duty in ("inform_board", "consult_inspector", "inform_parents"):
+        case.add("duty", duty=duty)
+    guidance = case.guidance()
+    assert need_ids(guidance) == ["police_report", "closure"]
+    assert "closure" in guidance.allowed_actions
+    closed = case.add("closure", reason="unfounded").guidance()
+    assert states(closed)["police_report"] == "open"
+
+
+def test_a_police_report_before_informing_the_parents_and_the_accused_is_warned_about():
+    case = Case(route="staff").add("duty", duty="inform_board").add("duty", duty="consult_inspector")
+    guidance = case.add("duty", duty="police_report").guidance()
+    (warning,) = [w for w in guidance.warnings if w.code == "duty_order"]
+    assert warning.message == ("'Aangifte doen bij de politie' is vastgelegd op 04-03-2026, vóór 'Ouders en de "
+                               "betrokken medewerker informeren'. Volgens de meldcode gaat dat eraan vooraf.")
+    assert warning.rule.startswith("Voor de aangifte stelt het bevoegd gezag de ouders")
+    informed_later = case.add("duty", duty="inform_parents").guidance()
+    assert "duty_order" in informed_later.warning_codes()  # the order stays on record
 
 
 def test_walking_the_afwegingskader_follows_only_answered_questions():
@@ -422,8 +603,11 @@ def vlinder():
 
 
 def test_de_vlinder_involves_a_child_of_10_where_the_national_model_does_not(vlinder):
-    assert "involve_child" in Case(definition=vlinder, age=10).signal().guidance().warning_codes()
-    assert "involve_child" not in Case(age=10).signal().guidance().warning_codes()
+    def reporting(case):
+        return case.through_step_3().weigh(**REPORT_NOW).parent_talk("directie", purpose="pre_report")
+
+    assert "involve_child" in reporting(Case(definition=vlinder, age=10)).guidance().warning_codes()
+    assert "involve_child" not in reporting(Case(age=10)).guidance().warning_codes()
 
 
 def test_de_vlinder_needs_the_director_at_the_pre_report_conversation(vlinder):

@@ -12,6 +12,7 @@ from protocol.diff import compare
 from protocol.models import (
     Adoption,
     MeldcodeVersion,
+    VersionRefused,
     adopt,
     current_version,
     default_version,
@@ -19,7 +20,12 @@ from protocol.models import (
 )
 
 VLINDER = DEFINITIONS_DIR / "examples" / "de-vlinder.yaml"
+VLINDER_TEXT = VLINDER.read_text(encoding="utf-8")
 NATIONAL_TEXT = shipped_path("landelijk-2019").read_text(encoding="utf-8")
+# The national model as shipped until its step 3 conversation had to precede the decision, not only the report.
+PREVIOUS_NATIONAL_TEXT = NATIONAL_TEXT.replace(
+    'version: "2019.2"  # 2019.2: het gesprek met de ouder telt alleen vóór de weging, de hulp of de melding',
+    'version: "2019.1"').replace("before: [weighing, help, report]", "before: report")
 
 
 @pytest.fixture
@@ -74,6 +80,35 @@ def test_the_diff_between_the_template_and_de_sprong_shows_the_school_specific_r
     assert not by_place[("titel", "changed")].affects_workflow
 
 
+def test_a_widened_list_of_grounds_shows_as_a_change_in_the_way_of_working():
+    from protocol.definition import load_definition
+
+    widened = load_definition(NATIONAL_TEXT.replace(
+        "      - id: contact_loss\n        text: Er zijn goede redenen om aan te nemen dat de ouder door",
+        "      - id: no_time\n        text: Geen tijd.\n      - id: contact_loss\n        text: Er zijn goede "
+        "redenen om aan te nemen dat de ouder door"), legal_minimum=False)
+    changes = [c for c in compare(shipped("landelijk-2019"), widened) if c.kind == "added"]
+    assert changes and all(c.affects_workflow for c in changes)
+    assert any(c.where.startswith("Uitzonderingen › parent_conversation › gronden › no_time") for c in changes)
+
+
+def test_an_added_step_shows_as_a_change_in_the_way_of_working():
+    from protocol.definition import load_definition
+
+    changes = compare(shipped("landelijk-2019"), load_definition(VLINDER_TEXT))
+    aftercare = [c for c in changes if c.where.startswith("Stap 6")]
+    assert aftercare and all(c.affects_workflow for c in aftercare)
+
+
+def test_the_new_national_version_shows_the_earlier_deadline_of_the_parent_conversation():
+    from protocol.definition import load_definition
+
+    changes = compare(load_definition(PREVIOUS_NATIONAL_TEXT), shipped("landelijk-2019"))
+    before = [(c.kind, c.old, c.new) for c in changes if c.where == "Stap 3 › eisen › parent_conversation › vóór"]
+    assert sorted(before) == [("added", "", "help"), ("added", "", "weighing")]
+    assert all(c.affects_workflow for c in changes if c.where.endswith("vóór"))
+
+
 def test_identical_definitions_have_no_differences():
     assert compare(shipped("landelijk-2019"), shipped("landelijk-2019")) == []
 
@@ -94,10 +129,13 @@ def test_any_member_reads_the_meldcode_page_with_route_steps_and_the_social_map_
     assert "Vechtscheiding" in html and "<script" not in html and "style=" not in html
 
 
-def test_a_school_without_adoption_sees_the_national_model(school, people, verified_client):
-    response = verified_client(people[Role.LEERKRACHT]).get(reverse("protocol:show", args=[school.slug]))
-    assert "nog geen eigen meldcode vastgesteld" in response.content.decode()
-    assert "landelijk model 2019" in response.content.decode()
+def test_a_school_without_adoption_sees_the_national_model_and_that_it_must_adopt_one_first(school, people,
+                                                                                              verified_client):
+    html = verified_client(people[Role.LEERKRACHT]).get(reverse("protocol:show", args=[school.slug])).content.decode()
+    assert "nog geen eigen meldcode vastgesteld" in html and "landelijk model 2019" in html
+    assert "Dossiers openen kan pas als de intern begeleider, de directie of het bestuur een meldcode heeft " \
+           "vastgesteld" in html
+    assert "Tot dan geldt" not in html
 
 
 def test_someone_from_another_school_gets_a_404(school, other_school, make_user, verified_client):
@@ -157,10 +195,110 @@ def test_an_invalid_upload_shows_each_problem_with_its_line(school, people, veri
     assert not MeldcodeVersion.objects.filter(key="de-uil").exists()
 
 
+def upload(client, school, text):
+    return client.post(reverse("protocol:versions", args=[school.slug]), {"action": "upload", "text": text})
+
+
 def test_uploading_an_existing_version_again_is_refused(school, people, verified_client, shipped_versions):
-    response = verified_client(people[Role.IB]).post(reverse("protocol:versions", args=[school.slug]),
-                                                     {"action": "upload", "text": NATIONAL_TEXT})
-    assert "Versie 2019.1 van &#x27;landelijk-2019&#x27; bestaat al" in response.content.decode()
+    client = verified_client(people[Role.IB])
+    assert upload(client, school, VLINDER_TEXT).status_code == 302
+    response = upload(client, school, VLINDER_TEXT)
+    assert "Versie 2025.2 van &#x27;de-vlinder&#x27; bestaat al" in response.content.decode()
+    assert MeldcodeVersion.objects.filter(key="de-vlinder").count() == 1
+
+
+@pytest.mark.parametrize("key", ["landelijk-2019", "de-sprong"])
+def test_an_upload_under_the_key_of_a_shipped_meldcode_is_refused(key, school, people, verified_client,
+                                                                  shipped_versions):
+    text = shipped_path(key).read_text(encoding="utf-8")
+    text = text.replace(f'version: "{shipped(key).version}"', 'version: "2099.1"')
+    response = upload(verified_client(people[Role.IB]), school, text)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"De sleutel &#x27;{key}&#x27; is van een meegeleverde meldcode" in html
+    assert not MeldcodeVersion.objects.filter(key=key, version="2099.1").exists()
+
+
+def test_another_schools_own_version_is_neither_revealed_nor_in_the_way(school, other_school, people,
+                                                                         verified_client, shipped_versions):
+    theirs = MeldcodeVersion.objects.create(key="de-vlinder", version="2025.2", title="Vlinder", source=VLINDER_TEXT,
+                                            owner_school=other_school)
+    response = upload(verified_client(people[Role.IB]), school, VLINDER_TEXT)
+    assert response.status_code == 302 and "bestaat al" not in response.content.decode()
+    ours = MeldcodeVersion.objects.get(key="de-vlinder", owner_school=school)
+    assert ours.pk != theirs.pk and list(MeldcodeVersion.for_school(school).filter(key="de-vlinder")) == [ours]
+
+
+def test_ensure_shipped_versions_never_picks_up_a_schools_own_version(school, db):
+    MeldcodeVersion.objects.create(key="landelijk-2019", version=shipped("landelijk-2019").version, title="Eigen",
+                                   source=NATIONAL_TEXT, owner_school=school)
+    national = {v.key: v for v in ensure_shipped_versions()}["landelijk-2019"]
+    assert national.owner_school is None and national.is_shipped
+    assert default_version() == national
+
+
+def test_the_previous_national_version_stays_loadable_and_adoptable_next_to_the_new_one(school, make_user, db):
+    previous = MeldcodeVersion.objects.create(key="landelijk-2019", version="2019.1", title="Landelijk model",
+                                              source=PREVIOUS_NATIONAL_TEXT)
+    current = {v.key: v for v in ensure_shipped_versions()}["landelijk-2019"]
+    assert current.version == "2019.2" and current.pk != previous.pk
+    assert default_version() == current
+    assert previous.definition().step("3").requires[0].before == ("report",)
+    assert current.definition().step("3").requires[0].before == ("weighing", "help", "report")
+    assert previous.legal_problems() == () and current.legal_problems() == ()
+    adopt(school, previous, make_user(Role.DIRECTIE, school))
+    assert current_version(school) == previous
+
+
+def test_a_version_stored_before_the_legal_minimum_keeps_working_but_cannot_be_adopted(school, people,
+                                                                                      verified_client, db):
+    text = VLINDER_TEXT.replace("child_involvement_age: 10", "child_involvement_age: 14")
+    legacy = MeldcodeVersion.objects.create(key="de-vlinder", version="2024.1", title="Vlinder oud", source=text,
+                                            owner_school=school)
+    assert legacy.definition().child_involvement_age == 14  # its open cases still load
+    assert legacy.legal_problems() and "hoogstens 12" in legacy.legal_problems()[0]
+    with pytest.raises(VersionRefused):
+        adopt(school, legacy, None)
+    client = verified_client(people[Role.DIRECTIE])
+    url = reverse("protocol:versions", args=[school.slug])
+    page = client.get(f"{url}?vaststellen={legacy.pk}").content.decode()
+    assert "voldoet niet aan het wettelijk minimum" in page and 'name="confirm"' not in page
+    response = client.post(url, {"action": "adopt", "version": legacy.pk, "confirm": "on"})
+    assert response.status_code == 302 and current_version(school) is None
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "²", "99999999999999999999", "-1", "1e3"])
+def test_an_odd_version_number_in_the_address_is_ignored_not_a_server_error(value, school, people, verified_client,
+                                                                           shipped_versions):
+    url = reverse("protocol:versions", args=[school.slug])
+    response = verified_client(people[Role.DIRECTIE]).get(url, {"vaststellen": value})
+    assert response.status_code == 200 and "Vaststellen:" not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "²", "99999999999999999999"])
+def test_adopting_an_odd_version_number_is_not_found(value, school, people, verified_client, shipped_versions):
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
+                                                           {"action": "adopt", "version": value, "confirm": "on"})
+    assert response.status_code == 404
+
+
+def test_the_diff_of_a_version_number_too_large_for_the_database_is_not_found(school, people, verified_client,
+                                                                             shipped_versions):
+    url = reverse("protocol:diff", args=[school.slug, shipped_versions["de-sprong"].pk, 10**25])
+    assert verified_client(people[Role.IB]).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("        record: signal\n", "        record: [signal]\n"),
+    ("        where: {purpose: parent}\n        before", "        where: {[purpose]: parent}\n        before"),
+    ("    carried_out_by: [leerkracht]\n", "    carried_out_by: [{rol: leerkracht}]\n"),
+    ('version: "2025.2"', 'version: "' + "1" * 41 + '"'),
+])
+def test_a_malformed_upload_is_answered_with_its_problems(old, new, school, people, verified_client):
+    assert VLINDER_TEXT.count(old) == 1
+    response = upload(verified_client(people[Role.IB]), school, VLINDER_TEXT.replace(old, new))
+    assert response.status_code == 200 and "Het bestand heeft" in response.content.decode()
+    assert not MeldcodeVersion.objects.exists()
 
 
 def test_the_diff_page_lists_the_differences(school, people, verified_client, shipped_versions):

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from audit.log import record as audit_record
 from protocol.definition import DefinitionError, load_definition
-from protocol.models import MeldcodeVersion, adopt, store_version
+from protocol.models import MeldcodeVersion, VersionRefused, adopt, store_version
 from schools.models import School
 
 
@@ -39,16 +39,18 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             raise CommandError("Het bestand is niet geldig; er is niets geladen.", returncode=1) from error
         with transaction.atomic():
-            version = MeldcodeVersion.objects.filter(key=definition.key, version=definition.version).first()
-            if version is None:
-                version = store_version(source, filename=str(path), school=school, uploaded_by=user)
-                self.stdout.write(f"Versie {version.version} van '{version.key}' opgeslagen.")
-            elif version.source != source:
-                raise CommandError(f"Versie {definition.version} van '{definition.key}' bestaat al met een andere "
-                                   "inhoud. Verhoog 'version' in het bestand.")
-            elif not version.usable_by(school):
-                raise CommandError(f"Versie {definition.version} van '{definition.key}' hoort bij een andere school.")
-            adoption = adopt(school, version, user)
+            # Only versions this school may use count: another school's version of the same key stays its own.
+            version = MeldcodeVersion.for_school(school).filter(key=definition.key, version=definition.version).first()
+            try:
+                if version is None:
+                    version = store_version(source, filename=str(path), school=school, uploaded_by=user)
+                    self.stdout.write(f"Versie {version.version} van '{version.key}' opgeslagen.")
+                elif version.source != source:
+                    raise CommandError(f"Versie {definition.version} van '{definition.key}' bestaat al met een andere "
+                                       "inhoud. Verhoog 'version' in het bestand.")
+                adoption = adopt(school, version, user)
+            except VersionRefused as error:
+                raise CommandError(str(error)) from error
             audit_record("meldcode.adopt", actor=user, school=school, object_repr=str(version),
                          reason="protocol_load",
                          details={"version_id": version.pk, "adoption_id": adoption.pk, "key": version.key,
