@@ -12,6 +12,7 @@ from accounts.roles import Role
 from cases.access import TEAM_ROLES
 from cases.models import ClosureReason, EntryKind, RetentionRule, Route
 from core.concurrency import GuardedEditMixin
+from protocol.definition import LEGAL_GROUNDS
 from schools.models import School
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -240,13 +241,14 @@ class ExemptionForm(EntryForm):
         super().__init__(*args, **kwargs)
         grounds = {}
         for per_obligation in (getattr(self.definition, "exemption_grounds", None) or {}).values():
-            grounds.update({g.id: g.text for g in per_obligation})
+            grounds.update({g.id: g.text for g in per_obligation if g.id in LEGAL_GROUNDS})
         self.fields["ground"].choices = list(grounds.items())
 
     def clean(self):
         data = super().clean()
+        # Only the grounds the law allows, even if an older stored meldcode lists more (the engine ignores those).
         allowed = (getattr(self.definition, "exemption_grounds", None) or {}).get(data.get("applies_to"), ())
-        if data.get("ground") and data["ground"] not in {g.id for g in allowed}:
+        if data.get("ground") and data["ground"] not in {g.id for g in allowed if g.id in LEGAL_GROUNDS}:
             self.add_error("ground", _("Deze grond geldt volgens uw meldcode niet voor dit gesprek."))
         return data
 

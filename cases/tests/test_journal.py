@@ -188,3 +188,19 @@ def test_the_key_rotation_permit_allows_nothing_but_new_ciphertext(case, people,
             cursor.execute("UPDATE cases_entry SET facts = %s WHERE id = %s", ['{"is_hypothesis": true}', entry.pk])
         RewritePermit.objects.all().delete()
     assert Entry.objects.get(pk=entry.pk).facts == {"is_hypothesis": False, "has_source": False}
+
+
+def test_an_exemption_only_offers_and_accepts_the_grounds_the_law_allows():
+    """An older stored meldcode may list more grounds; the form, like the engine, keeps to the legal ones."""
+    from types import SimpleNamespace
+
+    from cases.forms import ExemptionForm
+    from protocol.definition import Ground
+
+    grounds = (Ground("safety", "Veiligheid"), Ground("no_time", "Er was geen tijd"))
+    definition = SimpleNamespace(exemption_grounds={"parent_conversation": grounds})
+    form = ExemptionForm(definition=definition)
+    assert [value for value, _label in form.fields["ground"].choices] == ["safety"]
+    posted = ExemptionForm({"occurred_at": "2026-11-02T10:00", "applies_to": "parent_conversation",
+                            "ground": "no_time", "explanation": "Druk."}, definition=definition)
+    assert not posted.is_valid() and "ground" in posted.errors
