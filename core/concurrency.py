@@ -39,7 +39,7 @@ class GuardedEditMixin:
 
     def state_values(self, instance) -> dict:
         """What counts as 'the record': the edited fields; override to add related rows."""
-        return {name: forms.models.model_to_dict(instance, fields=[name]).get(name) for name in self._meta.fields}
+        return forms.models.model_to_dict(instance, fields=self._meta.fields)
 
     def current_fingerprint(self) -> str:
         rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
