@@ -25,10 +25,10 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _audit_in_test_transaction(settings):
-    # Audit events go through the test's own connection so that tests stay isolated;
-    # the separate-connection behaviour has its own PostgreSQL test in audit/tests.
-    settings.AUDIT_DB_ALIAS = "default"
+def _audit_chained_at_once(settings):
+    # Inside a test's transaction nothing commits, so "after commit" would never come: chain at once.
+    # The deferred modes and the sequencer have their own tests in audit/tests.
+    settings.AUDIT_CHAIN_MODE = "immediate"
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The hash chain over audit events.
+"""The hash chain over audit events, and the MAC that guards an event until it is chained.
 
 Each event's hash is sha256 over a canonical text of all its fields plus the previous event's hash
 (the first event follows GENESIS). The text is built the same way when an event is written and
@@ -13,6 +13,7 @@ with US = the ASCII unit separator (0x1f), which record() never lets into a fiel
 
 import datetime
 import hashlib
+import hmac
 import json
 import re
 
@@ -25,6 +26,8 @@ SEPARATORS_PER_EVENT = 13
 # Columns in hashing order; the verifier selects exactly these (with `at` formatted by the database).
 HASHED_COLUMNS = ("seq", "at", "actor_id", "actor_label", "action", "school_id", "case_id", "object_repr",
                   "reason", "ip", "user_agent", "details", "prev_hash")
+# The event's own fields, in hashing order: everything but seq and prev_hash (known only once chained).
+MAC_COLUMNS = HASHED_COLUMNS[1:-1]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_EXCEPT_NEWLINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -59,3 +62,31 @@ def payload(values: tuple) -> str:
 
 def event_hash(values: tuple) -> str:
     return hashlib.sha256((FORMAT % values).encode("utf-8")).hexdigest()
+
+
+def own_text(values: tuple) -> str:
+    """The event's own fields (MAC_COLUMNS order, `at` already canonical) as the text both MAC and hash use."""
+    return SEPARATOR.join(str(value) for value in values)
+
+
+def hash_of(seq: int, own: str, prev_hash: str) -> str:
+    """The same digest as event_hash(), from the event's own text (as built by own_text or in SQL)."""
+    return hashlib.sha256(f"v1{SEPARATOR}{seq}{SEPARATOR}{own}{SEPARATOR}{prev_hash}".encode()).hexdigest()
+
+
+def _mac_key() -> bytes:
+    from django.conf import settings
+
+    configured = getattr(settings, "AUDIT_MAC_KEY", "")
+    if configured:
+        return configured.encode()
+    # Derived from SECRET_KEY, which lives in the environment, never in the database.
+    return hmac.new(settings.SECRET_KEY.encode(), b"meldcode audit mac v1", hashlib.sha256).digest()
+
+
+def mac_of(own: str) -> str:
+    return hmac.new(_mac_key(), f"m1{SEPARATOR}{own}".encode(), hashlib.sha256).hexdigest()
+
+
+def mac_matches(own: str, mac: str) -> bool:
+    return hmac.compare_digest(mac_of(own), mac or "")

@@ -69,6 +69,7 @@ ACTION_LABELS = {
     "auth.reauth_failed": _("Herbevestiging mislukt"),
     "audit.search": _("Audittrail doorzocht"),
     "audit.verify": _("Audittrail gecontroleerd"),
+    "audit.anchored": _("Anker van de audittrail vastgelegd"),
     "retention.destroy": _("Dossier vernietigd na bewaartermijn"),
     "retention.warn": _("Waarschuwing bewaartermijn verstuurd"),
     "retention.recompute": _("Bewaartermijn opnieuw berekend"),

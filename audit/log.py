@@ -1,12 +1,15 @@
 """Writing audit events: `record()` is the only way in.
 
-Where the event is written (see docs/security.md):
-- settings.AUDIT_DB_ALIAS, when set (tests set "default" to stay inside the test transaction);
-- on PostgreSQL the "audit" alias: a separate connection, so the event is committed even when the
-  request's own transaction rolls back afterwards;
-- on SQLite the "default" connection: a second SQLite connection would wait for the write lock that
-  the request's transaction holds. An event recorded inside a transaction that rolls back is then
-  lost with it; views therefore record outside their atomic blocks where it matters.
+An event is written on the caller's own database connection, in the caller's transaction:
+- a write and its event commit together or not at all (every request runs in one transaction,
+  ATOMIC_REQUESTS; commands and tasks wrap their writes in `transaction.atomic()` likewise);
+- a read's event commits when the view returns, before the response is sent; if it cannot be
+  committed, the request fails and the content is not sent.
+
+The event is stored *unchained*: no sequence number or hash yet, but with a MAC (HMAC-SHA256 under
+a key that is not in the database), so a change before chaining is noticed as well. The sequencer
+(`audit.sequencer`) links unchained events into the hash chain in batches. Appending therefore
+takes no global lock inside the request; see docs/security.md.
 """
 
 import ipaddress
@@ -17,20 +20,10 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from audit import chain
-from audit.models import AuditEvent, ChainHead
+from audit.models import AuditEvent
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
-# Any constant works; it only has to be the same for every writer of the chain.
-CHAIN_LOCK_ID = 0x4D454C44  # "MELD"
-
-
-def audit_db_alias() -> str:
-    configured = getattr(settings, "AUDIT_DB_ALIAS", None)
-    if configured:
-        return configured
-    if connections["default"].vendor == "postgresql" and "audit" in settings.DATABASES:
-        return "audit"
-    return "default"
+ALIAS = "default"
 
 
 def _pk(value):
@@ -63,18 +56,11 @@ def client_ip(request) -> str:
         return ""
 
 
-def _lock_chain(connection) -> None:
-    """Serialise appends so that two writers never fork the chain."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_ID])
-    # SQLite: the atomic block below starts an IMMEDIATE transaction (settings), which takes the
-    # database's single write lock before the head is read; inside an outer transaction it is held already.
-
-
 def record(action: str, *, actor=None, request=None, school=None, case=None, object_repr: str = "",
            reason: str = "", details: dict | None = None) -> AuditEvent:
-    """Append one event to the trail and return it. Never pass dossier content: only ids and metadata."""
+    """Store one event in the caller's transaction and return it. Never pass dossier content: only ids and metadata."""
+    from audit import sequencer
+
     if not ACTION_PATTERN.match(action or ""):
         raise ValueError(f"Audit action {action!r} must look like 'area.verb', e.g. 'case.view'.")
     if actor is None and request is not None:
@@ -87,6 +73,7 @@ def record(action: str, *, actor=None, request=None, school=None, case=None, obj
     details_text = chain.canonical_json(details or {})
 
     event = AuditEvent(
+        at=timezone.now(),
         actor_id=_pk(actor),
         actor_label=chain.clean_line(actor_label(actor), 300),
         action=action,
@@ -98,23 +85,18 @@ def record(action: str, *, actor=None, request=None, school=None, case=None, obj
         user_agent=chain.clean_line(user_agent, 300),
         details=details_text,
     )
-    alias = audit_db_alias()
-    with transaction.atomic(using=alias):
-        _lock_chain(connections[alias])
-        head = ChainHead.objects.using(alias).select_for_update().filter(pk=1).values_list("seq", "hash").first()
-        previous_seq, previous_hash = head or (0, chain.GENESIS)
-        event.seq = previous_seq + 1
-        event.at = timezone.now()
-        event.prev_hash = previous_hash
-        event.hash = chain.event_hash((
-            event.seq, chain.canonical_time(event.at), event.actor_id, event.actor_label, event.action,
-            event.school_id, event.case_id, event.object_repr, event.reason, event.ip, event.user_agent,
-            details_text, event.prev_hash,
-        ))
-        event.save(using=alias)
-        if head:
-            ChainHead.objects.using(alias).filter(pk=1).update(seq=event.seq, hash=event.hash)
-        else:
-            ChainHead.objects.using(alias).create(pk=1, seq=event.seq, hash=event.hash)
+    event.mac = chain.mac_of(chain.own_text((
+        chain.canonical_time(event.at), event.actor_id, event.actor_label, event.action, event.school_id,
+        event.case_id, event.object_repr, event.reason, event.ip, event.user_agent, details_text,
+    )))
+    # A savepoint, so that a failed insert never leaves the caller's transaction half-done.
+    with transaction.atomic(using=ALIAS):
+        event.save(using=ALIAS)
+    mode = getattr(settings, "AUDIT_CHAIN_MODE", "after_commit")
+    if mode == "immediate":
+        sequencer.chain_pending(using=ALIAS)
+        event.refresh_from_db(fields=["seq", "prev_hash", "hash"])
+    elif mode == "after_commit":
+        sequencer.chain_after_commit(connections[ALIAS])
     event.details = chain.parse_details(details_text)
     return event

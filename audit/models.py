@@ -32,10 +32,11 @@ class CanonicalJSONField(models.TextField):
 class AuditEvent(models.Model):
     """One thing that happened: who, what, when, from where and why. Never dossier content.
 
-    Events form a hash chain in the order of `seq` (gapless, starting at 1); see audit.chain.
+    Events form a hash chain in the order of `seq` (gapless, starting at 1); see audit.chain. An event is
+    stored first without seq and hashes (with its MAC), and the sequencer chains it (audit.sequencer).
     """
 
-    seq = models.BigIntegerField(_("volgnummer"), unique=True, editable=False)
+    seq = models.BigIntegerField(_("volgnummer"), unique=True, null=True, blank=True, editable=False)
     at = models.DateTimeField(_("tijdstip"), editable=False)
     # Plain numbers, no foreign keys: the trail outlives accounts, schools and dossiers.
     actor_id = models.BigIntegerField(_("medewerker-id"), null=True, blank=True)
@@ -49,19 +50,22 @@ class AuditEvent(models.Model):
     ip = models.CharField(_("IP-adres"), max_length=45, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     details = CanonicalJSONField(_("details"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # HMAC of the event's own fields under a key outside the database: guards it until it is chained.
+    mac = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("auditgebeurtenis")
         verbose_name_plural = _("audittrail")
-        ordering = ["seq"]
+        ordering = ["id"]
         default_permissions = ("view",)
         indexes = [
             models.Index(fields=["case_id", "at"], name="audit_case_at"),
             models.Index(fields=["actor_id", "at"], name="audit_actor_at"),
             models.Index(fields=["action", "at"], name="audit_action_at"),
             models.Index(fields=["school_id", "at"], name="audit_school_at"),
+            models.Index(fields=["id"], name="audit_unchained", condition=models.Q(seq__isnull=True)),
         ]
 
     def __str__(self):
@@ -70,8 +74,8 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit events are append-only; this one is already stored.")
-        if not self.hash:
-            raise AppendOnlyError("Audit events are written by audit.log.record(), which chains them.")
+        if not self.mac:
+            raise AppendOnlyError("Audit events are written by audit.log.record(), which seals them.")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
@@ -82,8 +86,9 @@ class AuditEvent(models.Model):
 class ChainHead(models.Model):
     """The single row holding the last event's seq and hash.
 
-    Appends lock this row, so two writers cannot fork the chain; verification compares the trail's
-    last event with it, so removing the newest events is noticed too.
+    The sequencer locks this row, so two sequencers cannot fork the chain; verification compares the
+    trail's last event with it, so removing the newest events is noticed too (and anchors written
+    down outside the database catch removing them together with rewinding this row).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

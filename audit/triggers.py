@@ -1,17 +1,26 @@
-"""Database triggers that make the trail append-only (installed by migration 0002).
+"""Database triggers that make the trail append-only (installed by migration 0002, renewed by 0003).
 
 They guard against mistakes and casual edits; the hash chain (audit_verify) is what proves that
 nobody with full database rights rewrote history anyway.
 """
 
+# The one change an event may get: the sequencer gives an unchained event its place in the chain
+# (seq, prev_hash, hash), once, leaving everything else as it was.
+_UNCHANGED = ("id", "at", "actor_id", "actor_label", "action", "school_id", "case_id", "object_repr", "reason",
+              "ip", "user_agent", "details", "mac")
+_CHAINING = "OLD.seq IS NULL AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL AND NEW.hash IS NOT NULL AND "
+_SQLITE_CHAINING = _CHAINING + " AND ".join(f"NEW.{name} IS OLD.{name}" for name in _UNCHANGED)
+_POSTGRESQL_CHAINING = _CHAINING + " AND ".join(f"NEW.{name} IS NOT DISTINCT FROM OLD.{name}" for name in _UNCHANGED)
+
 SQLITE_INSTALL = [
-    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
+    f"""CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
+       WHEN NOT ({_SQLITE_CHAINING})
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
-    # The chain head only moves forward one event at a time, and is never removed.
+    # The chain head only moves forward, and is never removed.
     """CREATE TRIGGER IF NOT EXISTS audit_head_forward_only BEFORE UPDATE ON audit_chainhead
-       WHEN NEW.seq <> OLD.seq + 1 OR NEW.id <> OLD.id
+       WHEN NEW.seq <= OLD.seq OR NEW.id <> OLD.id
        BEGIN SELECT RAISE(ABORT, 'audit chain head only moves forward'); END""",
     """CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_chainhead
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END""",
@@ -24,11 +33,16 @@ SQLITE_REMOVE = [
 ]
 
 POSTGRESQL_INSTALL = [
-    """CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_TABLE_NAME = 'audit_chainhead' AND TG_OP = 'UPDATE'
-            AND NEW.seq = OLD.seq + 1 AND NEW.id = OLD.id THEN
+            AND NEW.seq > OLD.seq AND NEW.id = OLD.id THEN
            RETURN NEW;
+         END IF;
+         IF TG_TABLE_NAME = 'audit_auditevent' AND TG_OP = 'UPDATE' THEN
+           IF {_POSTGRESQL_CHAINING} THEN
+             RETURN NEW;
+           END IF;
          END IF;
          RAISE EXCEPTION 'audit events are append-only (% on %)', TG_OP, TG_TABLE_NAME
            USING ERRCODE = 'insufficient_privilege';

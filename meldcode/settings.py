@@ -118,9 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# A second alias onto the same database, used only by the audit log so that an audit event
-# is committed even when the request's own transaction is rolled back.
-DATABASES["audit"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+# Each request is one transaction: a write and its audit event commit together or not at all, and
+# a read's event commits when the view returns, before the response is sent (see audit/log.py).
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -158,6 +158,21 @@ TASKS = {"default": {"BACKEND": config(
     "TASKS_BACKEND", "django_tasks_db.DatabaseBackend",
     help_text="Achtergrondtaken; standaard in de database, uitgevoerd door `manage.py db_worker`.")}}
 
+AUDIT_MAC_KEY = config(
+    "AUDIT_MAC_KEY", "",
+    help_text="Sleutel voor de MAC op auditgebeurtenissen die nog niet in de hashketen staan. Leeg: afgeleid van "
+              "SECRET_KEY. Nooit in de database bewaren; wijzigen alleen als de sequencer alles geketend heeft.")
+AUDIT_CHAIN_MODE = config(
+    "AUDIT_CHAIN_MODE", "after_commit",
+    help_text="Wanneer gebeurtenissen in de hashketen komen: after_commit (na elke request, als niemand anders "
+              "bezig is), worker (alleen door `manage.py audit_sequence`) of immediate (in de transactie zelf; tests).")
+AUDIT_MAX_UNCHAINED_SECONDS = config(
+    "AUDIT_MAX_UNCHAINED_SECONDS", 60, cast=int,
+    help_text="audit_verify keurt de trail af als een gebeurtenis langer dan zoveel seconden op de keten wacht.")
+AUDIT_ANCHOR_FILE = config(
+    "AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"),
+    help_text="Logbestand (buiten de database) waarin `audit_anchor` dagelijks de hash van de nieuwste gebeurtenis "
+              "bijschrijft; bewaar het op een andere plek dan de database-backups.")
 AUDIT_TRUST_X_FORWARDED_FOR = config(
     "AUDIT_TRUST_X_FORWARDED_FOR", False, cast=bool,
     help_text="Neem het IP-adres voor het auditlog uit X-Forwarded-For (alleen achter een eigen reverse proxy).")

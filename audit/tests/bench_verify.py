@@ -34,8 +34,8 @@ def main(count: int) -> None:
     previous = chain.GENESIS
     batch = []
     sql = ("INSERT INTO audit_auditevent (seq, at, actor_id, actor_label, action, school_id, case_id, object_repr, "
-           "reason, ip, user_agent, details, prev_hash, hash) VALUES "
-           "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+           "reason, ip, user_agent, details, prev_hash, hash, mac) VALUES "
+           "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')")
     with transaction.atomic(), connection.cursor() as cursor:
         for seq in range(1, count + 1):
             at = moment + datetime.timedelta(microseconds=seq * 1337)

@@ -72,7 +72,7 @@ def test_an_inserted_event_with_a_valid_hash_is_noticed_at_the_next_event(events
     forged = (3, "2025-01-01 12:00:00.000000", None, "", "case.view", 1, 99, "", "", "", "", "{}", events[1].hash)
     tamper(
         "INSERT INTO audit_auditevent (seq, at, actor_id, actor_label, action, school_id, case_id, object_repr, "
-        "reason, ip, user_agent, details, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "reason, ip, user_agent, details, prev_hash, hash, mac) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
         [3, "2025-01-01 12:00:00", *forged[2:], chain.event_hash(forged)],
     )
     result = verify_chain()
@@ -84,7 +84,7 @@ def test_an_event_appended_behind_the_apps_back_is_noticed(events, tamper):
     forged = (6, "2025-01-01 12:00:00.000000", None, "", "case.view", 1, 99, "", "", "", "", "{}", events[-1].hash)
     tamper(
         "INSERT INTO audit_auditevent (seq, at, actor_id, actor_label, action, school_id, case_id, object_repr, "
-        "reason, ip, user_agent, details, prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "reason, ip, user_agent, details, prev_hash, hash, mac) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, '')",
         [6, "2025-01-01 12:00:00", *forged[2:], chain.event_hash(forged)],
     )
     result = verify_chain()

@@ -1,12 +1,14 @@
 from django.core.management.base import BaseCommand
 
+from audit.anchor import take_anchor
 from cases import retention
 from cases.management.commands.apply_retention import parse_day, report
 from cases.notifications import send_due_reminders
 
 
 class Command(BaseCommand):
-    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen) en herinneringen. "
+    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen), herinneringen en het "
+            "anker van de audittrail. "
             "Plan dit één keer per dag, bijvoorbeeld met cron of een systemd-timer.")
 
     def add_arguments(self, parser):
@@ -22,3 +24,6 @@ class Command(BaseCommand):
             return
         count = send_due_reminders(day)
         self.stdout.write(f"Herinneringen klaargezet voor {count} acties.")
+        anchor = take_anchor()
+        if anchor is not None:
+            self.stdout.write(f"Audittrail verankerd: {anchor.line()}")
