@@ -396,8 +396,11 @@ def save_staff(school, parsed: ParsedImport, *, progress: Progress = _no_progres
     if not parsed.is_valid or parsed.kind != "staff":
         raise ImportRejected(parsed.messages)
     summary = SaveSummary()
+    users = {user.email: user for user in User.objects.filter(email__in=[row["email"] for row in parsed.rows])}
+    # Every account passes the staff-management gate before anything is written: a refusal changes nothing.
+    for row in parsed.rows:
+        staff.check_account_change(school, users.get(row["email"]), staff.IMPORT, actor=actor, request=request)
     with transaction.atomic():
-        users = {user.email: user for user in User.objects.filter(email__in=[row["email"] for row in parsed.rows])}
         elsewhere = set(Membership.objects.filter(user__in=users.values()).exclude(school=school)
                         .values_list("user_id", flat=True))
         seen = set()
