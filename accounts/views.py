@@ -50,8 +50,11 @@ def login(request):
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    """Shown by django-axes once an account is locked: it stays locked until a beheerder unlocks it."""
-    return render(request, "accounts/locked_out.html", status=429)
+    """Shown while django-axes holds the account or the address locked; the lock lifts itself (accounts.lockout)."""
+    from accounts.lockout import cool_off
+
+    minutes = max(1, int(cool_off(request).total_seconds() // 60))
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @login_required

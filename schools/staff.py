@@ -103,14 +103,17 @@ class StaffMember:
 
 
 def locked_emails(emails) -> set[str]:
-    """Which of these accounts django-axes has locked (failures are counted per e-mail address)."""
-    totals = (AccessAttempt.objects.filter(username__in=list(emails)).values("username")
-              .annotate(failures=Sum("failures_since_start")))
+    """Which of these accounts django-axes holds locked now (failures per e-mail address, not yet expired)."""
+    from django.utils import timezone
+
+    totals = (AccessAttempt.objects.filter(username__in=[email.lower() for email in emails],
+                                           expiration__expires_at__gt=timezone.now())
+              .values("username").annotate(failures=Sum("failures_since_start")))
     return {row["username"] for row in totals if row["failures"] >= settings.AXES_FAILURE_LIMIT}
 
 
 def is_locked(user: User) -> bool:
-    return user.email in locked_emails([user.email])
+    return user.email.lower() in locked_emails([user.email])
 
 
 def staff_of(school) -> list[StaffMember]:
@@ -124,7 +127,7 @@ def staff_of(school) -> list[StaffMember]:
     locked = locked_emails(member.user.email for member in members.values())
     enrolled = set(TOTPDevice.objects.filter(user_id__in=members, confirmed=True).values_list("user_id", flat=True))
     for user_id, member in members.items():
-        member.locked = member.user.email in locked
+        member.locked = member.user.email.lower() in locked
         member.has_two_factor = user_id in enrolled
     return sorted(members.values(), key=lambda member: (member.user.full_name, member.user.email))
 
@@ -223,7 +226,7 @@ def remove_role(school, membership: Membership, *, actor, request=None) -> None:
 def unlock(school, user: User, *, actor, request=None) -> int:
     """Lift a django-axes lock after repeated wrong passwords; returns how many attempt records were cleared."""
     check_account_change(school, user, UNLOCK, actor=actor, request=request)
-    cleared = axes_reset(username=user.email)
+    cleared = axes_reset(username=user.email.lower())
     record("staff.unlocked", actor=actor, request=request, school=school, object_repr=str(user),
            details={"user": user.pk, "cleared": cleared})
     return cleared
