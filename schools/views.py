@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -34,15 +34,25 @@ from schools.pupils import PAGE_SIZE, search_pupils
 @never_cache
 def pupils(request, school_slug):
     school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
-    search = PupilSearchForm(request.GET or None)
+    # A name typed into the search travels in the POST body, never in the address: addresses end up in access
+    # logs and browser history. A `q` in the address is ignored. Status and page number are no names.
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method != "POST":
+        data.pop("q", None)
+    search = PupilSearchForm(data or None)
     query, status = "", "active"
     if search.is_valid():
         query, status = search.cleaned_data["q"], search.cleaned_data["status"] or "active"
-    page = Paginator(search_pupils(school, query, status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(search_pupils(school, query, status), PAGE_SIZE).get_page(data.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
+    querystring.pop("q", None)
+    if request.method == "POST":
+        querystring = QueryDict(mutable=True)
+        querystring["status"] = status
     return render(request, "schools/pupils.html", {
-        "school": school, "page": page, "search": search, "query": query, "querystring": querystring.urlencode(),
+        "school": school, "page": page, "search": search, "query": query, "status": status,
+        "querystring": querystring.urlencode(),
         "can_edit": bool(roles & set(PUPIL_EDITORS)), "can_import": bool(roles & set(PUPIL_IMPORTERS)),
         "can_manage_staff": bool(roles & set(STAFF_MANAGERS)),
     })
