@@ -8,6 +8,10 @@ from accounts.roles import Role
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def get_by_natural_key(self, username):
+        # Addresses are stored lowercased: any capitalisation signs in to the same account.
+        return self.get(email=(username or "").strip().lower())
+
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
@@ -47,6 +51,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        # One account per address, whatever its capitalisation (the admin site, imports and forms alike).
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name

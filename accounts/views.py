@@ -50,8 +50,11 @@ def login(request):
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    """Shown by django-axes once an account is locked: it stays locked until a beheerder unlocks it."""
-    return render(request, "accounts/locked_out.html", status=429)
+    """Shown while django-axes holds the account or the address locked; the lock lifts itself (accounts.lockout)."""
+    from accounts.lockout import cool_off
+
+    minutes = max(1, int(cool_off(request).total_seconds() // 60))
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @login_required
@@ -67,6 +70,8 @@ def verify(request):
         device = twofactor.find_device_for_token(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
+            # A new session key once both factors are in: a key planted before sign-in is worth nothing.
+            request.session.cycle_key()
             _audit("auth.2fa", request, details={"device": device.__class__.__name__})
             return redirect(_safe_next(request))
         _audit("auth.2fa_failed", request)
@@ -88,6 +93,7 @@ def setup_2fa(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            request.session.cycle_key()
             codes = twofactor.new_recovery_codes(user)
             _audit("auth.2fa_enrolled", request)
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _safe_next(request)})

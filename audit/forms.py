@@ -96,6 +96,8 @@ ACTION_LABELS = {
     "staff.unlocked": _("Account van medewerker ontgrendeld"),
     "staff.two_factor_reset": _("Tweestapsverificatie van medewerker gereset"),
     "staff.password_link_sent": _("Link om wachtwoord te kiezen verstuurd"),
+    "staff.change_refused": _("Wijziging aan account geweigerd (eigen account of ander schoolbestuur)"),
+    "auth.locked_out": _("Account of adres tijdelijk geblokkeerd na verkeerde wachtwoorden"),
     "auth.password_set": _("Wachtwoord gekozen via link"),
     "pupil.created": _("Leerling toegevoegd"),
     "pupil.updated": _("Leerlinggegevens gewijzigd"),

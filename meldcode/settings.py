@@ -183,13 +183,28 @@ MELDCODE_TRAINING_REFRESH_YEARS = config(
     "MELDCODE_TRAINING_REFRESH_YEARS", 2, cast=int,
     help_text="Na hoeveel jaar zonder scholing een medewerker een opfriscursus nodig heeft.")
 
-# Sign-in throttling: lock an account after repeated failures; an administrator unlocks it.
+# Sign-in throttling (django-axes; see accounts/lockout.py): wrong passwords are counted per account (e-mail,
+# lowercased) and per address (IP), each on its own. A lock lifts itself after a cool-off that doubles with
+# every further lock within AXES_COOLOFF_MAX_HOURS; attempts during a lock do not extend it. A beheerder can
+# lift it sooner; the person and the beheerders are told by e-mail.
 AXES_FAILURE_LIMIT = config("AXES_FAILURE_LIMIT", 5, cast=int,
-                            help_text="Mislukte inlogpogingen waarna het account geblokkeerd wordt.")
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_COOLOFF_TIME = None
+                            help_text="Mislukte inlogpogingen (per account en per IP-adres) waarna een tijdelijke "
+                                      "blokkade ingaat.")
+AXES_COOLOFF_MINUTES = config("AXES_COOLOFF_MINUTES", 15, cast=int,
+                              help_text="Minuten dat de eerste blokkade duurt; elke volgende blokkade van hetzelfde "
+                                        "account of adres duurt twee keer zo lang.")
+AXES_COOLOFF_MAX_HOURS = config("AXES_COOLOFF_MAX_HOURS", 24, cast=int,
+                                help_text="Langste blokkade in uren; blokkades binnen deze periode tellen mee voor "
+                                          "de verdubbeling.")
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_USE_ATTEMPT_EXPIRATION = True  # each failure keeps its own expiry, so one cool-off never cuts another short
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the locks so far, for the doubling
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # axes reads the name given to authenticate(username=...)
+AXES_USERNAME_CALLABLE = "accounts.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 

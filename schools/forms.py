@@ -6,6 +6,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core.concurrency import GuardedEditMixin
 from schools.models import Guardian, Pupil
+from schools.pupils import birth_date_problem
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -40,6 +41,13 @@ class PupilForm(GuardedEditMixin, forms.ModelForm):
         if number and Pupil.objects.filter(school=self.school, student_number=number).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("Er is al een leerling met dit leerlingnummer op deze school."))
         return number
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        problem = birth_date_problem(value)
+        if problem:
+            raise forms.ValidationError(_("De geboortedatum %(problem)s") % {"problem": problem})
+        return value
 
     def clean(self):
         cleaned = super().clean()

@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from schools.pupils import birth_date_problem
 
 # Wraps an iterable to show progress (the commands pass tqdm); the default shows nothing.
 Progress = Callable[[Iterable, int], Iterable]
@@ -133,7 +134,16 @@ def _read_table(data: bytes, result: ParsedImport, required: Iterable[str], know
         return []
     header_line = text.splitlines()[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(header_line))
-    header = [_normalise_header(name) for name in next(reader)]
+    try:
+        header = [_normalise_header(name) for name in next(reader)]
+        lines = list(reader)
+    except csv.Error:
+        # Mostly a cell over the csv module's field limit (128 kB), or an unclosed quote running on and on.
+        result.file_errors.append(
+            _("Regel %(line)s: een cel is langer dan %(kb)s kB, of een aanhalingsteken wordt niet gesloten. "
+              "Controleer die regel en sla het bestand opnieuw op als CSV.")
+            % {"line": reader.line_num, "kb": csv.field_size_limit() // 1024})
+        return []
     missing = [name for name in required if name not in header]
     if missing:
         result.file_errors.append(
@@ -144,7 +154,6 @@ def _read_table(data: bytes, result: ParsedImport, required: Iterable[str], know
         return []
     known = set(known)
     result.ignored_columns = [name for name in header if name and name not in known]
-    lines = list(reader)
     table = []
     for number, cells in enumerate(progress(lines, len(lines)), start=2):
         if not any(cell.strip() for cell in cells):
@@ -253,8 +262,9 @@ def parse_pupils_csv(data: bytes, *, today: datetime.date | None = None,
             result.add_row_error(number, _("geboortedatum ontbreekt."))
         elif date_of_birth is None:
             result.add_row_error(number, _("geboortedatum '%(value)s' is geen geldige datum.") % {"value": raw_date})
-        elif date_of_birth > today:
-            result.add_row_error(number, _("geboortedatum '%(value)s' ligt in de toekomst.") % {"value": raw_date})
+        elif (problem := birth_date_problem(date_of_birth, today)) is not None:
+            result.add_row_error(number, _("geboortedatum '%(value)s' %(problem)s")
+                                 % {"value": raw_date, "problem": problem})
         guardians = [_parse_guardian(result, number, values, n) for n in range(1, MAX_GUARDIANS + 1)]
         if len(result.row_errors.get(number, [])) > errors_before:
             continue
@@ -396,8 +406,11 @@ def save_staff(school, parsed: ParsedImport, *, progress: Progress = _no_progres
     if not parsed.is_valid or parsed.kind != "staff":
         raise ImportRejected(parsed.messages)
     summary = SaveSummary()
+    users = {user.email: user for user in User.objects.filter(email__in=[row["email"] for row in parsed.rows])}
+    # Every account passes the staff-management gate before anything is written: a refusal changes nothing.
+    for row in parsed.rows:
+        staff.check_account_change(school, users.get(row["email"]), staff.IMPORT, actor=actor, request=request)
     with transaction.atomic():
-        users = {user.email: user for user in User.objects.filter(email__in=[row["email"] for row in parsed.rows])}
         elsewhere = set(Membership.objects.filter(user__in=users.values()).exclude(school=school)
                         .values_list("user_id", flat=True))
         seen = set()

@@ -1,12 +1,26 @@
 """Finding pupils of a school."""
 
+import datetime
 import re
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from schools.models import Pupil
 
 PAGE_SIZE = 50
+# Primary and special-needs schools: nobody on the roll is older than this. An older date is a typing error.
+MAX_PUPIL_AGE_YEARS = 30
+
+
+def birth_date_problem(value: datetime.date, today: datetime.date | None = None) -> str | None:
+    """Why a date of birth cannot be a pupil's (in Dutch), or None when it can."""
+    today = today or datetime.date.today()
+    if value > today:
+        return _("ligt in de toekomst.")
+    if value.year < today.year - MAX_PUPIL_AGE_YEARS:
+        return _("ligt meer dan %(years)s jaar terug; controleer het jaartal.") % {"years": MAX_PUPIL_AGE_YEARS}
+    return None
 
 
 def search_pupils(school, query: str = "", status: str = "active"):

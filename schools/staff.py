@@ -25,7 +25,57 @@ from schools.events import record
 
 
 class StaffChangeRefused(Exception):
-    """A change that would leave the school unmanageable; the message says why, in Dutch."""
+    """A change staff management may not make; the message says why, in Dutch."""
+
+
+# What staff management may do to an account. Every one of them goes through `check_account_change`.
+ADD_ROLE, REMOVE_ROLE, CONFIRM_ROLE, RESET_2FA, UNLOCK, PASSWORD_LINK, IMPORT = (
+    "add_role", "remove_role", "confirm_role", "reset_2fa", "unlock", "password_link", "import")
+ACCOUNT_ACTIONS = (ADD_ROLE, REMOVE_ROLE, CONFIRM_ROLE, RESET_2FA, UNLOCK, PASSWORD_LINK, IMPORT)
+
+
+def boards_of(user: User) -> set[int]:
+    """The boards whose schools give (or are asked to give) this person a role."""
+    held = set(Membership.objects.filter(user=user).values_list("school__board_id", flat=True))
+    return held | set(PendingRole.objects.filter(user=user).values_list("school__board_id", flat=True))
+
+
+def check_account_change(school, user: User | None, action: str, *, actor, request=None) -> None:
+    """The one gate for every change to a person's roles, password or second factor through staff management.
+
+    Refuses (raises StaffChangeRefused, and audits the refusal) when
+    - the actor does not hold the role that may make this change at the school (beheer; directie to confirm);
+    - the actor is the person: nobody changes their own roles or second factor here, so managing accounts
+      can never become a way into dossiers or around the second factor;
+    - the person also belongs to another board, or is an installation account: a beheerder of one board
+      must not take over (or pull in) an account of another; only an installation administrator (the admin
+      site or a management command, `actor` None) manages those.
+    `user` None: a new account (an e-mail address nobody has yet), which only the first rule concerns.
+    """
+    if actor is None:
+        return
+    reason = _refusal(school, user, action, actor)
+    if reason is None:
+        return
+    record("staff.change_refused", actor=actor, request=request, school=school,
+           object_repr=str(user) if user is not None else "",
+           details={"user": getattr(user, "pk", None), "change": action})
+    raise StaffChangeRefused(reason)
+
+
+def _refusal(school, user, action, actor) -> str | None:
+    needed = Role.DIRECTIE if action == CONFIRM_ROLE else Role.BEHEER
+    if not Membership.objects.filter(user=actor, school=school, role=needed).exists():
+        return _("U mag deze wijziging op deze school niet doen.")
+    if user is None:
+        return None
+    if user.pk == actor.pk:
+        return _("Uw eigen rollen, wachtwoord en tweestapsverificatie wijzigt u niet via medewerkerbeheer. "
+                 "Vraag een andere functioneel beheerder.")
+    if user.is_superuser or user.is_staff or boards_of(user) - {school.board_id}:
+        return _("Dit account hoort (ook) bij een ander schoolbestuur of bij het beheer van de installatie. "
+                 "Alleen een beheerder van de installatie kan het wijzigen.")
+    return None
 
 
 # Roles that read dossiers or their metadata. Given by someone without the directie role at the school (the
@@ -53,14 +103,17 @@ class StaffMember:
 
 
 def locked_emails(emails) -> set[str]:
-    """Which of these accounts django-axes has locked (failures are counted per e-mail address)."""
-    totals = (AccessAttempt.objects.filter(username__in=list(emails)).values("username")
-              .annotate(failures=Sum("failures_since_start")))
+    """Which of these accounts django-axes holds locked now (failures per e-mail address, not yet expired)."""
+    from django.utils import timezone
+
+    totals = (AccessAttempt.objects.filter(username__in=[email.lower() for email in emails],
+                                           expiration__expires_at__gt=timezone.now())
+              .values("username").annotate(failures=Sum("failures_since_start")))
     return {row["username"] for row in totals if row["failures"] >= settings.AXES_FAILURE_LIMIT}
 
 
 def is_locked(user: User) -> bool:
-    return user.email in locked_emails([user.email])
+    return user.email.lower() in locked_emails([user.email])
 
 
 def staff_of(school) -> list[StaffMember]:
@@ -74,7 +127,7 @@ def staff_of(school) -> list[StaffMember]:
     locked = locked_emails(member.user.email for member in members.values())
     enrolled = set(TOTPDevice.objects.filter(user_id__in=members, confirmed=True).values_list("user_id", flat=True))
     for user_id, member in members.items():
-        member.locked = member.user.email in locked
+        member.locked = member.user.email.lower() in locked
         member.has_two_factor = user_id in enrolled
     return sorted(members.values(), key=lambda member: (member.user.full_name, member.user.email))
 
@@ -114,9 +167,7 @@ def add_role(school, user: User, role: str, *, actor, request=None) -> str:
     """A role added on the staff page; refuses roles one would give oneself."""
     if role not in Role.values:
         raise StaffChangeRefused(_("Deze rol bestaat niet."))
-    if user.pk == getattr(actor, "pk", None) and role != Role.BEHEER:
-        # Managing accounts must not become a way into dossiers: nobody gives themselves a role.
-        raise StaffChangeRefused(_("U kunt uzelf geen rol geven. Vraag een andere functioneel beheerder."))
+    check_account_change(school, user, ADD_ROLE, actor=actor, request=request)
     return grant_role(school, user, role, actor=actor, request=request)
 
 
@@ -143,7 +194,10 @@ def decide_role(school, pending: PendingRole, *, confirm: bool, actor, request=N
     if pending.school_id != school.pk:
         raise StaffChangeRefused(_("Deze rol hoort niet bij deze school."))
     if pending.user_id == actor.pk:
+        record("staff.change_refused", actor=actor, request=request, school=school, object_repr=str(pending.user),
+               details={"user": pending.user_id, "change": CONFIRM_ROLE})
         raise StaffChangeRefused(_("Een rol voor uzelf bevestigt een andere collega van de directie."))
+    check_account_change(school, pending.user, CONFIRM_ROLE, actor=actor, request=request)
     with transaction.atomic():
         if confirm:
             Membership.objects.get_or_create(user=pending.user, school=school, role=pending.role)
@@ -157,6 +211,7 @@ def remove_role(school, membership: Membership, *, actor, request=None) -> None:
     """Take one role away. The last functioneel beheerder keeps theirs, or nobody could manage the school."""
     if membership.school_id != school.pk:
         raise StaffChangeRefused(_("Deze rol hoort niet bij deze school."))
+    check_account_change(school, membership.user, REMOVE_ROLE, actor=actor, request=request)
     with transaction.atomic():
         if membership.role == Role.BEHEER and not Membership.objects.filter(
                 school=school, role=Role.BEHEER).exclude(pk=membership.pk).select_for_update().exists():
@@ -170,7 +225,8 @@ def remove_role(school, membership: Membership, *, actor, request=None) -> None:
 
 def unlock(school, user: User, *, actor, request=None) -> int:
     """Lift a django-axes lock after repeated wrong passwords; returns how many attempt records were cleared."""
-    cleared = axes_reset(username=user.email)
+    check_account_change(school, user, UNLOCK, actor=actor, request=request)
+    cleared = axes_reset(username=user.email.lower())
     record("staff.unlocked", actor=actor, request=request, school=school, object_repr=str(user),
            details={"user": user.pk, "cleared": cleared})
     return cleared
@@ -181,9 +237,7 @@ def reset_two_factor(school, user: User, *, actor, request=None) -> int:
 
     Sessions verified with a deleted device lose their verification, so an open session must re-enrol too.
     """
-    if actor is not None and user.pk == actor.pk:
-        raise StaffChangeRefused(_("Uw eigen tweestapsverificatie kunt u hier niet resetten; "
-                                   "vraag een andere functioneel beheerder."))
+    check_account_change(school, user, RESET_2FA, actor=actor, request=request)
     devices = list(devices_for_user(user, confirmed=None))
     for device in devices:
         device.delete()
@@ -211,6 +265,7 @@ def password_link(user: User) -> str:
 
 def send_password_link(school, user: User, *, actor, request=None) -> None:
     """E-mail the person a link to choose a password: for new accounts, and for a forgotten password."""
+    check_account_change(school, user, PASSWORD_LINK, actor=actor, request=request)
     context = {"user": user, "school": school, "actor": actor, "link": password_link(user),
                "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
     subject = _("Kies uw wachtwoord voor Meldcode")

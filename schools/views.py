@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -34,15 +34,25 @@ from schools.pupils import PAGE_SIZE, search_pupils
 @never_cache
 def pupils(request, school_slug):
     school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
-    search = PupilSearchForm(request.GET or None)
+    # A name typed into the search travels in the POST body, never in the address: addresses end up in access
+    # logs and browser history. A `q` in the address is ignored. Status and page number are no names.
+    data = request.POST if request.method == "POST" else request.GET.copy()
+    if request.method != "POST":
+        data.pop("q", None)
+    search = PupilSearchForm(data or None)
     query, status = "", "active"
     if search.is_valid():
         query, status = search.cleaned_data["q"], search.cleaned_data["status"] or "active"
-    page = Paginator(search_pupils(school, query, status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(search_pupils(school, query, status), PAGE_SIZE).get_page(data.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
+    querystring.pop("q", None)
+    if request.method == "POST":
+        querystring = QueryDict(mutable=True)
+        querystring["status"] = status
     return render(request, "schools/pupils.html", {
-        "school": school, "page": page, "search": search, "query": query, "querystring": querystring.urlencode(),
+        "school": school, "page": page, "search": search, "query": query, "status": status,
+        "querystring": querystring.urlencode(),
         "can_edit": bool(roles & set(PUPIL_EDITORS)), "can_import": bool(roles & set(PUPIL_IMPORTERS)),
         "can_manage_staff": bool(roles & set(STAFF_MANAGERS)),
     })
@@ -151,7 +161,11 @@ def _import(request, school_slug, kind):
             return redirect(request.path)
         parsed = imports.ParsedImport.from_session(stored)
         if kind == "staff":
-            summary = spec["save"](school, parsed, actor=request.user, request=request)
+            try:
+                summary = spec["save"](school, parsed, actor=request.user, request=request)
+            except staff.StaffChangeRefused as refusal:
+                messages.error(request, str(refusal))
+                return render(request, spec["template"], {"school": school, "form": ImportUploadForm()}, status=400)
         else:
             summary = spec["save"](school, parsed)
         record_import(parsed, summary, school=school, request=request, actor=request.user)
@@ -201,11 +215,15 @@ def staff_list(request, school_slug):
     form = StaffMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person, outcome = staff.add_staff_member(
-            school, full_name=data["full_name"], email=data["email"], role=data["role"],
-            job_title=data["job_title"], actor=request.user, request=request)
-        _say_role_outcome(request, school, person, data["role"], outcome)
-        return redirect("schools:staff", school_slug=school.slug)
+        try:
+            person, outcome = staff.add_staff_member(
+                school, full_name=data["full_name"], email=data["email"], role=data["role"],
+                job_title=data["job_title"], actor=request.user, request=request)
+        except staff.StaffChangeRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            _say_role_outcome(request, school, person, data["role"], outcome)
+            return redirect("schools:staff", school_slug=school.slug)
     return render(request, "schools/staff.html", {
         "school": school, "members": staff.staff_of(school), "form": form,
     }, status=400 if form.errors else 200)
@@ -221,6 +239,14 @@ def _say_role_outcome(request, school, person, role, outcome):
         messages.success(request, _("%(name)s heeft nu de rol %(role)s.") % {"name": person, "role": Role(role).label})
     else:
         messages.info(request, _("%(name)s had de rol %(role)s al.") % {"name": person, "role": Role(role).label})
+
+
+def _refused(request, school, refusal):
+    """A change the staff-management gate refused: the staff page with the reason, as a 403."""
+    messages.error(request, str(refusal))
+    return render(request, "schools/staff.html", {
+        "school": school, "members": staff.staff_of(school), "form": StaffMemberForm(),
+    }, status=403)
 
 
 def _staff_action(request, school_slug, user_id):
@@ -240,7 +266,7 @@ def staff_add_role(request, school_slug, user_id):
         try:
             outcome = staff.add_role(school, person, form.cleaned_data["role"], actor=request.user, request=request)
         except staff.StaffChangeRefused as refusal:
-            messages.error(request, str(refusal))
+            return _refused(request, school, refusal)
         else:
             _say_role_outcome(request, school, person, form.cleaned_data["role"], outcome)
     else:
@@ -263,7 +289,9 @@ def role_requests(request, school_slug):
             staff.decide_role(school, pending, confirm=confirm, actor=request.user, request=request)
         except staff.StaffChangeRefused as refusal:
             messages.error(request, str(refusal))
-            return redirect("schools:role_requests", school_slug=school.slug)
+            waiting = PendingRole.objects.filter(school=school).select_related("user", "requested_by")
+            return render(request, "schools/role_requests.html", {"school": school, "waiting": waiting},
+                          status=403)
         message = (_("%(name)s heeft nu de rol %(role)s.") if confirm
                    else _("De rol %(role)s voor %(name)s is geweigerd."))
         messages.success(request, message % {"name": pending.user, "role": pending.get_role_display()})
@@ -280,7 +308,7 @@ def staff_remove_role(request, school_slug, membership_id):
     try:
         staff.remove_role(school, membership, actor=request.user, request=request)
     except staff.StaffChangeRefused as refusal:
-        messages.error(request, str(refusal))
+        return _refused(request, school, refusal)
     else:
         messages.success(request, _("Rol %(role)s van %(name)s verwijderd.")
                          % {"role": membership.get_role_display(), "name": membership.user})
@@ -291,7 +319,10 @@ def staff_remove_role(request, school_slug, membership_id):
 @require_POST
 def staff_unlock(request, school_slug, user_id):
     school, person = _staff_action(request, school_slug, user_id)
-    staff.unlock(school, person, actor=request.user, request=request)
+    try:
+        staff.unlock(school, person, actor=request.user, request=request)
+    except staff.StaffChangeRefused as refusal:
+        return _refused(request, school, refusal)
     messages.success(request, _("Het account van %(name)s is ontgrendeld.") % {"name": person})
     return redirect("schools:staff", school_slug=school.slug)
 
@@ -303,7 +334,7 @@ def staff_reset_two_factor(request, school_slug, user_id):
     try:
         staff.reset_two_factor(school, person, actor=request.user, request=request)
     except staff.StaffChangeRefused as refusal:
-        messages.error(request, str(refusal))
+        return _refused(request, school, refusal)
     else:
         messages.success(request, _("De tweestapsverificatie van %(name)s is gereset. Bij de volgende keer inloggen "
                                     "stelt %(name)s een nieuwe authenticator-app in.") % {"name": person})
@@ -314,7 +345,10 @@ def staff_reset_two_factor(request, school_slug, user_id):
 @require_POST
 def staff_send_password_link(request, school_slug, user_id):
     school, person = _staff_action(request, school_slug, user_id)
-    staff.send_password_link(school, person, actor=request.user, request=request)
+    try:
+        staff.send_password_link(school, person, actor=request.user, request=request)
+    except staff.StaffChangeRefused as refusal:
+        return _refused(request, school, refusal)
     messages.success(request, _("Er is een link gestuurd naar %(email)s waarmee %(name)s een wachtwoord kiest.")
                      % {"email": person.email, "name": person})
     return redirect("schools:staff", school_slug=school.slug)

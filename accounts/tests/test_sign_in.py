@@ -165,3 +165,34 @@ def test_the_way_back_after_the_code_step_keeps_the_whole_address(teacher):
     from urllib.parse import parse_qs, urlparse
 
     assert parse_qs(urlparse(response["Location"]).query)["next"] == ["/dossiers/?status=open&pagina=2"]
+
+
+def test_the_session_key_changes_once_the_code_is_accepted_and_the_session_keeps_its_data(teacher):
+    client = Client()
+    sign_in(client, teacher.email)
+    session = client.session
+    session["chosen"] = "kept"
+    session.save()
+    key_before_code = client.cookies["sessionid"].value
+    device = TOTPDevice.objects.get(user=teacher)
+    assert client.post(reverse("accounts:verify"), {"token": current_code(device)}).status_code == 302
+    assert client.cookies["sessionid"].value != key_before_code
+    assert client.session["chosen"] == "kept"
+    assert client.get(reverse("core:home")).status_code == 200
+    # The key from before the second factor opens nothing.
+    planted = Client()
+    planted.cookies["sessionid"] = key_before_code
+    assert planted.get(reverse("core:home")).status_code == 302
+
+
+def test_the_session_key_changes_when_a_new_authenticator_is_enrolled(school):
+    user = User.objects.create_user("nieuw@example.org", PASSWORD, full_name="Nieuwe Collega")
+    user.memberships.create(school=school, role=Role.IB)
+    client = Client()
+    sign_in(client, user.email)
+    client.get(reverse("accounts:setup_2fa"))
+    key_before_code = client.cookies["sessionid"].value
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert client.post(reverse("accounts:setup_2fa"), {"token": current_code(device)}).status_code == 200
+    assert client.cookies["sessionid"].value != key_before_code
+    assert client.get(reverse("core:home")).status_code == 200

@@ -243,3 +243,32 @@ def test_a_staff_file_with_a_bad_row_saves_nothing(school):
         save_staff(school, parsed)
     assert not User.objects.exists()
     assert not Membership.objects.exists()
+
+
+def test_a_birth_date_absurdly_long_ago_is_refused():
+    parsed = parse_pupils_csv(pupils_file("1001;Sanne;de Vries;14-03-1890;5;;;;;;;;;;"),
+                              today=datetime.date(2025, 1, 1))
+    assert parsed.messages == ["Rij 2: geboortedatum '14-03-1890' ligt meer dan 30 jaar terug; controleer het jaartal."]
+    far = parse_pupils_csv(pupils_file("1001;Sanne;de Vries;01-01-9999;5;;;;;;;;;;"), today=datetime.date(2025, 1, 1))
+    assert far.messages == ["Rij 2: geboortedatum '01-01-9999' ligt in de toekomst."]
+
+
+@pytest.mark.parametrize("parse", [parse_pupils_csv, parse_staff_csv])
+def test_a_cell_over_the_csv_field_limit_is_reported_not_a_crash(parse):
+    header = PUPIL_HEADER if parse is parse_pupils_csv else "naam;email;rol"
+    body = f"{header}\nJan;{'x' * 200_000};leerkracht\n".encode()
+    parsed = parse(body)
+    assert not parsed.is_valid
+    assert parsed.messages == ["Regel 2: een cel is langer dan 128 kB, of een aanhalingsteken wordt niet gesloten. "
+                               "Controleer die regel en sla het bestand opnieuw op als CSV."]
+
+
+def test_a_huge_cell_in_an_uploaded_staff_file_gives_a_dutch_page_not_a_500(school, make_user, verified_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = verified_client(make_user("beheer", school))
+    upload = SimpleUploadedFile("staff.csv", f"naam;email;rol\nJan;{'x' * 200_000};leerkracht\n".encode())
+    response = client.post(reverse("schools:import_staff", args=[school.slug]), {"file": upload})
+    assert response.status_code == 400
+    assert "langer dan 128 kB" in response.text

@@ -66,8 +66,8 @@ def test_searching_finds_pupils_by_name_or_group(school, pupil, make_user, verif
                          group="7")
     client = verified_client(make_user("leerkracht", school))
     url = reverse("schools:pupils", args=[school.slug])
-    by_name = client.get(url, {"q": "de vries"}).context["page"].object_list
-    by_group = client.get(url, {"q": "groep 7"}).context["page"].object_list
+    by_name = client.post(url, {"q": "de vries"}).context["page"].object_list
+    by_group = client.post(url, {"q": "groep 7"}).context["page"].object_list
     assert [p.first_name for p in by_name] == ["Sanne"]
     assert [p.first_name for p in by_group] == ["Daan"]
 
@@ -159,3 +159,40 @@ def test_a_guardian_of_another_pupil_cannot_be_reached_through_this_pupil(school
     url = reverse("schools:guardian_delete", args=[school.slug, pupil.pk, guardian.pk])
     assert client.post(url).status_code == 404
     assert Guardian.objects.current().filter(pk=guardian.pk).exists()
+
+
+@pytest.mark.parametrize("birth_date", ["9999-01-01", "2999-05-05", "1890-02-02"])
+def test_a_birth_date_in_the_future_or_absurdly_long_ago_is_refused_in_dutch(school, make_user, verified_client,
+                                                                            birth_date):
+    client = verified_client(make_user("beheer", school))
+    response = client.post(reverse("schools:pupil_add", args=[school.slug]), {
+        "student_number": "2002", "first_name": "Ravi", "last_name": "Sharma", "date_of_birth": birth_date,
+        "group": "3", "status": "active"})
+    assert response.status_code == 400
+    assert "De geboortedatum ligt" in response.text
+    assert not Pupil.objects.filter(student_number="2002").exists()
+
+
+def test_a_name_searched_for_never_appears_in_an_address(school, pupil, make_user, verified_client):
+    client = verified_client(make_user("leerkracht", school))
+    url = reverse("schools:pupils", args=[school.slug])
+    page = client.get(url)
+    assert 'method="post" role="search"' in page.text and "hx-push-url" not in page.text
+    # A name in the address is not used as a search: nobody is encouraged to put it there.
+    Pupil.objects.create(school=school, first_name="Daan", last_name="Jansen", date_of_birth=pupil.date_of_birth)
+    assert len(client.get(url, {"q": "Sanne"}).context["page"].object_list) == 2
+    found = client.post(url, {"q": "Sanne"})
+    assert [p.first_name for p in found.context["page"].object_list] == ["Sanne"]
+    assert "Sanne" not in found.context["querystring"]
+
+
+def test_the_pages_of_a_search_are_turned_without_the_name_in_the_address(school, make_user, verified_client):
+    for n in range(55):
+        Pupil.objects.create(school=school, first_name=f"Kind{n}", last_name="Bakker",
+                             date_of_birth=datetime.date(2016, 1, 1))
+    client = verified_client(make_user("leerkracht", school))
+    url = reverse("schools:pupils", args=[school.slug])
+    first = client.post(url, {"q": "bakker"})
+    assert 'name="page" value="2"' in first.text and "q=bakker" not in first.text
+    second = client.post(url, {"q": "bakker", "page": "2"})
+    assert len(second.context["page"].object_list) == 5

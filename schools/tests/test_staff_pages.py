@@ -72,12 +72,23 @@ def test_an_unknown_role_is_not_added(school, people, verified_client):
     assert teacher.roles_at(school) == {"leerkracht"}
 
 
-def test_the_last_functioneel_beheerder_keeps_the_role(school, people, verified_client):
+def test_the_last_functioneel_beheerder_keeps_the_role(school, people):
+    from schools import staff
+
     beheerder = people[Role.BEHEER]
-    client = verified_client(beheerder)
     membership = beheerder.memberships.get(role=Role.BEHEER)
-    response = client.post(reverse("schools:staff_remove_role", args=[school.slug, membership.pk]), follow=True)
-    assert "laatste functioneel beheerder" in response.text
+    # Only an installation administrator (no actor) can get this far: a beheerder never changes their own roles.
+    with pytest.raises(staff.StaffChangeRefused, match="laatste functioneel beheerder"):
+        staff.remove_role(school, membership, actor=None)
+    assert beheerder.roles_at(school) == {"beheer"}
+
+
+def test_a_beheerder_cannot_remove_their_own_role(school, people, verified_client):
+    beheerder = people[Role.BEHEER]
+    membership = beheerder.memberships.get(role=Role.BEHEER)
+    response = verified_client(beheerder).post(reverse("schools:staff_remove_role", args=[school.slug, membership.pk]))
+    assert response.status_code == 403
+    assert "Uw eigen rollen" in response.text
     assert beheerder.roles_at(school) == {"beheer"}
 
 
@@ -109,9 +120,12 @@ def test_resetting_two_factor_removes_every_device_so_the_person_enrols_again(sc
 def test_a_beheerder_cannot_reset_their_own_second_factor_here(school, people, verified_client):
     beheerder = people[Role.BEHEER]
     client = verified_client(beheerder)
-    response = client.post(reverse("schools:staff_reset_2fa", args=[school.slug, beheerder.pk]), follow=True)
-    assert "eigen tweestapsverificatie" in response.text
+    response = client.post(reverse("schools:staff_reset_2fa", args=[school.slug, beheerder.pk]))
+    assert response.status_code == 403
+    assert "tweestapsverificatie wijzigt u niet via medewerkerbeheer" in response.text
     assert list(devices_for_user(beheerder))
+    assert AuditEvent.objects.get(action="staff.change_refused").details == {"user": beheerder.pk,
+                                                                             "change": "reset_2fa"}
 
 
 def test_an_invited_colleague_chooses_a_password_with_the_emailed_link_once(school, people, verified_client, mailoutbox):
