@@ -126,8 +126,8 @@ def save_signal(client: Client, reference: str) -> int:
     return status
 
 
-def search_cases(client: Client, path: str, query: str) -> int:
-    """The case search posts its query (names stay out of URLs); the CSRF cookie comes with the first page."""
+def post_search(client: Client, path: str, query: str) -> int:
+    """Searches post their query (names stay out of URLs); the CSRF cookie comes with the first page."""
     from urllib.parse import urlencode
 
     token = client.cookies.get("csrftoken")
@@ -200,8 +200,8 @@ def run_http(concurrency: list[int], max_requests: int, max_seconds: float, work
         ("healthz", get("/healthz")),
         ("overview", get(f"/dossiers/{info['school']}/")),
         ("case_300_entries", get(f"/dossiers/d/{info['big_case']}/")),
-        ("pupil_search", get(f"/scholen/{info['school']}/leerlingen/?q=de+Vries")),
-        ("case_search", lambda client: search_cases(client, f"/dossiers/{info['school']}/zoeken/", "Jansen")),
+        ("pupil_search", lambda client: post_search(client, f"/scholen/{info['school']}/leerlingen/", "de Vries")),
+        ("case_search", lambda client: post_search(client, f"/dossiers/{info['school']}/zoeken/", "Jansen")),
         ("save_signal", lambda client: save_signal(client, info["write_case"])),
     ]
     try:
