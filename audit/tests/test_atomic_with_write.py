@@ -5,7 +5,7 @@ event failed. Now the event is written in the request's own transaction (ATOMIC_
 """
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 
 from audit.log import record
 from audit.models import AuditEvent
