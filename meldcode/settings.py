@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,7 +144,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_MINUTES = config("SESSION_IDLE_MINUTES", 30, cast=int,
                               help_text="Minuten zonder activiteit waarna de sessie verloopt.")
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The expiry slides with activity, but the session row is written at most once a minute (core/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = config("SESSION_TOUCH_SECONDS", 60, cast=int,
+                               help_text="Hoe vaak (seconden) de verlooptijd van een actieve sessie wordt bijgewerkt.")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REAUTH_MINUTES = config("REAUTH_MINUTES", 5, cast=int,
                         help_text="Minuten dat een herbevestiging (wachtwoord + code) geldig blijft voor exports.")

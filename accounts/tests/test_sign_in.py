@@ -110,8 +110,26 @@ def test_an_expired_session_is_rejected(teacher, verified_client):
 
 def test_the_session_ends_after_the_configured_idle_time_and_on_browser_close(settings):
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_MINUTES * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_activity_moves_the_expiry_but_writes_the_session_at_most_once_a_minute(teacher, verified_client,
+                                                                                monkeypatch):
+    import time as real_time
+
+    from core import sessions
+
+    client = verified_client(teacher)
+    now = [real_time.time()]
+    monkeypatch.setattr(sessions.time, "time", lambda: now[0])
+    client.get(reverse("core:home"))
+    first = Session.objects.get().expire_date
+    now[0] += 30
+    client.get(reverse("core:home"))
+    assert Session.objects.get().expire_date == first, "a request within the minute writes nothing"
+    now[0] += 31
+    client.get(reverse("core:home"))
+    assert Session.objects.get().expire_date > first, "after a minute of activity the idle timeout slides"
 
 
 def test_reauthentication_needs_password_and_code(teacher, verified_client):
