@@ -16,7 +16,7 @@ import ipaddress
 import re
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.utils import timezone
 
 from audit import chain
@@ -89,9 +89,8 @@ def record(action: str, *, actor=None, request=None, school=None, case=None, obj
         chain.canonical_time(event.at), event.actor_id, event.actor_label, event.action, event.school_id,
         event.case_id, event.object_repr, event.reason, event.ip, event.user_agent, details_text,
     )))
-    # A savepoint, so that a failed insert never leaves the caller's transaction half-done.
-    with transaction.atomic(using=ALIAS):
-        event.save(using=ALIAS)
+    # No savepoint of its own: if the insert fails, the caller's write must fail with it.
+    event.save(using=ALIAS)
     mode = getattr(settings, "AUDIT_CHAIN_MODE", "after_commit")
     if mode == "immediate":
         sequencer.chain_pending(using=ALIAS)
