@@ -18,6 +18,7 @@ from accounts.invitations import send_invitation
 from accounts.models import User
 from accounts.roles import Role
 from schools import staff
+from schools.events import record
 from schools.models import Board, School
 
 # The roles with which a new school starts: the directie (adopts the meldcode, names the IB) or the functioneel
@@ -35,12 +36,6 @@ class Invitation:
     account_created: bool
     role_added: bool
     sent: bool
-
-
-def _record(action, **kwargs):
-    from audit.log import record
-
-    return record(action, **kwargs)
 
 
 def _installation_actor(actor):
@@ -62,7 +57,7 @@ def create_board(name: str, *, slug: str = "", actor=None, request=None) -> tupl
     if board is not None:
         return board, False
     board = Board.objects.create(name=name, slug=slug)
-    _record("setup.board_created", actor=actor, request=request, object_repr=board.name,
+    record("setup.board_created", actor=actor, request=request, object_repr=board.name,
             details={"board": board.pk, "slug": board.slug})
     return board, True
 
@@ -92,7 +87,7 @@ def create_school(board: Board, name: str, *, brin: str, slug: str = "", address
         raise SetupRefused(_("BRIN-nummer %(brin)s hoort al bij %(school)s.") % {"brin": brin, "school": other.name})
     school = School.objects.create(board=board, name=name, slug=slug, brin=brin, address=address.strip(),
                                    phone=phone.strip())
-    _record("setup.school_created", actor=actor, request=request, school=school, object_repr=school.name,
+    record("setup.school_created", actor=actor, request=request, school=school, object_repr=school.name,
             details={"school": school.pk, "board": board.pk, "brin": brin})
     return school, True
 
@@ -126,7 +121,7 @@ def invite(school: School, *, email: str, full_name: str, role: str, resend: boo
         sent = added or resend
         if sent:
             send_invitation(user, school, Role(role).label)
-            _record("auth.invitation_sent", actor=actor, request=request, school=school, object_repr=str(user),
+            record("auth.invitation_sent", actor=actor, request=request, school=school, object_repr=str(user),
                     details={"user": user.pk, "role": role, "new_account": created})
     return Invitation(user=user, account_created=created, role_added=added, sent=sent)
 
