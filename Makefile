@@ -17,6 +17,8 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
+# Every link the demo prints or e-mails points at the address it really serves on.
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
 demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input

@@ -23,3 +23,64 @@ class ReauthForm(forms.Form):
     token = forms.CharField(label=_("Code"), max_length=20,
                             help_text=_("De zescijferige code uit uw authenticator-app."),
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label=_("E-mailadres"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))
+
+
+# --- the set-up page of an installation administrator ---------------------------------------------------------
+
+FIRST_ROLE_CHOICES = [("directie", _("Directie")), ("beheer", _("Functioneel beheerder"))]
+
+
+class BoardForm(forms.Form):
+    name = forms.CharField(label=_("Naam van het schoolbestuur"), max_length=200)
+    slug = forms.SlugField(label=_("Korte naam in adressen"), max_length=50, required=False,
+                           help_text=_("Leeg laten: wordt gemaakt van de naam."))
+
+
+class InviteFields(forms.Form):
+    invite_email = forms.EmailField(label=_("E-mailadres van de eerste directie of beheerder"), required=False)
+    invite_name = forms.CharField(label=_("Naam"), max_length=200, required=False)
+    invite_role = forms.ChoiceField(label=_("Rol"), choices=FIRST_ROLE_CHOICES, initial="directie")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("invite_name") and not cleaned.get("invite_email"):
+            self.add_error("invite_email", _("Geef het e-mailadres van wie u uitnodigt."))
+        return cleaned
+
+
+class SchoolForm(InviteFields):
+    board = forms.ModelChoiceField(label=_("Schoolbestuur"), queryset=None, empty_label=None)
+    name = forms.CharField(label=_("Naam van de school"), max_length=200)
+    brin = forms.CharField(label=_("BRIN-nummer"), max_length=6, help_text=_("Bijvoorbeeld 12AB."))
+    slug = forms.SlugField(label=_("Korte naam in adressen"), max_length=50, required=False,
+                           help_text=_("Leeg laten: wordt gemaakt van de naam."))
+    address = forms.CharField(label=_("Adres"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Telefoon"), max_length=40, required=False)
+
+    field_order = ["board", "name", "brin", "slug", "address", "phone", "invite_email", "invite_name", "invite_role"]
+
+    def __init__(self, *args, **kwargs):
+        from schools.models import Board
+
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = Board.objects.order_by("name")
+
+
+class InviteForm(InviteFields):
+    school = forms.ModelChoiceField(label=_("School"), queryset=None, empty_label=None)
+    resend = forms.BooleanField(label=_("Ook opnieuw sturen als de rol er al is (bijv. als de link verlopen is)"),
+                                required=False)
+
+    field_order = ["school", "invite_email", "invite_name", "invite_role", "resend"]
+
+    def __init__(self, *args, **kwargs):
+        from schools.models import School
+
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = School.objects.select_related("board").order_by("board__name", "name")
+        self.fields["invite_email"].required = True

@@ -10,4 +10,8 @@ urlpatterns = [
     path("2fa-instellen/", views.setup_2fa, name="setup_2fa"),
     path("bevestigen/", views.reauth, name="reauth"),
     path("uitloggen/", views.logout, name="logout"),
+    path("wachtwoord-vergeten/", views.password_reset, name="password_reset"),
+    path("wachtwoord-kiezen/<uidb64>/<token>/", views.set_password, name="set_password"),
+    # Under /account/ like the sign-in pages, so the view itself insists on both factors (see _installation_admin).
+    path("installatie/", views.setup_page, name="setup"),
 ]

@@ -2,7 +2,10 @@ from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -11,9 +14,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_ratelimit.core import is_ratelimited
 
-from accounts import twofactor
-from accounts.forms import LoginForm, ReauthForm, TokenForm
+from accounts import invitations, setup, twofactor
+from accounts.forms import (
+    BoardForm,
+    InviteForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    ReauthForm,
+    SchoolForm,
+    TokenForm,
+)
 from accounts.reauth import mark_reauthenticated
 
 
@@ -133,3 +145,129 @@ def logout(request):
     auth_logout(request)
     messages.success(request, _("U bent uitgelogd."))
     return redirect("accounts:login")
+
+
+# --- a forgotten password and the link to choose one -----------------------------------------------------------
+
+# Per address: nobody can flood a colleague's mailbox. Per client address: nobody can try many addresses. The
+# per-client limit is generous because a whole school may share one address behind its router.
+RESET_RATE_PER_ADDRESS = "3/h"
+RESET_RATE_PER_CLIENT = "30/h"
+
+
+@never_cache
+def password_reset(request):
+    """Ask for a link to choose a new password. The answer is the same page, after the same work, whether the
+    address is known or not: only the owner of a known address learns anything, from their mailbox."""
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if is_ratelimited(request, group="accounts.password_reset", key="ip", rate=RESET_RATE_PER_CLIENT,
+                          increment=True):
+            _audit("auth.password_reset_rate_limited", request)
+            return render(request, "429.html", status=429)
+        email = form.cleaned_data["email"].strip().lower()
+        too_often = is_ratelimited(request, group="accounts.password_reset_address", key=lambda group, r: email,
+                                   rate=RESET_RATE_PER_ADDRESS, increment=True)
+        user = invitations.account_for_reset(email)
+        send = user is not None and not too_often
+        _audit("auth.password_reset_requested", request, actor=user, object_repr=user.email if user else "",
+               details={"known": user is not None, "sent": send})
+        # Always one task, a no-op for an unknown address, so that both answers take the same time.
+        invitations.send_password_reset.enqueue(user.pk if send else 0)
+        return render(request, "accounts/password_reset_sent.html", {"hours": invitations.valid_hours()})
+    return render(request, "accounts/password_reset.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """Reached from an invitation or a forgotten-password e-mail; Django checks the token (valid once, for
+    PASSWORD_RESET_TIMEOUT). Then the person is signed in with the first factor and goes on to the second:
+    setting up the authenticator app, or, when they have one, its code."""
+
+    template_name = "accounts/set_password.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def get_success_url(self):
+        step = "accounts:verify" if twofactor.confirmed_totp(self.user) else "accounts:setup_2fa"
+        return reverse(step)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _audit("auth.password_set", self.request, actor=form.user)
+        messages.success(self.request, _("Uw wachtwoord is opgeslagen."))
+        return response
+
+
+set_password = SetPasswordView.as_view()
+
+
+# --- setting up a board and a school (installation administrators) ---------------------------------------------
+
+def _installation_admin(request):
+    """Only a superuser who passed both factors; anyone else gets a 404, as for pages of other schools."""
+    if not request.user.is_superuser:
+        raise Http404
+    if not request.user.is_verified():
+        target = "accounts:verify" if twofactor.confirmed_totp(request.user) else "accounts:setup_2fa"
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+    return None
+
+
+def _invite(request, school, data, done, *, resend=False):
+    result = setup.invite(school, email=data["invite_email"], full_name=data["invite_name"],
+                          role=data["invite_role"], resend=resend, actor=request.user, request=request)
+    values = {"name": result.user.full_name or result.user.email, "email": result.user.email, "school": school.name}
+    if result.sent:
+        done.append(_("Uitnodiging gemaild naar %(name)s <%(email)s> voor %(school)s.") % values)
+    else:
+        done.append(_("%(name)s had deze rol bij %(school)s al; er is geen nieuwe uitnodiging gestuurd.") % values)
+
+
+@login_required
+@never_cache
+def setup_page(request):
+    from schools.models import Board
+
+    stop = _installation_admin(request)
+    if stop is not None:
+        return stop
+    action = request.POST.get("action") if request.method == "POST" else None
+    board_form = BoardForm(request.POST if action == "board" else None, prefix="board")
+    school_form = SchoolForm(request.POST if action == "school" else None, prefix="school")
+    invite_form = InviteForm(request.POST if action == "invite" else None, prefix="invite")
+    form = {"board": board_form, "school": school_form, "invite": invite_form}.get(action)
+    if form is not None and form.is_valid():
+        data, done = form.cleaned_data, []
+        try:
+            with transaction.atomic():
+                if action == "board":
+                    board, created = setup.create_board(data["name"], slug=data["slug"], actor=request.user,
+                                                        request=request)
+                    message = (_("Schoolbestuur %(name)s aangemaakt.") if created
+                               else _("Schoolbestuur %(name)s bestaat al; niets gewijzigd."))
+                    done.append(message % {"name": board.name})
+                elif action == "school":
+                    school, created = setup.create_school(
+                        data["board"], data["name"], brin=data["brin"], slug=data["slug"], address=data["address"],
+                        phone=data["phone"], actor=request.user, request=request)
+                    message = (_("School %(name)s aangemaakt.") if created
+                               else _("School %(name)s bestaat al; niets gewijzigd."))
+                    done.append(message % {"name": school.name})
+                    if data["invite_email"]:
+                        _invite(request, school, data, done)
+                else:
+                    _invite(request, data["school"], data, done, resend=data["resend"])
+        except setup.SetupRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            for line in done:
+                messages.success(request, line)
+            return redirect("accounts:setup")
+    boards = list(Board.objects.prefetch_related("schools").order_by("name"))
+    people = setup.first_people()
+    for board in boards:
+        for school in board.schools.all():
+            school.first_people = people.get(school.pk, [])
+    return render(request, "accounts/setup.html", {
+        "boards": boards, "board_form": board_form, "school_form": school_form, "invite_form": invite_form,
+    }, status=400 if form is not None and form.errors else 200)

@@ -4,10 +4,25 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+# Who sees what a new school still misses: the directie, who answers for the meldcode, and the functioneel
+# beheerder, who does much of the setting up.
+CHECKLIST_ROLES = {"directie", "beheer"}
+
 
 @login_required
 def home(request):
-    return render(request, "core/home.html")
+    from accounts.setup import checklist
+
+    roles_by_school = {}
+    for membership in request.user.memberships.select_related("school").order_by("school__name"):
+        roles_by_school.setdefault(membership.school, set()).add(membership.role)
+    checklists = []
+    for school, roles in roles_by_school.items():
+        if roles & CHECKLIST_ROLES:
+            items = checklist(school, roles)
+            if not all(item["done"] for item in items):
+                checklists.append({"school": school, "items": items})
+    return render(request, "core/home.html", {"checklists": checklists})
 
 
 @never_cache

@@ -243,7 +243,17 @@ EMAIL_HOST_USER = config("EMAIL_HOST_USER", "", help_text="SMTP-gebruiker.")
 EMAIL_HOST_PASSWORD = config("EMAIL_HOST_PASSWORD", "", help_text="SMTP-wachtwoord.")
 EMAIL_USE_TLS = config("EMAIL_USE_TLS", True, cast=bool, help_text="STARTTLS voor SMTP.")
 DEFAULT_FROM_EMAIL = config("DEFAULT_FROM_EMAIL", "meldcode@localhost", help_text="Afzender van herinneringen.")
-SITE_URL = config("SITE_URL", "http://127.0.0.1:8000", help_text="Basisadres voor links in e-mails.")
+# Every absolute link (e-mails, the demo's printed output) starts with SITE_URL; `make demo` sets it to the
+# address it serves on.
+SITE_URL = config("SITE_URL", "http://127.0.0.1:8000",
+                  help_text="Adres waarop de app bereikbaar is (bijv. https://meldcode.stichting.nl). Alle links "
+                            "in e-mails en in de uitvoer van de demo beginnen hiermee; `make demo` zet het op "
+                            "http://HOST:PORT.")
+# Links to choose a password (invitations, a forgotten password) work once and for this long (Django's tokens).
+PASSWORD_RESET_TIMEOUT = 3600 * config(
+    "PASSWORD_LINK_HOURS", 72, cast=int,
+    help_text="Hoeveel uur een link om een wachtwoord te kiezen (uitnodiging of wachtwoord vergeten) geldig is. "
+              "Een link werkt één keer.")
 
 # Web hardening. Strict CSP: no inline script, no third-party origins.
 CONTENT_SECURITY_POLICY = {

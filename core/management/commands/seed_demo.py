@@ -255,10 +255,13 @@ class Command(BaseCommand):
     def _print_accounts(self, accounts):
         out = self.stdout
         out.write("")
-        out.write(self.style.SUCCESS("Demo klaar. Open http://127.0.0.1:8000 en log in met een van deze accounts."))
+        # SITE_URL is the address the demo serves on: `make demo PORT=8123` sets it to http://127.0.0.1:8123.
+        site = settings.SITE_URL.rstrip("/")
+        out.write(self.style.SUCCESS(f"Demo klaar. Open {site} en log in met een van deze accounts."))
         out.write(f"Wachtwoord voor alle demo-accounts: {DEMO_PASSWORD}")
         out.write("Tweestapscode: voeg de geheime sleutel toe aan een authenticator-app, of vraag de huidige code op met")
         out.write("  .venv/bin/python manage.py demo_code E-MAILADRES")
+        out.write("in een tweede terminal in deze map (in deze terminal draait de app).")
         out.write("")
         import base64
 

@@ -5,7 +5,8 @@ from schools.management.commands._importing import ImportCommand
 
 class Command(ImportCommand):
     help = ("Medewerkers en hun rollen importeren uit een CSV-bestand (alles of niets). Nieuwe accounts krijgen "
-            "geen wachtwoord: zij stellen er een in via 'wachtwoord vergeten'.")
+            "geen wachtwoord: zij kiezen er een via 'Wachtwoord vergeten?' op de inlogpagina, of via de link "
+            "die de functioneel beheerder hun stuurt.")
 
     def parse(self, data, progress):
         return imports.parse_staff_csv(data, progress=progress)
