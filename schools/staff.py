@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -257,10 +254,10 @@ def add_staff_member(school, *, full_name, email, role, job_title="", actor, req
 
 
 def password_link(user: User) -> str:
-    """A single-use link (Django's password reset token) with which the person chooses a password."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL.rstrip("/") + reverse("schools:set_password", args=[uid, token])
+    """A single-use link with which the person chooses a password, then sets up the second factor."""
+    from accounts.invitations import password_link as link
+
+    return link(user)
 
 
 def send_password_link(school, user: User, *, actor, request=None) -> None:

@@ -5,7 +5,6 @@ from schools import views
 app_name = "schools"
 
 urlpatterns = [
-    path("wachtwoord-kiezen/<uidb64>/<token>/", views.set_password, name="set_password"),
     path("<slug:school_slug>/leerlingen/", views.pupils, name="pupils"),
     path("<slug:school_slug>/leerlingen/nieuw/", views.pupil_edit, name="pupil_add"),
     path("<slug:school_slug>/leerlingen/<int:pupil_id>/", views.pupil, name="pupil"),

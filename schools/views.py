@@ -1,11 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -352,19 +350,3 @@ def staff_send_password_link(request, school_slug, user_id):
     messages.success(request, _("Er is een link gestuurd naar %(email)s waarmee %(name)s een wachtwoord kiest.")
                      % {"email": person.email, "name": person})
     return redirect("schools:staff", school_slug=school.slug)
-
-
-class SetPasswordView(auth_views.PasswordResetConfirmView):
-    """Reached from the e-mailed link; Django checks the single-use token."""
-
-    template_name = "schools/set_password.html"
-    success_url = reverse_lazy("accounts:login")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        record("auth.password_set", actor=form.user, request=self.request)
-        messages.success(self.request, _("Uw wachtwoord is opgeslagen. U kunt nu inloggen."))
-        return response
-
-
-set_password = SetPasswordView.as_view()
