@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-MAX_UPLOAD_BYTES = 512 * 1024
+MAX_UPLOAD_BYTES = 512 * 1024  # for the file and the pasted text alike: a meldcode is a few dozen kB
 
 
 class UploadForm(forms.Form):
@@ -15,6 +15,12 @@ class UploadForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         upload, text = cleaned.get("file"), (cleaned.get("text") or "").strip()
+        # Checked before anything reads the text: the validator would otherwise parse megabytes of YAML.
+        if len(text) > MAX_UPLOAD_BYTES or len(text.encode("utf-8")) > MAX_UPLOAD_BYTES:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("text")] = ""  # not sent back to the browser in full
+            raise forms.ValidationError(_("De geplakte tekst is groter dan 512 kB; dat is geen meldcode. Controleer "
+                                          "of u het juiste bestand hebt gekopieerd."))
         if upload and text:
             raise forms.ValidationError(_("Kies een bestand óf plak de tekst, niet allebei."))
         if not upload and not text:
