@@ -1,7 +1,11 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 MAX_UPLOAD_BYTES = 512 * 1024  # for the file and the pasted text alike: a meldcode is a few dozen kB
+# YAML allows no control characters but tab and line ends; the parser would stop with an error of its own.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class UploadForm(forms.Form):
@@ -34,6 +38,9 @@ class UploadForm(forms.Form):
                 raise forms.ValidationError(_("Het bestand is geen tekst in UTF-8. Sla het op als UTF-8 en probeer "
                                               "het opnieuw.")) from error
             cleaned["filename"] = upload.name
+            if CONTROL.search(cleaned["source"]):
+                raise forms.ValidationError(_("Het bestand bevat onzichtbare stuurtekens (zoals een nul-teken); dat "
+                                              "is geen meldcodebestand. Sla het op als platte tekst in UTF-8."))
         else:
             cleaned["source"] = text + "\n"
             cleaned["filename"] = "meldcode.yaml"

@@ -377,3 +377,15 @@ def test_pasted_text_counts_its_bytes_not_its_characters(school, people, verifie
                                                            {"action": "upload", "text": text})
     assert "De geplakte tekst is groter dan 512 kB" in response.content.decode()
     assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
+
+
+def test_an_uploaded_file_with_a_nul_byte_is_refused_with_a_message_not_a_500(school, people, verified_client,
+                                                                                shipped_versions):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("meldcode.yaml", VLINDER.read_bytes() + b"\n# a\x00b\n", content_type="text/yaml")
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
+                                                           {"action": "upload", "file": upload})
+    assert response.status_code == 200
+    assert "onzichtbare stuurtekens" in response.content.decode()
+    assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
