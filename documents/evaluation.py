@@ -102,18 +102,18 @@ class Figures:
 
 
 def staff_route_visible(user, schools) -> bool:
-    """Whether staff-perpetrator cases may be counted for this viewer.
+    """Whether staff-perpetrator cases are counted for this viewer: by their role at these schools alone.
 
     Those cases are invisible to everyone but directie and bestuur (the same rule as cases.access); even
-    a count would tell an intern begeleider or the privacy officer that one exists, and it must never
-    reach the staff member concerned, whatever their role.
+    a count would tell an intern begeleider or the privacy officer that one exists. Whether the viewer is
+    the staff member a case is about must NOT matter here: a row, a notice or a total that changed for them
+    alone would tell them exactly what cases.access keeps from them. So they see what a colleague in the
+    same role sees.
     """
     if user is None:
         return False
-    school_ids = [s.pk for s in schools]
-    allowed = user.memberships.filter(school_id__in=school_ids, role__in=(Role.DIRECTIE, Role.BESTUUR)).exists()
-    concerned = Case.objects.filter(school_id__in=school_ids, route=Route.STAFF, subject_staff=user).exists()
-    return allowed and not concerned
+    return user.memberships.filter(school_id__in=[s.pk for s in schools],
+                                   role__in=(Role.DIRECTIE, Role.BESTUUR)).exists()
 
 
 def compute(schools, start_year: int, *, today: date | None = None, include_staff_route: bool = True) -> Figures:

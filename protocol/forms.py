@@ -1,7 +1,11 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-MAX_UPLOAD_BYTES = 512 * 1024
+MAX_UPLOAD_BYTES = 512 * 1024  # for the file and the pasted text alike: a meldcode is a few dozen kB
+# YAML allows no control characters but tab and line ends; the parser would stop with an error of its own.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class UploadForm(forms.Form):
@@ -15,6 +19,12 @@ class UploadForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         upload, text = cleaned.get("file"), (cleaned.get("text") or "").strip()
+        # Checked before anything reads the text: the validator would otherwise parse megabytes of YAML.
+        if len(text) > MAX_UPLOAD_BYTES or len(text.encode("utf-8")) > MAX_UPLOAD_BYTES:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("text")] = ""  # not sent back to the browser in full
+            raise forms.ValidationError(_("De geplakte tekst is groter dan 512 kB; dat is geen meldcode. Controleer "
+                                          "of u het juiste bestand hebt gekopieerd."))
         if upload and text:
             raise forms.ValidationError(_("Kies een bestand óf plak de tekst, niet allebei."))
         if not upload and not text:
@@ -28,6 +38,9 @@ class UploadForm(forms.Form):
                 raise forms.ValidationError(_("Het bestand is geen tekst in UTF-8. Sla het op als UTF-8 en probeer "
                                               "het opnieuw.")) from error
             cleaned["filename"] = upload.name
+            if CONTROL.search(cleaned["source"]):
+                raise forms.ValidationError(_("Het bestand bevat onzichtbare stuurtekens (zoals een nul-teken); dat "
+                                              "is geen meldcodebestand. Sla het op als platte tekst in UTF-8."))
         else:
             cleaned["source"] = text + "\n"
             cleaned["filename"] = "meldcode.yaml"

@@ -350,3 +350,42 @@ def test_protocol_load_stores_and_adopts_for_the_school(school, make_user):
 def test_protocol_load_refuses_an_unknown_school(db):
     with pytest.raises(CommandError, match="Onbekende school"):
         call_command("protocol_load", str(VLINDER), "--school", "bestaat-niet")
+
+
+def test_pasted_meldcode_text_larger_than_the_upload_limit_is_refused_before_it_is_read(
+        school, people, verified_client, shipped_versions, monkeypatch):
+    import protocol.views
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the oversized text reached the validator")
+
+    # A valid meldcode with a 600 kB comment: were it read, it would be stored.
+    text = VLINDER.read_text(encoding="utf-8") + "\n# " + "x" * (600 * 1024) + "\n"
+    monkeypatch.setattr(protocol.views, "store_version", must_not_run)
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
+                                                           {"action": "upload", "text": text})
+    assert response.status_code == 200
+    assert "De geplakte tekst is groter dan 512 kB" in response.content.decode()
+    assert "x" * 1000 not in response.content.decode()  # not echoed back in the text box
+    assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
+
+
+def test_pasted_text_counts_its_bytes_not_its_characters(school, people, verified_client, shipped_versions):
+    # 200,000 characters of three bytes each: 600 kB.
+    text = VLINDER.read_text(encoding="utf-8") + "\n# " + "€" * 200_000 + "\n"
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
+                                                           {"action": "upload", "text": text})
+    assert "De geplakte tekst is groter dan 512 kB" in response.content.decode()
+    assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
+
+
+def test_an_uploaded_file_with_a_nul_byte_is_refused_with_a_message_not_a_500(school, people, verified_client,
+                                                                                shipped_versions):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("meldcode.yaml", VLINDER.read_bytes() + b"\n# a\x00b\n", content_type="text/yaml")
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
+                                                           {"action": "upload", "file": upload})
+    assert response.status_code == 200
+    assert "onzichtbare stuurtekens" in response.content.decode()
+    assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()

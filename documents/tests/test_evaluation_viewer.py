@@ -1,0 +1,95 @@
+"""Nothing in the evaluation depends on whether the viewer is the staff member a case is about.
+
+The staff member concerned never sees the case (cases.access); the evaluation must not give it away by its
+shape either: no missing row, no notice, no other total than a colleague in the same role sees.
+"""
+
+import re
+from datetime import date, datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership
+from accounts.roles import Role
+from documents.models import ExportJob
+from documents.tests.conftest import flat, pdf_pages
+from schools.models import Pupil
+
+pytestmark = pytest.mark.django_db
+YEAR = 2024
+
+
+def at(day):
+    return timezone.make_aware(datetime(day.year, day.month, day.day, 10))
+
+
+@pytest.fixture
+def accused_and_colleague(school, make_case, make_user, people, add_entry):
+    """Two directie members of the same school with names of the same length; a staff case about the first."""
+    accused = make_user(Role.DIRECTIE, school, name="Directielid Aaa")
+    colleague = make_user(Role.DIRECTIE, school, name="Directielid Bbb")
+    for role in (Role.BESTUUR,):  # both also sit on the board, to compare the board level too
+        Membership.objects.create(user=accused, school=school, role=role)
+        Membership.objects.create(user=colleague, school=school, role=role)
+    for i, route in enumerate(("regular", "regular", "acute", "staff")):
+        pupil = Pupil.objects.create(school=school, first_name=f"Kind{i}", last_name="Test",
+                                     date_of_birth=date(2016, 1, 1))
+        case = make_case(pupil, route=route, opened_at=at(date(2024, 10, 1 + i)),
+                         subject_staff=accused if route == "staff" else None)
+        add_entry(case, people[Role.IB], when=at(date(2024, 10, 1 + i)))
+    return accused, colleague
+
+
+def neutral(text: str, user) -> str:
+    """The text with what is expected to differ per viewer taken out: their name, the time, session tokens."""
+    name = re.escape(user.full_name)
+    text = re.sub(rf'<span class="who">{name}</span>', "VIEWER", text)
+    text = re.sub(rf"Geëxporteerd door {name} op \d{{2}}-\d{{2}}-\d{{4}} \d{{2}}:\d{{2}}", "EXPORTED", text)
+    return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1TOKEN", text)
+
+
+def page(client, scope, slug):
+    response = client.get(reverse("documents:evaluation", args=[scope, slug]) + f"?jaar={YEAR}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def csv_text(client, scope, slug):
+    response = client.post(reverse("documents:evaluation_csv", args=[scope, slug]), {"jaar": YEAR})
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
+
+
+def pdf_text(client, scope, slug):
+    response = client.post(reverse("documents:evaluation_pdf", args=[scope, slug]), {"jaar": YEAR})
+    job = ExportJob.objects.get(pk=int(re.search(r"/export/(\d+)/", response["Location"])[1]))
+    assert job.status == ExportJob.Status.DONE
+    return flat("\n".join(pdf_pages(client.post(reverse("documents:download", args=[job.pk])).content)))
+
+
+@pytest.mark.parametrize("scope", ["school", "bestuur"])
+def test_the_staff_member_concerned_sees_the_same_evaluation_as_a_colleague_in_the_same_role(
+        school, board, accused_and_colleague, exporting_client, scope):
+    slug = school.slug if scope == "school" else board.slug
+    seen = {}
+    for user in accused_and_colleague:
+        client = exporting_client(user)
+        seen[user.pk] = [neutral(render(client, scope, slug), user) for render in (page, csv_text, pdf_text)]
+    accused, colleague = accused_and_colleague
+    for what, mine, theirs in zip(("page", "csv", "pdf"), seen[accused.pk], seen[colleague.pk], strict=True):
+        assert mine == theirs, f"the {what} differs for the staff member concerned"
+    # And the case is really counted (the comparison would also pass if it were hidden from both).
+    counted = {"school": "Medewerker als vermoedelijke pleger;1", "bestuur": "Medewerker als vermoedelijke pleger;< 5"}
+    assert counted[scope] in seen[accused.pk][1]
+
+
+def test_whether_staff_cases_count_depends_on_the_role_alone(school, accused_and_colleague, people):
+    from documents.evaluation import staff_route_visible
+
+    accused, colleague = accused_and_colleague
+    assert staff_route_visible(accused, [school]) == staff_route_visible(colleague, [school]) is True
+    # The teacher is the subject of no case; the IB of none either: both do not count staff cases, by role.
+    assert not staff_route_visible(people[Role.IB], [school])
+    assert not staff_route_visible(people[Role.PRIVACY], [school])
