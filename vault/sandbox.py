@@ -16,13 +16,16 @@ way, gives `TooComplex`, with a message that can be shown as it is.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import math
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 from importlib import import_module
 
 from django.conf import settings
@@ -34,6 +37,8 @@ logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 # The answer is text of at most about a million characters; more means something went wrong.
 MAX_OUTPUT_BYTES = 32 * MB
+# What a child imports before it receives its document (the parsers of socialmap.readers and vault.uploads).
+PRELOAD = ("pikepdf", "pdfminer.high_level", "pdfminer.layout", "docx", "vault.uploads", "socialmap.readers")
 TOO_COMPLEX = _("Dit bestand is te groot of te ingewikkeld om veilig te lezen.")
 
 
@@ -65,30 +70,23 @@ def run(function: str, data: bytes, **options):
         "output": MAX_OUTPUT_BYTES,
     }
     request = json.dumps({"function": function, "options": options, "limits": limits}).encode()
-    # Files rather than pipes: no deadlock, no threads, and the child's output is capped by RLIMIT_FSIZE.
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as stdout:
-        stdin.write(len(request).to_bytes(8, "big") + request + data)
-        stdin.seek(0)
-        try:
-            completed = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
-                [sys.executable, "-s", "-m", "vault.sandbox"],
-                stdin=stdin, stdout=stdout, stderr=subprocess.DEVNULL,
-                cwd=settings.BASE_DIR, env=_child_environment(),
-                timeout=settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS, check=False,
-            )
-        except subprocess.TimeoutExpired:
-            logger.warning("document sandbox: %s took longer than %ss", function,
-                           settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
-            raise TooComplex() from None
-        stdout.seek(0)
-        output = stdout.read(MAX_OUTPUT_BYTES + 1)
+    child = _take_spare() or _Child()
+    _start_spare()  # the next document's child imports its libraries while this one works
     try:
-        answer = json.loads(output) if completed.returncode == 0 else None
+        returncode = child.answer(len(request).to_bytes(8, "big") + request + data,
+                                  timeout=settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        logger.warning("document sandbox: %s took longer than %ss", function,
+                       settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
+        raise TooComplex() from None
+    output = child.output()
+    try:
+        answer = json.loads(output) if returncode == 0 else None
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
         # Killed by a signal (CPU or file size limit), out of memory in C code, or no answer at all.
-        logger.warning("document sandbox: %s ended with exit status %s", function, completed.returncode)
+        logger.warning("document sandbox: %s ended with exit status %s", function, returncode)
         raise TooComplex()
     if "result" in answer:
         return answer["result"]
@@ -102,6 +100,77 @@ def run(function: str, data: bytes, **options):
     raise TooComplex()
 
 
+class _Child:
+    """One child process, for one document. It starts by importing the parsers and then waits for its
+    document, so that a spare can be started ahead of time; it never sees a second document."""
+
+    def __init__(self):
+        # The answer goes to a file rather than a pipe: RLIMIT_FSIZE caps it, and no thread has to read it.
+        self._stdout = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+            [sys.executable, "-s", "-m", "vault.sandbox"],
+            stdin=subprocess.PIPE, stdout=self._stdout, stderr=subprocess.DEVNULL,
+            cwd=settings.BASE_DIR, env=_child_environment(),
+        )
+
+    def answer(self, message: bytes, *, timeout: float) -> int:
+        try:
+            self.process.stdin.write(message)
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died before reading: wait() gives its exit status
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise
+
+    def output(self) -> bytes:
+        self._stdout.seek(0)
+        data = self._stdout.read(MAX_OUTPUT_BYTES + 1)
+        self._stdout.close()
+        return data
+
+    def close(self) -> None:
+        """End the child: a spare reads end-of-file and stops; one at work is killed."""
+        if self.process.stdin and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:
+                pass
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._stdout.close()
+
+
+_spares: list[_Child] = []
+_spares_lock = threading.Lock()
+
+
+def _take_spare() -> _Child | None:
+    with _spares_lock:
+        while _spares:
+            child = _spares.pop()
+            if child.process.poll() is None:
+                return child
+            child.close()
+    return None
+
+
+def _start_spare() -> None:
+    with _spares_lock:
+        if not _spares:
+            _spares.append(_Child())
+
+
+@atexit.register
+def _close_spares() -> None:
+    with _spares_lock:
+        while _spares:
+            _spares.pop().close()
+
+
 def _child_environment() -> dict[str, str]:
     # Nothing from the parent's environment: it holds the secret key, the encryption keys and the database URL.
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -110,24 +179,32 @@ def _child_environment() -> dict[str, str]:
 
 def _limit_self(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
-    # SIGXCPU at the soft limit ends the process; the hard limit one second later is the backstop.
-    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"] + 1))
+    # The CPU limit counts from the start of the process: add what the imports took. SIGXCPU at the soft
+    # limit ends the process; the hard limit one second later is the backstop.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = math.ceil(usage.ru_utime + usage.ru_stime) + limits["cpu"]
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["output"], limits["output"]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _child() -> None:
-    """The child's side: read the request and the document from stdin, answer in JSON on stdout."""
+    """The child's side: import the parsers, wait for the request and the document on stdin, set the limits,
+    answer in JSON on stdout."""
+    # No settings module: without translations, gettext gives the Dutch source text for the parent.
+    settings.configure(USE_I18N=False)
+    for module in PRELOAD:
+        import_module(module)
     stdin = sys.stdin.buffer
-    size = int.from_bytes(stdin.read(8), "big")
-    request = json.loads(stdin.read(size))
+    header = stdin.read(8)
+    if len(header) < 8:
+        return  # a spare that was not needed
+    request = json.loads(stdin.read(int.from_bytes(header, "big")))
     _limit_self(request["limits"])
     # Whatever a library prints goes to stderr; only the answer goes to the real stdout.
     answer_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    # No settings module: without translations, gettext gives the Dutch source text for the parent.
-    settings.configure(USE_I18N=False)
     data = stdin.read()
     try:
         module, name = request["function"].split(":")
@@ -138,6 +215,7 @@ def _child() -> None:
         answer = {"failed": type(error).__name__}
     with os.fdopen(answer_fd, "wb") as out:
         out.write(json.dumps(answer, ensure_ascii=False).encode())
+    os._exit(0)  # the answer is written; tearing down the interpreter would only keep the parent waiting
 
 
 if __name__ == "__main__":

@@ -258,8 +258,10 @@ def _pdf_stream_size(stream, allowed: int) -> int:
             return _inflated_size(raw, allowed)
         if names and all(name in _PDF_GENERIC_FILTERS for name in names):
             return len(stream.read_bytes())
-    except (pikepdf.PdfError, zlib.error):
-        return 0  # a damaged stream: readers stop there too (a partly inflated one was counted by the sandbox)
+    except (pikepdf.PdfError, zlib.error) as error:
+        if "bad_alloc" in str(error):
+            raise MemoryError from None  # qpdf ran into the sandbox's memory limit
+        return 0  # a damaged stream: readers stop there too
     return len(raw)  # not compressed, or an image format (JPEG, JBIG2...) that stays packed
 
 

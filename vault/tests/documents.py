@@ -69,13 +69,17 @@ BOMB_MEGABYTES = 600
 
 
 @functools.cache
-def pdf_bomb() -> bytes:
-    """A PDF of about 600 KB whose one content stream inflates to 600 MB of zeros (compressed a megabyte at a
-    time, so building it costs no memory)."""
+def pdf_bomb_stream() -> bytes:
+    """About 600 KB of zlib data that inflates to 600 MB of zeros (compressed a megabyte at a time, so
+    making it costs no memory)."""
     compressor = zlib.compressobj(9)
     megabyte = bytes(1024 * 1024)
-    stream = b"".join(compressor.compress(megabyte) for _ in range(BOMB_MEGABYTES)) + compressor.flush()
-    return build_pdf(content=stream, filters=b"/Filter /FlateDecode")
+    return b"".join(compressor.compress(megabyte) for _ in range(BOMB_MEGABYTES)) + compressor.flush()
+
+
+def pdf_bomb() -> bytes:
+    """A PDF of about 600 KB whose one content stream inflates to 600 MB."""
+    return build_pdf(content=pdf_bomb_stream(), filters=b"/Filter /FlateDecode")
 
 
 def lying_docx(real_size: int = 200 * 1024 * 1024, claimed_size: int = 1000) -> bytes:
