@@ -1,10 +1,12 @@
 """Parse untrusted documents in a child process with hard limits.
 
-An uploaded PDF or Word document is read by a fresh Python process started from the same interpreter. Before
-it reads a byte, the child limits itself: address space (RLIMIT_AS), CPU seconds (RLIMIT_CPU), the size of
-what it may write (RLIMIT_FSIZE) and no core dumps; the parent adds a wall-clock timeout. A decompression
-bomb or a parser stuck in a loop kills the child, never the web worker. The child gets no secrets: a bare
-environment, no settings module, no database, and it writes only its answer.
+An uploaded PDF or Word document is read by its own Python process, started from the same interpreter.
+Before it reads a byte of the document, the child limits itself: address space (RLIMIT_AS), CPU seconds
+(RLIMIT_CPU), the size of what it may write (RLIMIT_FSIZE) and no core dumps; the parent adds a wall-clock
+timeout. A decompression bomb or a parser stuck in a loop kills the child, never the web worker. The child
+gets no secrets: a bare environment, no settings module, no database, and it writes only its answer.
+One child serves one document and exits; the next one is started while the current one works (it imports
+the parsers, then waits), which keeps the cost per document at a few tens of milliseconds.
 
     run("socialmap.readers:extract_text", data, kind="pdf")
 
@@ -70,7 +72,11 @@ def run(function: str, data: bytes, **options):
         "output": MAX_OUTPUT_BYTES,
     }
     request = json.dumps({"function": function, "options": options, "limits": limits}).encode()
-    child = _take_spare() or _Child()
+    try:
+        child = _take_spare() or _Child()
+    except OSError as error:  # no process could be started (out of processes or memory)
+        logger.warning("document sandbox: cannot start a child (%s)", type(error).__name__)
+        raise TooComplex() from None
     _start_spare()  # the next document's child imports its libraries while this one works
     try:
         returncode = child.answer(len(request).to_bytes(8, "big") + request + data,
@@ -161,7 +167,10 @@ def _take_spare() -> _Child | None:
 def _start_spare() -> None:
     with _spares_lock:
         if not _spares:
-            _spares.append(_Child())
+            try:
+                _spares.append(_Child())
+            except OSError:
+                pass  # the next document starts its own child
 
 
 @atexit.register
