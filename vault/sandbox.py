@@ -5,8 +5,9 @@ Before it reads a byte of the document, the child limits itself: address space (
 (RLIMIT_CPU), the size of what it may write (RLIMIT_FSIZE) and no core dumps; the parent adds a wall-clock
 timeout. A decompression bomb or a parser stuck in a loop kills the child, never the web worker. The child
 gets no secrets: a bare environment, no settings module, no database, and it writes only its answer.
-One child serves one document and exits; the next one is started while the current one works (it imports
-the parsers, then waits), which keeps the cost per document at a few tens of milliseconds.
+Each document gets a child forked from a clean server process that has imported the parsers once (it never
+reads a document itself); the child serves that one document and exits. That keeps the cost per document
+at a few milliseconds plus the parsing.
 
     run("socialmap.readers:extract_text", data, kind="pdf")
 
@@ -24,10 +25,13 @@ import logging
 import math
 import os
 import resource
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from importlib import import_module
 
 from django.conf import settings
@@ -72,20 +76,18 @@ def run(function: str, data: bytes, **options):
         "output": MAX_OUTPUT_BYTES,
     }
     request = json.dumps({"function": function, "options": options, "limits": limits}).encode()
-    try:
-        child = _take_spare() or _Child()
-    except OSError as error:  # no process could be started (out of processes or memory)
-        logger.warning("document sandbox: cannot start a child (%s)", type(error).__name__)
-        raise TooComplex() from None
-    _start_spare()  # the next document's child imports its libraries while this one works
-    try:
-        returncode = child.answer(len(request).to_bytes(8, "big") + request + data,
-                                  timeout=settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        logger.warning("document sandbox: %s took longer than %ss", function,
-                       settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
-        raise TooComplex() from None
-    output = child.output()
+    with tempfile.TemporaryFile() as answer_file:
+        try:
+            returncode = _run_on_server(len(request).to_bytes(8, "big") + request + data, answer_file)
+        except OSError as error:  # no process could be started, or the server died
+            logger.warning("document sandbox: %s could not run (%s)", function, type(error).__name__)
+            raise TooComplex() from None
+        if returncode is None:
+            logger.warning("document sandbox: %s took longer than %ss", function,
+                           settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
+            raise TooComplex()
+        answer_file.seek(0)
+        output = answer_file.read(MAX_OUTPUT_BYTES + 1)
     try:
         answer = json.loads(output) if returncode == 0 else None
     except ValueError:
@@ -106,78 +108,101 @@ def run(function: str, data: bytes, **options):
     raise TooComplex()
 
 
-class _Child:
-    """One child process, for one document. It starts by importing the parsers and then waits for its
-    document, so that a spare can be started ahead of time; it never sees a second document."""
+class _Server:
+    """A clean process that has imported the parsers and forks one child per document (a fork server).
+
+    It is started from the same interpreter with a bare environment and never reads a document itself: the
+    document reaches the child through a pipe whose ends are passed over a Unix socket. Every child is a
+    fresh copy of the clean server, so nothing of one document can reach the next, and the imports are paid
+    once per worker instead of once per document."""
 
     def __init__(self):
-        # The answer goes to a file rather than a pipe: RLIMIT_FSIZE caps it, and no thread has to read it.
-        self._stdout = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-s", "-m", "vault.sandbox"],
-            stdin=subprocess.PIPE, stdout=self._stdout, stderr=subprocess.DEVNULL,
-            cwd=settings.BASE_DIR, env=_child_environment(),
-        )
+        self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
+                [sys.executable, "-s", "-m", "vault.sandbox", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),), cwd=settings.BASE_DIR, env=_child_environment(),
+                start_new_session=True,
+            )
+        finally:
+            theirs.close()
 
-    def answer(self, message: bytes, *, timeout: float) -> int:
+    def run(self, message: bytes, answer_file, *, timeout: float) -> int | None:
+        """The child's exit status, or None when it was killed for taking longer than `timeout` seconds."""
+        read_end, write_end = os.pipe()
         try:
-            self.process.stdin.write(message)
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass  # the child died before reading: wait() gives its exit status
+            socket.send_fds(self.socket, [json.dumps({"timeout": timeout}).encode()],
+                            [read_end, answer_file.fileno()])
+        except OSError as error:
+            os.close(write_end)
+            raise _ServerGone() from error
+        finally:
+            os.close(read_end)
+        with open(write_end, "wb") as pipe:
+            try:
+                pipe.write(message)
+            except BrokenPipeError:
+                pass  # the child died before reading it all: its status says why
+        # The server enforces the timeout; waiting longer than that means the server itself is stuck.
+        self.socket.settimeout(timeout + 10)
         try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+            reply = self.socket.recv(4096)
+        except TimeoutError:
+            reply = b""
+        if not reply:
             self.close()
-            raise
+            raise OSError("the document sandbox server stopped")
+        status = json.loads(reply)
+        return None if status["timed_out"] else status["status"]
 
-    def output(self) -> bytes:
-        self._stdout.seek(0)
-        data = self._stdout.read(MAX_OUTPUT_BYTES + 1)
-        self._stdout.close()
-        return data
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def close(self) -> None:
-        """End the child: a spare reads end-of-file and stops; one at work is killed."""
-        if self.process.stdin and not self.process.stdin.closed:
+        self.socket.close()
+        if self.alive():
             try:
-                self.process.stdin.close()
-            except BrokenPipeError:
+                os.killpg(self.process.pid, signal.SIGKILL)  # the server and any child still at work
+            except ProcessLookupError:
                 pass
-        if self.process.poll() is None:
-            self.process.kill()
         self.process.wait()
-        self._stdout.close()
 
 
-_spares: list[_Child] = []
-_spares_lock = threading.Lock()
+class _ServerGone(OSError):
+    """The server had stopped before it took the document (killed, or the machine ran out of memory)."""
 
 
-def _take_spare() -> _Child | None:
-    with _spares_lock:
-        while _spares:
-            child = _spares.pop()
-            if child.process.poll() is None:
-                return child
-            child.close()
-    return None
+def _run_on_server(message: bytes, answer_file) -> int | None:
+    try:
+        return _server().run(message, answer_file, timeout=settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
+    except _ServerGone:
+        _local.server.close()
+        _local.server = None
+        return _server().run(message, answer_file, timeout=settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS)
 
 
-def _start_spare() -> None:
-    with _spares_lock:
-        if not _spares:
-            try:
-                _spares.append(_Child())
-            except OSError:
-                pass  # the next document starts its own child
+_local = threading.local()  # one server per thread: a document never waits for another thread's
+_servers: list[_Server] = []
+_servers_lock = threading.Lock()
+
+
+def _server() -> _Server:
+    server = getattr(_local, "server", None)
+    if server is None or not server.alive():
+        if server is not None:
+            server.close()
+        server = _local.server = _Server()
+        with _servers_lock:
+            _servers.append(server)
+    return server
 
 
 @atexit.register
-def _close_spares() -> None:
-    with _spares_lock:
-        while _spares:
-            _spares.pop().close()
+def _close_servers() -> None:
+    with _servers_lock:
+        while _servers:
+            _servers.pop().close()
 
 
 def _child_environment() -> dict[str, str]:
@@ -197,17 +222,59 @@ def _limit_self(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _child() -> None:
-    """The child's side: import the parsers, wait for the request and the document on stdin, set the limits,
-    answer in JSON on stdout."""
+def _serve(control_fd: int) -> None:
+    """The server's side: import the parsers, then fork one child per document until the parent goes away."""
     # No settings module: without translations, gettext gives the Dutch source text for the parent.
     settings.configure(USE_I18N=False)
     for module in PRELOAD:
         import_module(module)
-    stdin = sys.stdin.buffer
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            job, fds, _flags, _address = socket.recv_fds(control, 4096, 2)
+        except OSError:
+            return
+        if not job:
+            return  # the parent closed its end
+        document_fd, answer_fd = fds
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                os.dup2(document_fd, 0)
+                os.dup2(answer_fd, 1)
+                os.close(document_fd)
+                os.close(answer_fd)
+                _child()
+            finally:
+                os._exit(70)
+        os.close(document_fd)
+        os.close(answer_fd)
+        timeout = json.loads(job)["timeout"]
+        status, timed_out = _wait(pid, timeout)
+        control.send(json.dumps({"status": status, "timed_out": timed_out}).encode())
+
+
+def _wait(pid: int, timeout: float) -> tuple[int, bool]:
+    """(exit status, negative for a signal; whether it was killed for time)."""
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), False
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return -signal.SIGKILL, True
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def _child() -> None:
+    """One child: read the request and the document from stdin, set the limits, answer in JSON on stdout."""
+    stdin = open(0, "rb", closefd=False)  # noqa: SIM115 - fd 0 is the document pipe, not the server's stdin
     header = stdin.read(8)
-    if len(header) < 8:
-        return  # a spare that was not needed
     request = json.loads(stdin.read(int.from_bytes(header, "big")))
     _limit_self(request["limits"])
     # Whatever a library prints goes to stderr; only the answer goes to the real stdout.
@@ -231,4 +298,4 @@ if __name__ == "__main__":
     # Run through the imported module, so that `Refused` raised by the function is the class caught here.
     from vault import sandbox
 
-    sandbox._child()
+    sandbox._serve(int(sys.argv[1]))

@@ -104,3 +104,29 @@ def test_the_child_does_not_get_the_secrets_from_the_environment(monkeypatch):
     seen = run("environment")
     assert "PATH" in seen
     assert not {"MELDCODE_ENCRYPTION_KEYS", "SECRET_KEY", "DATABASE_URL"} & set(seen)
+
+
+_REMEMBERED = []
+
+
+def remember(data):
+    """What earlier documents left behind in this process, then leave this one behind."""
+    earlier = list(_REMEMBERED)
+    _REMEMBERED.append(data.decode())
+    return {"pid": os.getpid(), "earlier": earlier}
+
+
+def test_every_document_gets_a_fresh_process_that_knows_nothing_of_the_one_before():
+    first, second = run("remember", b"school A"), run("remember", b"school B")
+    assert first["pid"] != second["pid"]
+    assert first["earlier"] == second["earlier"] == []
+
+
+def test_a_server_that_was_killed_is_started_again():
+    import signal
+
+    run("measure", b"a", extra=0)
+    server = sandbox._local.server
+    os.killpg(server.process.pid, signal.SIGKILL)
+    server.process.wait()
+    assert run("measure", b"ab", extra=0)["length"] == 2
