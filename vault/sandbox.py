@@ -1,13 +1,12 @@
 """Parse untrusted documents in a child process with hard limits.
 
-An uploaded PDF or Word document is read by its own Python process, started from the same interpreter.
-Before it reads a byte of the document, the child limits itself: address space (RLIMIT_AS), CPU seconds
-(RLIMIT_CPU), the size of what it may write (RLIMIT_FSIZE) and no core dumps; the parent adds a wall-clock
-timeout. A decompression bomb or a parser stuck in a loop kills the child, never the web worker. The child
-gets no secrets: a bare environment, no settings module, no database, and it writes only its answer.
-Each document gets a child forked from a clean server process that has imported the parsers once (it never
-reads a document itself); the child serves that one document and exits. That keeps the cost per document
-at a few milliseconds plus the parsing.
+An uploaded PDF or Word document is read by a process of its own: a child forked from a clean server process
+(same interpreter, started per worker thread) that has imported the parsers once and never reads a document
+itself. Before it reads a byte of the document, the child limits itself: address space (RLIMIT_AS), CPU
+seconds (RLIMIT_CPU), the size of what it may write (RLIMIT_FSIZE) and no core dumps; the server kills it
+after a wall-clock timeout. A decompression bomb or a parser stuck in a loop ends the child, never the web
+worker. The child gets no secrets (a bare environment, no settings module, no database), serves that one
+document and exits; the cost per document is a fork plus the parsing.
 
     run("socialmap.readers:extract_text", data, kind="pdf")
 
@@ -43,7 +42,7 @@ logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 # The answer is text of at most about a million characters; more means something went wrong.
 MAX_OUTPUT_BYTES = 32 * MB
-# What a child imports before it receives its document (the parsers of socialmap.readers and vault.uploads).
+# What the server imports once, before it forks children (the parsers of socialmap.readers and vault.uploads).
 PRELOAD = ("pikepdf", "pdfminer.high_level", "pdfminer.layout", "docx", "vault.uploads", "socialmap.readers")
 TOO_COMPLEX = _("Dit bestand is te groot of te ingewikkeld om veilig te lezen.")
 
