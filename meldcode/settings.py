@@ -233,6 +233,20 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "private"
 UPLOAD_MAX_BYTES = config("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, cast=int,
                           help_text="Maximale grootte van een bijlage in bytes.")
+# Uploaded PDF and Word documents are parsed in a child process with these hard limits (vault/sandbox.py):
+# a decompression bomb or a parser in a loop ends the child, never the web worker.
+DOCUMENT_SANDBOX_MEMORY_MB = config(
+    "DOCUMENT_SANDBOX_MEMORY_MB", 1024, cast=int,
+    help_text="Maximaal geheugen (MB) van het aparte proces dat één geüpload PDF- of Word-document leest.")
+DOCUMENT_SANDBOX_CPU_SECONDS = config(
+    "DOCUMENT_SANDBOX_CPU_SECONDS", 20, cast=int,
+    help_text="Maximale rekentijd (seconden CPU) voor het lezen van één geüpload document.")
+DOCUMENT_SANDBOX_TIMEOUT_SECONDS = config(
+    "DOCUMENT_SANDBOX_TIMEOUT_SECONDS", 30, cast=int,
+    help_text="Maximale wachttijd (seconden) voor het lezen van één geüpload document; daarna wordt het gestopt.")
+DOCUMENT_MAX_UNPACKED_MB = config(
+    "DOCUMENT_MAX_UNPACKED_MB", 100, cast=int,
+    help_text="Maximale uitgepakte grootte (MB) van een geüpload PDF- of Word-document, echt geteld tijdens het uitpakken.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

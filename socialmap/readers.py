@@ -2,7 +2,8 @@
 
 The type is taken from the content (magic bytes), not from the file name: a renamed file is read for what
 it is, and a file that only pretends to be a PDF or Word document is refused. Every refusal is a
-`DocumentError` whose message can be shown to the school as it is.
+`DocumentError` whose message can be shown to the school as it is. PDF and Word documents are parsed in a
+child process with hard limits (vault.sandbox): `extract_text` is what runs there.
 """
 
 from __future__ import annotations
@@ -28,40 +29,60 @@ class DocumentError(Exception):
 
 
 def read_document(data: bytes, filename: str = "") -> str:
-    """The text of the document. Raises DocumentError for empty, too large, encrypted or unreadable files."""
+    """The text of the document. Raises DocumentError for empty, too large, encrypted or unreadable files.
+
+    PDF and Word documents are read in a child process with hard limits on memory, CPU time, wall-clock time
+    and unpacked size (vault.sandbox), one process per document: a decompression bomb ends the child."""
     if len(data) > MAX_BYTES:
         raise DocumentError(_("Het bestand is groter dan 10 MB. Sla alleen de meldcode op en probeer het opnieuw."))
     if not data.strip():
         raise DocumentError(_("Het bestand is leeg."))
     kind = detect_type(data, filename)
-    if kind == PDF:
-        text = read_pdf(data)
-    elif kind == DOCX:
-        text = read_docx(data)
-    else:
+    if kind == TEXT:
         text = read_text(data)
+        _check_text(text)
+        return text
+    from django.conf import settings
+
+    from vault import sandbox
+
+    try:
+        return sandbox.run("socialmap.readers:extract_text", data, kind=kind,
+                           max_unpacked=settings.DOCUMENT_MAX_UNPACKED_MB * sandbox.MB)
+    except sandbox.Refused as refusal:
+        raise DocumentError(refusal.message) from None
+
+
+def extract_text(data: bytes, *, kind: str, max_unpacked: int) -> str:
+    """Runs in the sandbox: the text of a PDF or Word document. Refusals leave as sandbox.Refused, whose
+    message the parent translates."""
+    from vault import sandbox
+
+    try:
+        text = read_pdf(data, max_unpacked=max_unpacked) if kind == PDF else read_docx(data, max_unpacked=max_unpacked)
+        _check_text(text)
+    except DocumentError as error:
+        raise sandbox.Refused(str(error)) from None
+    return text
+
+
+def _check_text(text: str) -> None:
     if not text.strip():
         raise DocumentError(_("In het bestand staat geen tekst die gelezen kan worden."))
     if len(text) > MAX_CHARACTERS:
         raise DocumentError(_("Het document bevat veel meer tekst dan een meldcode. Sla alleen de meldcode (of alleen "
                               "de sociale kaart) op als apart document en probeer het opnieuw."))
-    return text
 
 
 def detect_type(data: bytes, filename: str = "") -> str:
+    """PDF, DOCX (any zip: the sandbox opens it and says whether it is a Word document) or TEXT, from the first
+    bytes; raises DocumentError for a known type that cannot be read."""
     extension = PurePath(filename or "").suffix.lower()
     head = data[:1024]
     if b"%PDF-" in head:
         return PDF
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile as error:
-            raise DocumentError(_("Het bestand is beschadigd en kan niet worden geopend.")) from error
-        if "word/document.xml" in names:
-            return DOCX
-        raise DocumentError(_("Dit is geen Word-document. Upload de meldcode als .docx, .pdf of .txt."))
+        return DOCX
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # An OLE container: an old .doc file, or a .docx that is protected with a password.
         raise DocumentError(_(
@@ -104,22 +125,29 @@ def read_text(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read_docx(data: bytes) -> str:
+def read_docx(data: bytes, *, max_unpacked: int) -> str:
     """Paragraphs and tables in document order. Table rows become "cell<TAB>cell" lines ("Label: value" for a
     label and its value); a table whose first row holds only labels ("Organisatie | Telefoon | E-mail") becomes
-    one labelled block per row, one with the labels in its first column one block per column."""
-    from django.core.exceptions import ValidationError
+    one labelled block per row, one with the labels in its first column one block per column.
+
+    Call it in the sandbox: the package checks unpack every member with a byte counter first."""
     from docx import Document
     from docx.table import Table
 
     from vault.uploads import check_docx
 
     try:
-        check_docx(data)  # the same package checks as an attachment: no zip bomb, no macros
-    except ValidationError as refusal:
-        raise DocumentError(refusal.messages[0]) from None
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+        raise DocumentError(_("Het bestand is beschadigd en kan niet worden geopend.")) from error
+    if "word/document.xml" not in names:
+        raise DocumentError(_("Dit is geen Word-document. Upload de meldcode als .docx, .pdf of .txt."))
+    check_docx(data, max_unpacked=max_unpacked)  # the same package checks as an attachment: no zip bomb, no macros
     try:
         document = Document(io.BytesIO(data))
+    except MemoryError:
+        raise
     except Exception as error:  # python-docx raises many kinds of errors on a broken package
         raise DocumentError(_("Het Word-document is beschadigd en kan niet worden geopend.")) from error
     parts = []
@@ -218,21 +246,26 @@ def _row_text(cells: list[str]) -> str:
     return "\n".join(lines)
 
 
-def read_pdf(data: bytes) -> str:
-    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFParser
+def read_pdf(data: bytes, *, max_unpacked: int) -> str:
+    """The text of a PDF. Call it in the sandbox: qpdf first counts what the streams unpack to, so that a
+    bomb is refused before pdfminer inflates it whole."""
+    import pikepdf
+
+    from vault.uploads import check_pdf_unpacked_size
 
     try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)))
-        encrypted = bool(document.encryption)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as error:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                raise DocumentError(_("De PDF is versleuteld. Upload een versie zonder beveiliging."))
+            check_pdf_unpacked_size(pdf, max_unpacked)
+    except pikepdf.PasswordError as error:
         raise DocumentError(_("De PDF is beveiligd met een wachtwoord. Upload een versie zonder beveiliging.")) from error
-    except Exception as error:
+    except pikepdf.PdfError as error:
         raise DocumentError(_("De PDF is beschadigd en kan niet worden gelezen.")) from error
-    if encrypted:
-        raise DocumentError(_("De PDF is versleuteld. Upload een versie zonder beveiliging."))
     try:
         text = _pdf_text_by_rows(data)
+    except MemoryError:
+        raise  # the sandbox's limit: "too large or too complex", not "damaged"
     except Exception as error:
         raise DocumentError(_("De PDF is beschadigd en kan niet worden gelezen.")) from error
     if _letters(text) < 20 or text.count("(cid:") > 20:
@@ -441,6 +474,8 @@ def _read_pdf_with_pypdf(data: bytes) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
+    except MemoryError:
+        raise
     except Exception:
         return ""
     # Two-byte codes that pypdf maps byte by byte leave a NUL before every character.

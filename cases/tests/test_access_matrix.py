@@ -78,8 +78,9 @@ def _conversation_with_attachment(case, author):
 
     from cases.models import record_entry
     from vault.files import save_encrypted_file
+    from vault.tests.documents import MINIMAL_PDF
 
-    stored = save_encrypted_file(SimpleUploadedFile("toestemming.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n",
+    stored = save_encrypted_file(SimpleUploadedFile("toestemming.pdf", MINIMAL_PDF,
                                                     content_type="application/pdf"), purpose="test")
     entry = Entry.objects.create(case=case, kind="conversation", author=author, occurred_at=timezone.now(),
                                  content={"reaction": "Moeder schrok."}, attachment=stored,

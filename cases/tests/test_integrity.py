@@ -7,9 +7,10 @@ from django.utils import timezone
 from accounts.roles import Role
 from cases import journal
 from cases.models import Case, Entry, Signature, Task
+from vault.tests.documents import MINIMAL_PDF
 
 NOW = "2026-11-02T09:00"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+PDF = MINIMAL_PDF  # the upload check opens a PDF with a real parser: it must be one
 
 
 def hypothesis_of(case, author, add_entry):

@@ -179,3 +179,60 @@ def test_a_word_zip_bomb_is_refused_before_it_is_unpacked():
 def test_a_text_far_longer_than_a_meldcode_is_refused():
     with pytest.raises(DocumentError, match="veel meer tekst dan een meldcode"):
         read_document(("Telefoon: 0592-123456\n" * 60_000).encode(), "lijst.txt")
+
+
+TOO_COMPLEX = "Dit bestand is te groot of te ingewikkeld om veilig te lezen."
+
+
+def peak_memory_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def test_a_pdf_bomb_is_refused_within_the_limits_without_the_worker_growing():
+    import time
+
+    from vault.tests.documents import pdf_bomb
+
+    data = pdf_bomb()
+    assert len(data) < 1024 * 1024
+    before, started = peak_memory_mb(), time.monotonic()
+    with pytest.raises(DocumentError) as caught:
+        read_document(data, "meldcode.pdf")
+    assert str(caught.value) == TOO_COMPLEX
+    assert time.monotonic() - started < 10
+    assert peak_memory_mb() - before < 50
+
+
+def test_a_pdf_bomb_past_the_unpack_counter_is_stopped_by_the_memory_limit_of_the_child(settings):
+    # With the counter out of the way pdfminer inflates the 600 MB stream whole; the child runs out of memory.
+    from vault.tests.documents import pdf_bomb
+
+    settings.DOCUMENT_MAX_UNPACKED_MB = 10_000
+    settings.DOCUMENT_SANDBOX_MEMORY_MB = 400
+    before = peak_memory_mb()
+    with pytest.raises(DocumentError, match=TOO_COMPLEX):
+        read_document(pdf_bomb(), "meldcode.pdf")
+    assert peak_memory_mb() - before < 50
+
+
+def test_a_word_document_whose_zip_directory_lies_about_its_size_is_refused():
+    import time
+    import zipfile
+
+    from vault.tests.documents import lying_docx
+
+    data = lying_docx()
+    assert zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size == 1000
+    before, started = peak_memory_mb(), time.monotonic()
+    with pytest.raises(DocumentError, match="onredelijk groot"):
+        read_document(data, "meldcode.docx")
+    assert time.monotonic() - started < 10
+    assert peak_memory_mb() - before < 50
+
+
+def test_a_document_that_takes_too_long_is_stopped_with_a_dutch_message(settings):
+    settings.DOCUMENT_SANDBOX_TIMEOUT_SECONDS = 0.01
+    with pytest.raises(DocumentError, match=TOO_COMPLEX):
+        read_document(pdf_bytes("Organisatie: GGD Drenthe\nTelefoon: 0592 306300"), "meldcode.pdf")

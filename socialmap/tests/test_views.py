@@ -188,6 +188,17 @@ def test_an_uploaded_document_is_previewed_and_only_saved_after_confirmation(
     assert Organisation.objects.filter(school=school).count() == 10
 
 
+def test_a_pdf_bomb_is_refused_with_a_dutch_message_and_nothing_is_kept(school, coordinator, verified_client):
+    from vault.tests.documents import pdf_bomb
+
+    client = verified_client(coordinator)
+    response = upload(client, school, pdf_bomb(), "meldcode.pdf")
+    assert response.status_code == 400
+    assert "te groot of te ingewikkeld om veilig te lezen" in response.content.decode()
+    assert "socialmap_import" not in client.session
+    assert not Organisation.objects.exists()
+
+
 def test_the_preview_lets_the_coordinator_edit_or_skip_each_organisation(school, coordinator, verified_client):
     client = verified_client(coordinator)
     upload(client, school, seed_text(DE_SPRONG).encode(), "meldcode.txt")
