@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.utils import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -85,7 +86,6 @@ def build_export(context, job_id: int) -> str:  # `context`: django-tasks insist
     result = None
     try:
         with Heartbeat(job.beat, settings.DOCUMENTS_EXPORT_HEARTBEAT_SECONDS):
-            _pause_between_steps()
             if job.kind == ExportKind.DOSSIER_PDF:
                 document = exports.dossier_context(job.case)
             elif job.kind == ExportKind.VT_SUMMARY:
@@ -111,6 +111,10 @@ def build_export(context, job_id: int) -> str:  # `context`: django-tasks insist
         if result is not None:
             result.delete()
         return "superseded"
+    except (OperationalError, InterfaceError) as error:
+        # The database went away: nothing can be recorded now. The run falls silent, so it is started again.
+        logger.error("Export job %s lost its database connection: %s", job.pk, type(error).__name__)
+        raise
     except Exception as error:  # the worker must record the failure rather than die with the job pending
         # Only the type: a message could quote dossier content.
         logger.error("Export job %s failed: %s", job.pk, type(error).__name__)
