@@ -195,6 +195,8 @@ def test_other_errors_still_stop_the_worker(monkeypatch):
         worker.run()
 
 
+# Committed as it goes, as in a worker process: the loop closes connections that are inside a transaction.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_loop_recovers_silent_runs_and_runs_the_queue(make_job, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     job = silent_run(make_job, attempts=1)
