@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv > /dev/null 2>&1 || true
 	$(BIN)/python manage.py seed_demo
 	@# The task worker (e-mails, exports) runs beside the server and stops with it.
-	$(BIN)/python manage.py db_worker --interval 1 --no-startup-delay & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/python manage.py run_worker --interval 1 --no-startup-delay & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 node_modules/.package-lock.json: package.json package-lock.json

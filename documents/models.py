@@ -4,10 +4,12 @@ Generated files live encrypted in the vault (`ExportJob.result`) and only until 
 24 hours have passed (see documents.exports.purge_expired).
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -15,7 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from vault.fields import EncryptedTextField
 
+logger = logging.getLogger(__name__)
+
 EXPORT_LIFETIME = timedelta(hours=24)
+# A job whose worker died is started again this many times before it is given up as failed.
+EXPORT_RETRIES = 1
+INTERRUPTED_MESSAGE = _("De export is mislukt omdat de verwerking onderbrak. Probeer het opnieuw.")
 
 
 class ExportKind(models.TextChoices):
@@ -58,6 +65,13 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
     # A generic message only: never dossier content.
     error = models.CharField(_("fout"), max_length=300, blank=True)
+    # Runs started so far; a run may only write while the job is still running under its own number, so a
+    # worker that was taken for dead cannot overwrite the run that replaced it.
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    # The running worker's last sign of life (see DOCUMENTS_EXPORT_STALE_SECONDS).
+    heartbeat_at = models.DateTimeField(_("laatste teken van leven"), null=True, blank=True)
+    # The background task of the current run, to close its record when the worker died.
+    task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("export")
@@ -76,13 +90,86 @@ class ExportJob(models.Model):
     def expires_at(self):
         return self.created_at + EXPORT_LIFETIME
 
-    def set_progress(self, progress: int, status: str | None = None):
-        self.progress = progress
-        fields = ["progress"]
-        if status:
-            self.status = status
-            fields.append("status")
-        self.save(update_fields=fields)
+    # --- the life of one run (called by documents.tasks.build_export) ---
+
+    def start_run(self, task_id: str = "") -> bool:
+        """Claim a pending job for this run; False when another run claimed it first."""
+        now = timezone.now()
+        claimed = ExportJob.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.RUNNING, progress=5, attempts=F("attempts") + 1, heartbeat_at=now, task_id=task_id)
+        if claimed:
+            self.refresh_from_db(fields=["status", "progress", "attempts", "heartbeat_at", "task_id"])
+        return bool(claimed)
+
+    def _this_run(self):
+        return ExportJob.objects.filter(pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts)
+
+    def beat(self, **fields) -> bool:
+        """Record that this run is alive (with any other changed fields); False when it was taken over."""
+        fields["heartbeat_at"] = timezone.now()
+        updated = self._this_run().update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return bool(updated)
+
+    def finish_run(self, status: str, **fields) -> bool:
+        """End this run as done or failed; False (and nothing written) when it was taken over."""
+        return self.beat(status=status, finished_at=timezone.now(), **fields)
+
+    # --- runs whose worker died ---
+
+    @staticmethod
+    def stale_before(now=None):
+        return (now or timezone.now()) - timedelta(seconds=settings.DOCUMENTS_EXPORT_STALE_SECONDS)
+
+    def is_stalled(self, now=None) -> bool:
+        last_sign = self.heartbeat_at or self.created_at
+        return self.status == self.Status.RUNNING and last_sign < self.stale_before(now)
+
+    def recover(self, now=None) -> str | None:
+        """Start a silent run again, or after `EXPORT_RETRIES` fail it with a message the requester sees.
+
+        Returns "retried", "failed" or None (not stalled, or another process recovered it first). Called by
+        the worker loop, by `purge_exports` and when the requester looks at the job page.
+        """
+        from documents.tasks import build_export
+
+        now = now or timezone.now()
+        if not self.is_stalled(now):
+            return None
+        # Conditional on the run we saw: of several processes noticing the same run, one acts.
+        this_run = ExportJob.objects.filter(pk=self.pk, status=self.Status.RUNNING, attempts=self.attempts,
+                                            heartbeat_at=self.heartbeat_at)
+        with transaction.atomic():
+            if self.attempts <= EXPORT_RETRIES:
+                if not this_run.update(status=self.Status.PENDING, progress=0, heartbeat_at=None):
+                    return None
+                outcome = "retried"
+            else:
+                if not this_run.update(status=self.Status.FAILED, finished_at=now, error=str(INTERRUPTED_MESSAGE)):
+                    return None
+                outcome = "failed"
+            _close_lost_task(self.task_id, now)
+            if outcome == "retried":
+                # In the same transaction: the job is never pending without a task that will run it.
+                build_export.enqueue(self.pk)
+        logger.warning("Export job %s stopped giving signs of life after %s run(s): %s", self.pk, self.attempts,
+                       outcome)
+        self.refresh_from_db()
+        return outcome
+
+    @classmethod
+    def recover_stalled(cls, now=None) -> dict[str, int]:
+        """Recover every running job whose worker has been silent too long; counts per outcome."""
+        limit = cls.stale_before(now)
+        counts = {"retried": 0, "failed": 0}
+        silent = cls.objects.filter(Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, created_at__lt=limit),
+                                    status=cls.Status.RUNNING)
+        for job in silent:
+            outcome = job.recover(now)
+            if outcome:
+                counts[outcome] += 1
+        return counts
 
 
 class InspectionGround(models.TextChoices):
@@ -140,6 +227,22 @@ class TrainingRecord(models.Model):
 
     def __str__(self):
         return f"{self.course} ({self.date})"
+
+
+def _close_lost_task(task_id: str, now) -> None:
+    """The database backend's record of a run whose worker died stays "running" unless closed here."""
+    if not task_id or "django_tasks_db" not in settings.INSTALLED_APPS:
+        return
+    from django.core.exceptions import ValidationError
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        DBTaskResult.objects.running().filter(id=task_id).update(
+            status=TaskResultStatus.FAILED, finished_at=now, exception_class_path="documents.tasks.WorkerLost",
+            traceback="The worker stopped giving signs of life.")
+    except ValidationError:  # an id from another backend (the immediate one in tests)
+        pass
 
 
 @receiver(post_delete, sender=ExportJob)

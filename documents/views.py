@@ -175,6 +175,8 @@ def job(request, job_id):
     export = _job_or_404(request, job_id)
     if export.status == ExportJob.Status.DONE and timezone.now() > export.expires_at:
         exports.discard_result(export, ExportJob.Status.EXPIRED)
+    # Checked here too, not only by the worker: with no worker left the page would otherwise say "Bezig" forever.
+    export.recover()
     return render(request, "documents/job.html", {"job": export, "Status": ExportJob.Status,
                                                   "refresh": not export.is_finished})
 

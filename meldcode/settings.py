@@ -184,6 +184,22 @@ AUDIT_TRUST_X_FORWARDED_FOR = config(
 
 DOCUMENTS_EXPORT_RATE = config("DOCUMENTS_EXPORT_RATE", "20/h",
                                help_text="Hoeveel exports één persoon mag maken per tijdseenheid (bijv. 20/h).")
+# A running export reports that it is alive; one that stays silent longer than the limit lost its worker
+# (killed, machine gone) and is tried once more, then marked failed: no export stays "Bezig" forever.
+DOCUMENTS_EXPORT_HEARTBEAT_SECONDS = config(
+    "DOCUMENTS_EXPORT_HEARTBEAT_SECONDS", 10, cast=float,
+    help_text="Hoe vaak (in seconden) een lopende export laat weten dat hij nog bezig is.")
+DOCUMENTS_EXPORT_STALE_SECONDS = config(
+    "DOCUMENTS_EXPORT_STALE_SECONDS", 120, cast=float,
+    help_text="Na hoeveel seconden zonder teken van leven een lopende export als onderbroken geldt: "
+              "hij wordt één keer opnieuw gestart en daarna als mislukt gemeld.")
+if DOCUMENTS_EXPORT_STALE_SECONDS <= 2 * DOCUMENTS_EXPORT_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("DOCUMENTS_EXPORT_STALE_SECONDS moet meer dan twee keer "
+                               "DOCUMENTS_EXPORT_HEARTBEAT_SECONDS zijn.")
+TASKS_WORKER_MAX_BACKOFF_SECONDS = config(
+    "TASKS_WORKER_MAX_BACKOFF_SECONDS", 60, cast=float,
+    help_text="Langste wachttijd (in seconden) voordat de taakverwerker na een verbroken databaseverbinding "
+              "opnieuw verbinding maakt.")
 MELDCODE_TRAINING_REFRESH_YEARS = config(
     "MELDCODE_TRAINING_REFRESH_YEARS", 2, cast=int,
     help_text="Na hoeveel jaar zonder scholing een medewerker een opfriscursus nodig heeft.")
