@@ -148,8 +148,18 @@ class ColumnRotator:
 # Used by the migrations that gave the encrypted models their row identity (vault 0003, cases 0006,
 # documents 0003). They name tables and columns explicitly, so later model changes do not alter them.
 
+def _check_constraints_now(using: str) -> None:
+    # PostgreSQL refuses the ALTER TABLE that follows in the same migration while foreign key checks of
+    # rows updated in this transaction are still deferred ("pending trigger events"): run them per statement.
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def give_rows_an_identity(model, using: str = "default") -> None:
     """Fill the new (still nullable) vault_row column with a random UUID per row."""
+    _check_constraints_now(using)
     manager = model._base_manager.using(using)
     for pk in list(manager.filter(**{f"{ROW_FIELD}__isnull": True}).values_list("pk", flat=True)):
         manager.filter(pk=pk).update(**{ROW_FIELD: uuid.uuid4()})
@@ -157,6 +167,7 @@ def give_rows_an_identity(model, using: str = "default") -> None:
 
 def bind_columns(columns: list[tuple[str, str]], using: str = "default") -> Rewritten:
     """Rewrite every (table, column)'s values as row-bound v2 tokens under the newest key."""
+    _check_constraints_now(using)
     total = Rewritten()
     for table, column in columns:
         counts = ColumnRotator(table, column, row=ROW_FIELD, using=using).rewrite_all()
@@ -168,6 +179,7 @@ def bind_columns(columns: list[tuple[str, str]], using: str = "default") -> Rewr
 
 def unbind_columns(columns: list[tuple[str, str]], using: str = "default") -> None:
     """Back to v1 tokens (table and column only), for migrating back to before vault_row existed."""
+    _check_constraints_now(using)
     for table, column in columns:
         ColumnRotator(table, column, row=ROW_FIELD, using=using, unbind=True).rewrite_all()
 

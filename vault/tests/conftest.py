@@ -1,6 +1,6 @@
 import pytest
 from django.apps import apps
-from django.db import connection, models
+from django.db import connection
 from django.test.utils import isolate_apps
 
 from vault.crypto import generate_key
