@@ -151,3 +151,18 @@ def test_a_model_with_encrypted_fields_but_no_row_identity_fails_the_system_chec
 
 def test_the_real_models_pass_the_system_check():
     assert encrypted_models_have_a_row_identity() == []
+
+
+def test_a_dump_from_before_the_upgrade_loads_and_reads_after_rotate_keys(note_model):
+    from django.core import serializers
+
+    old = crypto.encrypt(b"uit een oude dump", column_aad("vault_test_note", "text"), version=crypto.V1)
+    dump = f'[{{"model": "vault.note", "pk": 7, "fields": {{"text": "{old}", "summary": "", "report": null}}}}]'
+    for obj in serializers.deserialize("json", dump):
+        obj.save()
+    with pytest.raises(DecryptionError, match="v1"):
+        note_model.objects.get(pk=7)
+    out = io.StringIO()
+    call_command("rotate_keys", stdout=out, stderr=io.StringIO())
+    assert "1 waarden hadden nog het oude formaat" in out.getvalue()
+    assert note_model.objects.get(pk=7).text == "uit een oude dump"
