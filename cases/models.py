@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from protocol import engine
 from vault.fields import EncryptedJSONField, EncryptedTextField
+from vault.models import RowIdentity
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -153,7 +154,7 @@ class CaseMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_member")]
 
 
-class CaseSibling(models.Model):
+class CaseSibling(RowIdentity):
     """Another child of the family who is part of the case, with their own role in it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="siblings")
@@ -165,7 +166,7 @@ class CaseSibling(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "pupil"], name="unique_case_sibling")]
 
 
-class BreakGlass(models.Model):
+class BreakGlass(RowIdentity):
     """Access to a case outside the normal rule, with a typed reason; logged and notified."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass")
@@ -200,7 +201,7 @@ class EntryKind(models.TextChoices):
 ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE}
 
 
-class Entry(models.Model):
+class Entry(RowIdentity):
     """One journal entry. Once saved it is never changed or deleted (the database refuses it too);
     a correction is a new entry that points to the old one, with a reason."""
 
@@ -263,7 +264,7 @@ class ImmutableEntryError(Exception):
     pass
 
 
-class Signature(models.Model):
+class Signature(RowIdentity):
     """Sign-off of a conversation report by a participant, or the recorded reason why they did not sign."""
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="signatures")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vault.fields import EncryptedTextField
+from vault.models import RowIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class InspectionGround(models.TextChoices):
     ENDANGERS_OTHER = "endangers_other", _("Inzage zou de veiligheid van een ander in gevaar brengen")
 
 
-class InspectionExport(models.Model):
+class InspectionExport(RowIdentity):
     """The coordinator's review of a dossier before a parent or pupil (from 16) inspects it."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="inspections")
@@ -194,7 +195,7 @@ class InspectionExport(models.Model):
         ordering = ["-created_at"]
 
 
-class WithheldItem(models.Model):
+class WithheldItem(RowIdentity):
     """One journal entry left out of an inspection copy, with the ground and the coordinator's reason."""
 
     export = models.ForeignKey(InspectionExport, on_delete=models.CASCADE, related_name="withheld")

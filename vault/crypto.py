@@ -1,9 +1,11 @@
 """Authenticated encryption (AES-256-GCM) of narrative dossier content.
 
-Tokens look like ``v1:<key-id>:<base64(nonce + ciphertext + tag)>``. The key id is the first 8 hex
-characters of sha256(key), so a token names the key that can open it and old keys keep working
-during a rotation. The associated data (``aad``) binds a token to where it is stored (for a field:
-its table and column), so a token copied elsewhere fails to decrypt instead of leaking.
+Tokens look like ``<version>:<key-id>:<base64(nonce + ciphertext + tag)>``. The key id is the first
+8 hex characters of sha256(key), so a token names the key that can open it and old keys keep working
+during a rotation. The associated data (``aad``) binds a token to where it is stored, so a token
+copied elsewhere fails to decrypt instead of leaking. The version says what the caller put in the
+associated data (vault.fields: ``v1`` = table and column, ``v2`` = table, column and row identity)
+and is itself part of it, so relabelling a token's version makes it fail too.
 
 Keys come from ``settings.ENCRYPTION_KEYS`` (newest first), never from SECRET_KEY.
 """
@@ -20,12 +22,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-VERSION = "v1"
+V1 = "v1"  # fields: associated data <table>.<column> (only read by rotate_keys and migrations now)
+V2 = "v2"  # fields: associated data <table>.<column>.<row identity>
+VERSION = V1  # what encrypt() writes unless told otherwise (kept for callers written before v2)
 NONCE_BYTES = 12
 KEY_BYTES = 32
-TOKEN_PATTERN = re.compile(r"^v1:([0-9a-f]{8}):([A-Za-z0-9+/]+={0,2})$")
+TOKEN_PATTERN = re.compile(r"^(v1|v2):([0-9a-f]{8}):([A-Za-z0-9+/]+={0,2})$")
 # Every token's associated data starts with this, so tokens from another purpose or format version never open.
 AAD_PREFIX = b"meldcode:v1|"
+AAD_PREFIXES = {V1: AAD_PREFIX, V2: b"meldcode:v2|"}
 
 
 class DecryptionError(Exception):
@@ -91,23 +96,29 @@ class Keyring:
             f"({', '.join(self.key_ids)}). Add the old key back (after the new one) and run rotate_keys."
         )
 
-    def encrypt(self, plaintext: bytes, aad: bytes) -> str:
+    def encrypt(self, plaintext: bytes, aad: bytes, *, version: str = VERSION) -> str:
         key_id, key = self.keys[0]
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(key).encrypt(nonce, plaintext, AAD_PREFIX + aad)
-        return f"{VERSION}:{key_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
+        sealed = AESGCM(key).encrypt(nonce, plaintext, AAD_PREFIXES[version] + aad)
+        return f"{version}:{key_id}:{base64.b64encode(nonce + sealed).decode('ascii')}"
 
-    def decrypt(self, token: str, aad: bytes) -> bytes:
+    def decrypt(self, token: str, aad: bytes, *, version: str | None = None) -> bytes:
+        """Open a token; with `version`, a token of any other version is refused before it is opened."""
         match = TOKEN_PATTERN.match(token) if isinstance(token, str) else None
         if not match:
-            raise DecryptionError("Value is not an encrypted token (expected 'v1:<key-id>:<data>').")
-        key_id, payload = match.groups()
+            raise DecryptionError("Value is not an encrypted token (expected 'v2:<key-id>:<data>').")
+        token_version, key_id, payload = match.groups()
+        if version is not None and token_version != version:
+            raise DecryptionError(
+                f"Encrypted value has format {token_version} where {version} is required "
+                "(a v1 value is not bound to its row; run manage.py rotate_keys to upgrade it)."
+            )
         key = self.key(key_id)
         raw = base64.b64decode(payload)
         if len(raw) < NONCE_BYTES + 16:
             raise DecryptionError("Encrypted token is truncated.")
         try:
-            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], AAD_PREFIX + aad)
+            return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], AAD_PREFIXES[token_version] + aad)
         except InvalidTag:
             raise DecryptionError(
                 f"Encrypted value failed its integrity check (key {key_id}): it was changed, "
@@ -130,12 +141,12 @@ def keyring() -> Keyring:
     return ring
 
 
-def encrypt(plaintext: bytes, aad: bytes) -> str:
-    return keyring().encrypt(plaintext, aad)
+def encrypt(plaintext: bytes, aad: bytes, *, version: str = VERSION) -> str:
+    return keyring().encrypt(plaintext, aad, version=version)
 
 
-def decrypt(token: str, aad: bytes) -> bytes:
-    return keyring().decrypt(token, aad)
+def decrypt(token: str, aad: bytes, *, version: str | None = None) -> bytes:
+    return keyring().decrypt(token, aad, version=version)
 
 
 def current_key_id() -> str:
@@ -147,6 +158,11 @@ def is_token(value) -> bool:
 
 
 def token_key_id(token: str) -> str | None:
+    match = TOKEN_PATTERN.match(token) if isinstance(token, str) else None
+    return match.group(2) if match else None
+
+
+def token_version(token: str) -> str | None:
     match = TOKEN_PATTERN.match(token) if isinstance(token, str) else None
     return match.group(1) if match else None
 

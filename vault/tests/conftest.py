@@ -1,10 +1,11 @@
 import pytest
 from django.apps import apps
-from django.db import connection, models
+from django.db import connection
 from django.test.utils import isolate_apps
 
 from vault.crypto import generate_key
 from vault.fields import EncryptedJSONField, EncryptedTextField
+from vault.models import RowIdentity
 
 OLD_KEY = generate_key()
 NEW_KEY = generate_key()
@@ -18,8 +19,9 @@ def _private_media(settings, tmp_path):
 
 _CREATE_NOTE_TABLE = {
     "sqlite": 'CREATE TABLE "vault_test_note" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, '
+              '"vault_row" char(32) NOT NULL UNIQUE, '
               '"text" text NOT NULL, "summary" text NOT NULL, "report" text NULL)',
-    "postgresql": 'CREATE TABLE "vault_test_note" ("id" bigserial PRIMARY KEY, '
+    "postgresql": 'CREATE TABLE "vault_test_note" ("id" bigserial PRIMARY KEY, "vault_row" uuid NOT NULL UNIQUE, '
                   '"text" text NOT NULL, "summary" text NOT NULL, "report" text NULL)',
 }
 
@@ -32,7 +34,7 @@ def note_model(db):
     same way it finds fields of the real apps.
     """
     with isolate_apps("vault"):
-        class Note(models.Model):
+        class Note(RowIdentity):
             text = EncryptedTextField(blank=True)
             summary = EncryptedTextField(blank=True)
             report = EncryptedJSONField(null=True, blank=True)

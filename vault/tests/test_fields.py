@@ -17,7 +17,7 @@ STORY = "Noah vertelde dat papa hem gisteren heeft geslagen."
 def test_the_database_holds_a_token_and_the_model_holds_the_text(note_model):
     note = note_model.objects.create(text=STORY, report={"aanwezig": ["IB", "moeder"], "afspraak": "over 2 weken"})
     stored = raw_column(note_model, "text", note.pk)
-    assert stored.startswith(f"v1:{crypto.current_key_id()}:")
+    assert stored.startswith(f"v2:{crypto.current_key_id()}:")
     assert "Noah" not in stored
     assert "moeder" not in raw_column(note_model, "report", note.pk)
     fresh = note_model.objects.get(pk=note.pk)

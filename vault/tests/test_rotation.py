@@ -1,4 +1,5 @@
 import io
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -41,7 +42,7 @@ def test_after_rotating_and_removing_the_old_key_everything_still_reads(note_mod
         fresh = note_model.objects.get(pk=note.pk)
         assert fresh.text == f"Signaal {n}: Mila huilde bij het ophalen."
         assert fresh.report == REPORT
-        assert raw_column(note_model, "text", note.pk).startswith(f"v1:{new_id}:")
+        assert raw_column(note_model, "text", note.pk).startswith(f"v2:{new_id}:")
     fresh_file = StoredFile.objects.get(pk=stored.pk)
     assert fresh_file.original_name == "verslag.txt"
     assert fresh_file.read() == b"inhoud van het verslag"
@@ -69,7 +70,8 @@ def test_a_dry_run_counts_but_changes_nothing(note_model, settings):
 
 def test_text_stored_before_its_column_was_encrypted_gets_encrypted(note_model):
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO vault_test_note (text, summary, report) VALUES (%s, '', NULL)", ["oude notitie"])
+        cursor.execute("INSERT INTO vault_test_note (vault_row, text, summary, report) VALUES (%s, %s, '', NULL)",
+                       [uuid.uuid4().hex, "oude notitie"])
     output = rotate()
     assert "1 waarden stonden nog onversleuteld" in output
     note = note_model.objects.get()

@@ -46,6 +46,13 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.WARNING(
                     f"{summary['plain']} waarden stonden nog onversleuteld in de database en zijn nu versleuteld."
                 ))
+            if summary["legacy"]:
+                # After the migration that bound values to their rows, none should be left: more may mean
+                # that someone put an old value back into the database.
+                self.stdout.write(self.style.WARNING(
+                    f"{summary['legacy']} waarden hadden nog het oude formaat (v1, niet aan hun rij gebonden) en "
+                    "zijn nu aan hun rij gebonden. Na de migratie hoort dit 0 te zijn: controleer waar ze vandaan komen."
+                ))
             self.stdout.write("Oude sleutels kunnen nu uit MELDCODE_ENCRYPTION_KEYS worden verwijderd.")
 
         orphans = orphaned_blobs()
