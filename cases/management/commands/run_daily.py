@@ -3,10 +3,12 @@ from django.core.management.base import BaseCommand
 from cases import retention
 from cases.management.commands.apply_retention import parse_day, report
 from cases.notifications import send_due_reminders
+from core import idempotency
 
 
 class Command(BaseCommand):
-    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen) en herinneringen. "
+    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen), herinneringen en het "
+            "opruimen van oude formuliersleutels. "
             "Plan dit één keer per dag, bijvoorbeeld met cron of een systemd-timer.")
 
     def add_arguments(self, parser):
@@ -22,3 +24,5 @@ class Command(BaseCommand):
             return
         count = send_due_reminders(day)
         self.stdout.write(f"Herinneringen klaargezet voor {count} acties.")
+        forgotten = idempotency.purge()
+        self.stdout.write(f"Formuliersleutels ouder dan {idempotency.KEEP_FOR.days} dagen opgeruimd: {forgotten}.")
