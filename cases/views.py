@@ -472,9 +472,11 @@ def _break_glass_limited(request) -> bool:
 @login_required
 @idempotency.guarded
 def break_glass(request, reference):
-    case, rights = access.case_or_404(request.user, reference, access.BREAK_GLASS)
+    # The key first: once the glass is broken this person reads the case and no longer "may break the glass",
+    # yet the form sent again must land on the dossier. A 400 without a key is the same for every reference.
     if (earlier := idempotency.check(request)) is not None:
         return earlier
+    case, rights = access.case_or_404(request.user, reference, access.BREAK_GLASS)
     if not recently_reauthenticated(request):
         # Password and second factor again: a session left open on a staff-room laptop must not open a dossier.
         return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': request.get_full_path()})}")

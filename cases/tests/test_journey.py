@@ -43,8 +43,8 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
     teacher, ib = verified_client(team["teacher"]), verified_client(team["ib"])
 
     # The teacher opens the case; the IB becomes coordinator.
-    response = teacher.post(reverse("cases:open", args=[school.slug]), with_key({"pupil": pupil.pk,
-                                                                                      "route": "regular"}))
+    response = teacher.post(reverse("cases:open", args=[school.slug]),
+                            with_key({"pupil": pupil.pk, "route": "regular"}))
     case = Case.objects.get(pupil=pupil)
     assert response["Location"] == reverse("cases:new_entry", args=[case.reference, "signal"])
     assert case.coordinator == team["ib"]

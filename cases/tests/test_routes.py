@@ -102,7 +102,8 @@ def test_break_glass_reads_and_writes_but_cannot_make_itself_permanent(
 def test_a_teacher_cannot_break_the_glass(adopted, people, make_case, pupil, verified_client):
     case = make_case(pupil)
     response = verified_client(people[Role.LEERKRACHT]).post(
-        reverse("cases:break_glass", args=[case.reference]), with_key({"reason": "Ik wil graag meekijken in dit dossier."}))
+        reverse("cases:break_glass", args=[case.reference]),
+        with_key({"reason": "Ik wil graag meekijken in dit dossier."}))
     assert response.status_code == 404
     assert not BreakGlass.objects.exists()
 
