@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "export.evaluation_csv": _("Export gemaakt (jaarevaluatie, CSV)"),
     "export.download": _("Export gedownload"),
     "export.rate_limited": _("Export geweigerd (te veel verzoeken)"),
+    "access.break_glass_rate_limited": _("Noodtoegang geweigerd (te vaak gevraagd)"),
     "evaluation.view": _("Jaarevaluatie bekeken"),
     "training.create": _("Scholing geregistreerd"),
     "training.update": _("Scholingsregistratie gewijzigd"),

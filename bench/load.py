@@ -20,6 +20,7 @@ from bench.cli import emit
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+KEY_INPUT = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
 
 
 def bench_session(email: str) -> str:
@@ -107,18 +108,19 @@ class Client:
 
 
 def save_signal(client: Client, reference: str) -> int:
-    """Fetch the signal form (for the CSRF token), then post a signal the way the browser does."""
+    """Fetch the signal form (for the CSRF token and the form's key), then post a signal the way the browser does."""
     from urllib.parse import urlencode
 
     path = f"/dossiers/d/{reference}/nieuw/signal/"
     status, page = client.request("GET", path)
-    found = CSRF_INPUT.search(page.decode())
-    if status != 200 or not found:
+    found, key = CSRF_INPUT.search(page.decode()), KEY_INPUT.search(page.decode())
+    if status != 200 or not found or not key:
         return -status
     token = found.group(1)
     occurred = time.strftime("%Y-%m-%dT%H:%M", time.localtime(time.time() - 3600))
-    body = urlencode({"csrfmiddlewaretoken": token, "occurred_at": occurred, "place": "Klaslokaal",
-                      "situation": "Tijdens de les.", "observation": "Benchmark: een feitelijke waarneming.",
+    body = urlencode({"csrfmiddlewaretoken": token, "idempotency_key": key.group(1), "occurred_at": occurred,
+                      "place": "Klaslokaal", "situation": "Tijdens de les.",
+                      "observation": "Benchmark: een feitelijke waarneming.",
                       "is_hypothesis": "0", "direction": "unclear", "action": "save"})
     status, _ = client.request("POST", path, body=body, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{HOST}:{client.port}{path}",

@@ -1,5 +1,6 @@
 """Dossier pages. Every view goes through `cases.access` and writes an audit event."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 
 from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
@@ -31,6 +33,7 @@ from cases.forms import (
     TeamMemberForm,
 )
 from cases.models import BreakGlass, Case, CaseMember, CaseSibling, Entry, EntryKind, Route, Signature, Task
+from core import idempotency
 from core.concurrency import FIELD as FINGERPRINT_FIELD
 from core.concurrency import status_for
 from protocol.models import current_version
@@ -142,8 +145,11 @@ def search(request, school_slug):
 
 
 @login_required
+@idempotency.guarded
 def open_case(request, school_slug):
     school = school_for(request.user, school_slug, *OPENING_ROLES)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     version = current_version(school)
     if version is None:
         messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
@@ -151,7 +157,7 @@ def open_case(request, school_slug):
     form = OpenCaseForm(request.POST or None, school=school, initial={"pupil": request.GET.get("leerling")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
+        with idempotency.once(request) as submission:
             case = Case.objects.create(
                 school=school, pupil=data["pupil"], meldcode_version=version, route=data["route"],
                 flag_fgm=data["flag_fgm"], flag_honour=data["flag_honour"], opened_by=request.user,
@@ -165,14 +171,14 @@ def open_case(request, school_slug):
             team.discard(case.subject_staff)
             CaseMember.objects.bulk_create([CaseMember(case=case, user=u, added_by=request.user) for u in team])
             case.refresh_step()
+            audit("case.create", request=request, school=school, case=case, object_repr=case.reference,
+                  details={"route": case.route})
+            next_url = submission.done(reverse("cases:acute", args=[case.reference]) if case.route == Route.ACUTE
+                                       else reverse("cases:new_entry", args=[case.reference, EntryKind.SIGNAL]))
         access.forget_grants(request.user)
-        audit("case.create", request=request, school=school, case=case, object_repr=case.reference,
-              details={"route": case.route})
         if case.route == Route.STAFF:
             notifications.staff_case_opened(case)
-        if case.route == Route.ACUTE:
-            return redirect("cases:acute", reference=case.reference)
-        return redirect("cases:new_entry", reference=case.reference, kind=EntryKind.SIGNAL)
+        return redirect(next_url)
     return render(request, "cases/open.html", {"school": school, "form": form, "version": version},
                   status=400 if form.errors else 200)
 
@@ -219,22 +225,26 @@ def _form_kwargs(case, kind, user):
 
 
 @login_required
+@idempotency.guarded
 def new_entry(request, reference, kind):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
     form_class = ENTRY_FORMS.get(kind)
     if form_class is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
         raise Http404
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     if closed := _closed(request, case):
         return closed
     form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(case, kind, request.user))
     guidance = case.guidance()
     if request.method == "POST":
         if form.is_valid():
-            entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft")
-            audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school, case=case,
-                  object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": kind})
-            messages.success(request, _("Vastgelegd in het journaal.") if entry.is_saved else _("Concept bewaard."))
-            return redirect(_case_url(case))
+            with idempotency.once(request) as submission:
+                entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft")
+                audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school,
+                      case=case, object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": kind})
+                messages.success(request, _("Vastgelegd in het journaal.") if entry.is_saved else _("Concept bewaard."))
+                return redirect(submission.done(_case_url(case)))
         audit("entry.rejected", request=request, school=case.school, case=case, details={"kind": kind})
     else:
         audit("entry.form", request=request, school=case.school, case=case, details={"kind": kind})
@@ -245,8 +255,11 @@ def new_entry(request, reference, kind):
 
 
 @login_required
+@idempotency.guarded
 def edit_draft(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     if closed := _closed(request, case):
         return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.DRAFT, author=request.user)
@@ -257,15 +270,18 @@ def edit_draft(request, reference, entry_id):
                       **_form_kwargs(case, entry.kind, request.user))
     conflict = False
     if request.method == "POST" and form.is_valid():
-        saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft")
-        if saved is None:
-            conflict = True
-            audit("entry.conflict", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
-        else:
-            audit("entry.create" if saved.is_saved else "entry.draft", request=request, school=case.school,
-                  case=case, object_repr=f"{saved.get_kind_display()} #{saved.pk}", details={"kind": saved.kind})
-            messages.success(request, _("Vastgelegd in het journaal.") if saved.is_saved else _("Concept bewaard."))
-            return redirect(_case_url(case))
+        with idempotency.once(request) as submission:
+            saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft")
+            if saved is None:
+                submission.cancel()
+            else:
+                audit("entry.create" if saved.is_saved else "entry.draft", request=request, school=case.school,
+                      case=case, object_repr=f"{saved.get_kind_display()} #{saved.pk}", details={"kind": saved.kind})
+                messages.success(request, _("Vastgelegd in het journaal.") if saved.is_saved
+                                 else _("Concept bewaard."))
+                return redirect(submission.done(_case_url(case)))
+        conflict = True
+        audit("entry.conflict", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
     elif request.method == "POST":
         audit("entry.rejected", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}",
               details={"kind": entry.kind})
@@ -278,8 +294,11 @@ def edit_draft(request, reference, entry_id):
 
 
 @login_required
+@idempotency.guarded
 def correct_entry(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     if closed := _closed(request, case):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
@@ -294,18 +313,19 @@ def correct_entry(request, reference, entry_id):
     reason_form = CorrectionForm(request.POST or None)
     conflict = False
     if request.method == "POST" and form.is_valid() & reason_form.is_valid():
-        with transaction.atomic():
+        with idempotency.once(request) as submission:
             # One correction of an entry at a time: whoever comes second sees the first one, keeps their text.
             Entry.objects.select_for_update().filter(pk=original.pk).first()
             conflict = original.corrections.exists()
-            if not conflict:
+            if conflict:
+                submission.cancel()
+            else:
                 entry = journal.write_entry(case, form, request.user, save=True, corrects=original,
                                             correction_reason=reason_form.cleaned_data["reason"])
-        if not conflict:
-            audit("entry.correct", request=request, school=case.school, case=case,
-                  object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
-            messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
-            return redirect(_case_url(case))
+                audit("entry.correct", request=request, school=case.school, case=case,
+                      object_repr=f"#{entry.pk} corrigeert #{original.pk}", details={"kind": original.kind})
+                messages.success(request, _("De correctie is vastgelegd; het origineel blijft zichtbaar."))
+                return redirect(submission.done(_case_url(case)))
     conflict = conflict or (request.method == "POST" and original.corrections.exists())
     if conflict:
         audit("entry.conflict", request=request, school=case.school, case=case,
@@ -323,23 +343,27 @@ def correct_entry(request, reference, entry_id):
 
 
 @login_required
+@idempotency.guarded
 def sign(request, reference, entry_id):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     if closed := _closed(request, case):
         return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED, kind=EntryKind.CONVERSATION)
     form = SignForm(request.POST or None, initial={"participant": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        Signature.objects.create(
-            entry=entry, participant=data["participant"], recorded_by=request.user,
-            user=request.user if data["participant"] == request.user.full_name else None,
-            signed_at=timezone.now() if data["signed"] else None,
-            refusal_reason="" if data["signed"] else data["refusal_reason"])
-        case.refresh_step()
-        audit("entry.sign", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
-        messages.success(request, _("De ondertekening is vastgelegd."))
-        return redirect(_case_url(case))
+        with idempotency.once(request) as submission:
+            Signature.objects.create(
+                entry=entry, participant=data["participant"], recorded_by=request.user,
+                user=request.user if data["participant"] == request.user.full_name else None,
+                signed_at=timezone.now() if data["signed"] else None,
+                refusal_reason="" if data["signed"] else data["refusal_reason"])
+            case.refresh_step()
+            audit("entry.sign", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
+            messages.success(request, _("De ondertekening is vastgelegd."))
+            return redirect(submission.done(_case_url(case)))
     audit("entry.form", request=request, school=case.school, case=case, object_repr=f"ondertekenen #{entry.pk}")
     return render(request, "cases/sign.html", {"case": case, "entry": entry, "form": form},
                   status=400 if form.errors else 200)
@@ -360,22 +384,30 @@ def attachment(request, reference, entry_id):
 
 
 @login_required
+@idempotency.guarded
 def team(request, reference):
     case, rights = access.case_or_404(request.user, reference, access.MANAGE)
+    adding_sibling = "sibling" in request.POST
+    adding = adding_sibling or (request.method == "POST" and not {"coordinator", "remove"} & set(request.POST))
+    if adding and (earlier := idempotency.check(request)) is not None:
+        return earlier
+    # Nobody new gets access to a closed dossier (taking access away still works).
+    if adding and (closed := _closed(request, case)):
+        return closed
     members = list(case.members.select_related("user"))
     exclude = [m.user_id for m in members] + ([case.subject_staff_id] if case.subject_staff_id else [])
-    adding_sibling = "sibling" in request.POST
     form = TeamMemberForm(request.POST if request.method == "POST" and not adding_sibling else None,
                           school=case.school, exclude=exclude)
     sibling_form = SiblingForm(request.POST if adding_sibling else None, case=case)
     if adding_sibling:
         if sibling_form.is_valid():
-            sibling = CaseSibling.objects.create(case=case, pupil=sibling_form.cleaned_data["sibling"],
-                                                 role=sibling_form.cleaned_data["role"])
-            audit("case.sibling_added", request=request, school=case.school, case=case,
-                  details={"pupil_id": sibling.pupil_id})
-            messages.success(request, _("De broer of zus is aan het dossier gekoppeld."))
-            return redirect("cases:team", reference=case.reference)
+            with idempotency.once(request) as submission:
+                sibling = CaseSibling.objects.create(case=case, pupil=sibling_form.cleaned_data["sibling"],
+                                                     role=sibling_form.cleaned_data["role"])
+                audit("case.sibling_added", request=request, school=case.school, case=case,
+                      details={"pupil_id": sibling.pupil_id})
+                messages.success(request, _("De broer of zus is aan het dossier gekoppeld."))
+                return redirect(submission.done(reverse("cases:team", args=[case.reference])))
     elif request.method == "POST":
         if "coordinator" in request.POST:
             return _change_coordinator(request, case, members)
@@ -393,11 +425,12 @@ def team(request, reference):
             return redirect("cases:team", reference=case.reference)
         if form.is_valid():
             user = form.cleaned_data["user"]
-            CaseMember.objects.create(case=case, user=user, added_by=request.user)
-            audit("access.team_change", request=request, school=case.school, case=case,
-                  object_repr=f"in team: {user}", details={"added_user_id": user.pk})
-            messages.success(request, _("%(name)s is aan het team toegevoegd.") % {"name": user})
-            return redirect("cases:team", reference=case.reference)
+            with idempotency.once(request) as submission:
+                CaseMember.objects.create(case=case, user=user, added_by=request.user)
+                audit("access.team_change", request=request, school=case.school, case=case,
+                      object_repr=f"in team: {user}", details={"added_user_id": user.pk})
+                messages.success(request, _("%(name)s is aan het team toegevoegd.") % {"name": user})
+                return redirect(submission.done(reverse("cases:team", args=[case.reference])))
     audit("case.team_view", request=request, school=case.school, case=case, object_repr=case.reference)
     return render(request, "cases/team.html", {
         "case": case, "members": members, "form": form, "sibling_form": sibling_form,
@@ -430,44 +463,64 @@ def _change_coordinator(request, case, members):
     return redirect("cases:team", reference=case.reference)
 
 
+def _break_glass_limited(request) -> bool:
+    # Per person, counted on every valid request: opening one dossier after another is not an emergency.
+    rate = getattr(settings, "BREAK_GLASS_RATE", "5/h")
+    return is_ratelimited(request, group="cases.break_glass", key="user", rate=rate, increment=True)
+
+
 @login_required
+@idempotency.guarded
 def break_glass(request, reference):
+    # The key first: once the glass is broken this person reads the case and no longer "may break the glass",
+    # yet the form sent again must land on the dossier. A 400 without a key is the same for every reference.
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     case, rights = access.case_or_404(request.user, reference, access.BREAK_GLASS)
     if not recently_reauthenticated(request):
         # Password and second factor again: a session left open on a staff-room laptop must not open a dossier.
         return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': request.get_full_path()})}")
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if _break_glass_limited(request):
+            audit("access.break_glass_rate_limited", request=request, school=case.school, case=case,
+                  object_repr=case.reference)
+            return render(request, "cases/break_glass_limited.html", {"case": case}, status=429)
         reason = form.cleaned_data["reason"]
-        BreakGlass.objects.create(case=case, user=request.user, reason=reason,
-                                  until=timezone.now() + BreakGlass.DURATION)
+        with idempotency.once(request) as submission:
+            BreakGlass.objects.create(case=case, user=request.user, reason=reason,
+                                      until=timezone.now() + BreakGlass.DURATION)
+            audit("access.break_glass", request=request, school=case.school, case=case,
+                  object_repr=case.reference, reason=reason)
+            result_url = submission.done(_case_url(case))
         access.forget_grants(request.user)
-        audit("access.break_glass", request=request, school=case.school, case=case, object_repr=case.reference,
-              reason=reason)
         notifications.break_glass_used(case, request.user)
-        return redirect(_case_url(case))
+        return redirect(result_url)
     return render(request, "cases/break_glass.html", {"case": case, "form": form}, status=400 if form.errors else 200)
 
 
 @login_required
+@idempotency.guarded
 def acute(request, reference):
     """Acute danger: the school's emergency numbers at once, and the emergency contact recorded."""
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
     if closed := _closed(request, case):
         return closed
     numbers = Organisation.objects.for_school(case.school).filter(on_emergency_sheet=True).prefetch_related("phones")
     form_class = ENTRY_FORMS[EntryKind.EMERGENCY_CONTACT]
     form = form_class(request.POST or None, **_form_kwargs(case, EntryKind.EMERGENCY_CONTACT, request.user))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+        with idempotency.once(request) as submission:
             if case.route == Route.REGULAR:
                 case.route = Route.ACUTE
                 case.save(update_fields=["route"])
             entry = journal.write_entry(case, form, request.user, save=True)
-        audit("entry.create", request=request, school=case.school, case=case,
-              object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": entry.kind})
-        messages.success(request, _("Het noodcontact is vastgelegd."))
-        return redirect(_case_url(case))
+            audit("entry.create", request=request, school=case.school, case=case,
+                  object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": entry.kind})
+            messages.success(request, _("Het noodcontact is vastgelegd."))
+            return redirect(submission.done(_case_url(case)))
     audit("case.acute_view", request=request, school=case.school, case=case, object_repr=case.reference)
     numbers = list(numbers)
     own = {phone.number.replace(" ", "") for organisation in numbers for phone in organisation.phones.all()}

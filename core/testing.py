@@ -22,3 +22,11 @@ def reauthenticate(client):
     session = client.session
     session[SESSION_KEY] = time.time()
     session.save()
+
+
+def with_key(data: dict | None = None) -> dict:
+    """Post data with a fresh idempotency key, as a form that creates something carries (see core.idempotency)."""
+    from core.idempotency import FIELD as KEY_FIELD
+    from core.idempotency import new_key
+
+    return {**(data or {}), KEY_FIELD: new_key()}

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from cases import journal
 from cases.models import Case, Entry, Signature, Task
+from core.testing import with_key
 from vault.tests.documents import MINIMAL_PDF
 
 NOW = "2026-11-02T09:00"
@@ -36,25 +37,25 @@ def test_editing_a_draft_keeps_its_evidence_and_its_hypothesis(make_case, pupil,
     case = make_case(pupil)
     hypothesis = hypothesis_of(case, people[Role.IB], add_entry)
     client = verified_client(people[Role.IB])
-    client.post(reverse("cases:new_entry", args=[case.reference, "followup"]), {
+    client.post(reverse("cases:new_entry", args=[case.reference, "followup"]), with_key({
         "occurred_at": NOW, "hypothesis": str(hypothesis.pk), "outcome": "confirmed", "text": "Concept",
-        "action": "draft"})
+        "action": "draft"}))
     draft = case.entries.get(kind="followup")
-    response = client.post(reverse("cases:edit_draft", args=[case.reference, draft.pk]), {
+    response = client.post(reverse("cases:edit_draft", args=[case.reference, draft.pk]), with_key({
         "occurred_at": NOW, "hypothesis": str(hypothesis.pk), "outcome": "confirmed", "text": "Bevestigd.",
-        "revision": str(draft.revision), "action": "save"})
+        "revision": str(draft.revision), "action": "save"}))
     assert response.status_code == 302
     saved = Entry.objects.get(pk=draft.pk)
     assert saved.is_saved and saved.refers_to_id == hypothesis.pk
     assert journal.open_hypotheses(case) == []
     assert not case.tasks.filter(kind=Task.Kind.HYPOTHESIS, done_at__isnull=True).exists()
 
-    client.post(reverse("cases:new_entry", args=[case.reference, "consent"]), {
-        "occurred_at": NOW, "status": "refused", "given_by": "Moeder", "scope": "Zorgteam", "action": "draft"})
+    client.post(reverse("cases:new_entry", args=[case.reference, "consent"]), with_key({
+        "occurred_at": NOW, "status": "refused", "given_by": "Moeder", "scope": "Zorgteam", "action": "draft"}))
     consent = case.entries.get(kind="consent")
-    response = client.post(reverse("cases:edit_draft", args=[case.reference, consent.pk]), {
+    response = client.post(reverse("cases:edit_draft", args=[case.reference, consent.pk]), with_key({
         "occurred_at": NOW, "status": "given", "given_by": "Moeder", "scope": "Zorgteam", "revision": "1",
-        "evidence": SimpleUploadedFile("toestemming.pdf", PDF, content_type="application/pdf"), "action": "save"})
+        "evidence": SimpleUploadedFile("toestemming.pdf", PDF, content_type="application/pdf"), "action": "save"}))
     assert response.status_code == 302
     consent = Entry.objects.get(pk=consent.pk)
     assert consent.attachment is not None and consent.attachment.read() == PDF
@@ -63,10 +64,11 @@ def test_editing_a_draft_keeps_its_evidence_and_its_hypothesis(make_case, pupil,
 def test_a_hypothesis_corrected_into_a_fact_is_no_longer_open(make_case, pupil, people, add_entry, verified_client):
     case = make_case(pupil)
     hypothesis = hypothesis_of(case, people[Role.IB], add_entry)
-    response = verified_client(people[Role.IB]).post(reverse("cases:correct", args=[case.reference, hypothesis.pk]), {
+    url = reverse("cases:correct", args=[case.reference, hypothesis.pk])
+    response = verified_client(people[Role.IB]).post(url, with_key({
         "occurred_at": NOW, "place": "Klas", "situation": "Binnenkomst", "observation": "Zelf gezien: blauwe plek.",
         "is_hypothesis": "0", "direction": "unclear", "reason": "Het was een waarneming, geen vermoeden.",
-        "action": "save"})
+        "action": "save"}))
     assert response.status_code == 302
     case = Case.objects.get(pk=case.pk)
     assert journal.open_hypotheses(case) == []
@@ -103,7 +105,7 @@ def test_a_closed_case_refuses_every_write(make_case, pupil, people, add_entry, 
         (reverse("cases:correct", args=[case.reference, conversation.pk]), {"occurred_at": NOW, "reason": "x"}),
         (reverse("cases:complete_task", args=[case.reference, task.pk]), {}),
     ]:
-        response = client.post(url, data)
+        response = client.post(url, with_key(data))
         assert response.status_code == 302 and response["Location"] == reverse("cases:detail", args=[case.reference])
     case.refresh_from_db()
     assert case.entries.count() == before and case.route == "regular"
@@ -130,7 +132,7 @@ def test_a_privacy_officer_with_another_role_sees_no_names_of_cases_they_cannot_
 def test_the_functioneel_beheerder_cannot_be_added_to_a_case_team(make_case, pupil, people, verified_client):
     case = make_case(pupil)
     response = verified_client(people[Role.IB]).post(reverse("cases:team", args=[case.reference]),
-                                                     {"user": people[Role.BEHEER].pk})
+                                                     with_key({"user": people[Role.BEHEER].pk}))
     assert response.status_code == 400
     assert not case.members.filter(user=people[Role.BEHEER]).exists()
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from cases.models import Entry, ImmutableEntryError
+from core.testing import with_key
 
 SIGNAL_POST = {
     "occurred_at": "2026-11-02T08:40", "place": "Klaslokaal", "situation": "Bij binnenkomst",
@@ -21,7 +22,7 @@ def case(make_case, pupil, people):
 
 def test_a_teacher_records_a_signal_that_is_stored_encrypted_and_shown_to_the_team(case, people, verified_client):
     client = verified_client(people[Role.LEERKRACHT])
-    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), SIGNAL_POST)
+    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), with_key(SIGNAL_POST))
     assert response.status_code == 302
     entry = Entry.objects.get(case=case)
     assert entry.is_saved and entry.content["observation"].startswith("Sanne had")
@@ -36,7 +37,7 @@ def test_a_teacher_records_a_signal_that_is_stored_encrypted_and_shown_to_the_te
 def test_bad_input_gets_a_dutch_message_and_stores_nothing(case, people, verified_client):
     client = verified_client(people[Role.LEERKRACHT])
     response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]),
-                           {**SIGNAL_POST, "observation": "", "occurred_at": "2099-01-01T10:00"})
+                           with_key({**SIGNAL_POST, "observation": "", "occurred_at": "2099-01-01T10:00"}))
     assert response.status_code == 400
     body = response.content.decode()
     assert "Dit veld is verplicht." in body
@@ -69,8 +70,8 @@ def test_a_correction_keeps_the_original_visible(case, people, add_entry, verifi
     original = add_entry(case, people[Role.LEERKRACHT], content={
         "place": "Gang", "situation": "Pauze", "observation": "Blauwe plek op de linkerarm."})
     client = verified_client(people[Role.IB])
-    response = client.post(reverse("cases:correct", args=[case.reference, original.pk]), {
-        **SIGNAL_POST, "observation": "Blauwe plek op de rechterarm.", "reason": "Verkeerde arm genoteerd."})
+    response = client.post(reverse("cases:correct", args=[case.reference, original.pk]), with_key({
+        **SIGNAL_POST, "observation": "Blauwe plek op de rechterarm.", "reason": "Verkeerde arm genoteerd."}))
     assert response.status_code == 302
     correction = Entry.objects.get(corrects=original)
     assert correction.content["correction_reason"] == "Verkeerde arm genoteerd."
@@ -87,10 +88,11 @@ def test_two_people_correcting_the_same_entry_get_a_conflict_and_the_second_keep
     url = reverse("cases:correct", args=[case.reference, original.pk])
     ib, teacher = verified_client(people[Role.IB]), verified_client(people[Role.LEERKRACHT])
     assert ib.get(url).status_code == 200 and teacher.get(url).status_code == 200  # both opened the form
-    first = ib.post(url, {**SIGNAL_POST, "observation": "Blauwe plek op de rechterarm.", "reason": "Verkeerde arm."})
+    first = ib.post(url, with_key({**SIGNAL_POST, "observation": "Blauwe plek op de rechterarm.",
+                                   "reason": "Verkeerde arm."}))
     assert first.status_code == 302
-    second = teacher.post(url, {**SIGNAL_POST, "observation": "Twee blauwe plekken op de linkerarm.",
-                                "reason": "Er waren er twee."})
+    second = teacher.post(url, with_key({**SIGNAL_POST, "observation": "Twee blauwe plekken op de linkerarm.",
+                                         "reason": "Er waren er twee."}))
     assert second.status_code == 409
     assert "Iemand anders heeft deze regel intussen gecorrigeerd" in second.content.decode()
     assert "Twee blauwe plekken op de linkerarm." in second.content.decode()
@@ -102,12 +104,15 @@ def test_two_people_correcting_the_same_entry_get_a_conflict_and_the_second_keep
 def test_two_people_saving_the_same_draft_get_a_conflict_and_lose_nothing(case, people, verified_client):
     teacher = people[Role.LEERKRACHT]
     client = verified_client(teacher)
-    client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), {**SIGNAL_POST, "action": "draft"})
+    client.post(reverse("cases:new_entry", args=[case.reference, "signal"]),
+                with_key({**SIGNAL_POST, "action": "draft"}))
     draft = Entry.objects.get(case=case, status=Entry.Status.DRAFT)
     url = reverse("cases:edit_draft", args=[case.reference, draft.pk])
     # Two tabs loaded revision 1; the first save wins, the second gets a conflict with its text intact.
-    first = client.post(url, {**SIGNAL_POST, "observation": "Eerste versie", "revision": "1", "action": "draft"})
-    second = client.post(url, {**SIGNAL_POST, "observation": "Tweede versie", "revision": "1", "action": "draft"})
+    first = client.post(url, with_key({**SIGNAL_POST, "observation": "Eerste versie", "revision": "1",
+                                       "action": "draft"}))
+    second = client.post(url, with_key({**SIGNAL_POST, "observation": "Tweede versie", "revision": "1",
+                                        "action": "draft"}))
     assert first.status_code == 302
     assert second.status_code == 409
     assert "Tweede versie" in second.content.decode()
@@ -171,7 +176,7 @@ def test_a_closed_case_accepts_no_new_entries(case, people, verified_client, add
 
     close_case(case, case.entries.get(kind="closure"))
     response = verified_client(people[Role.IB]).post(reverse("cases:new_entry", args=[case.reference, "signal"]),
-                                                     SIGNAL_POST)
+                                                     with_key(SIGNAL_POST))
     assert response.status_code == 302
     assert case.entries.count() == 1
     case.refresh_from_db()

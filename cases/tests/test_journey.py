@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from cases.models import Case, Entry
+from core.testing import with_key
 
 NOW = "2026-11-02T09:00"
 
@@ -27,7 +28,7 @@ def team(people, make_user, school):
 
 def post_entry(client, case, kind, data, expect=302):
     response = client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                           {"occurred_at": NOW, "action": "save", **data})
+                           with_key({"occurred_at": NOW, "action": "save", **data}))
     assert response.status_code == expect, response.content.decode()[:3000]
     return response
 
@@ -42,7 +43,8 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
     teacher, ib = verified_client(team["teacher"]), verified_client(team["ib"])
 
     # The teacher opens the case; the IB becomes coordinator.
-    response = teacher.post(reverse("cases:open", args=[school.slug]), {"pupil": pupil.pk, "route": "regular"})
+    response = teacher.post(reverse("cases:open", args=[school.slug]),
+                            with_key({"pupil": pupil.pk, "route": "regular"}))
     case = Case.objects.get(pupil=pupil)
     assert response["Location"] == reverse("cases:new_entry", args=[case.reference, "signal"])
     assert case.coordinator == team["ib"]
@@ -81,7 +83,7 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
     conversation = case.entries.get(kind="conversation")
     for name in ("Moeder", "Leerkracht", "IB"):
         response = ib.post(reverse("cases:sign", args=[case.reference, conversation.pk]),
-                           {"participant": name, "signed": "1"})
+                           with_key({"participant": name, "signed": "1"}))
         assert response.status_code == 302
     hypothesis = case.entries.get(kind="signal", facts__is_hypothesis=True)
     post_entry(teacher, case, "followup", {"hypothesis": str(hypothesis.pk), "outcome": "confirmed",
@@ -151,7 +153,7 @@ def test_acute_danger_shows_the_emergency_numbers_and_records_the_contact(adopte
     page = client.get(reverse("cases:acute", args=[case.reference])).content.decode()
     assert "112" in page and "088-2460244" in page
     response = client.post(reverse("cases:acute", args=[case.reference]),
-                           {"occurred_at": NOW, "contacted": "Veilig Thuis", "summary": "Melding gedaan."})
+                           with_key({"occurred_at": NOW, "contacted": "Veilig Thuis", "summary": "Melding gedaan."}))
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.route == "acute"

@@ -160,7 +160,7 @@ def test_the_coordinator_cannot_be_taken_off_the_team(make_case, pupil, people, 
 
 def test_break_glass_is_told_to_whoever_can_read_the_case_when_the_coordinator_no_longer_can(
         make_case, pupil, people, make_user, school, verified_client):
-    from core.testing import reauthenticate
+    from core.testing import reauthenticate, with_key
 
     school.ib_sees_all_cases = False
     school.save()
@@ -170,7 +170,7 @@ def test_break_glass_is_told_to_whoever_can_read_the_case_when_the_coordinator_n
     client = verified_client(people[Role.IB])
     reauthenticate(client)
     client.post(f"/dossiers/d/{case.reference}/toegang/",
-                {"reason": "De coördinator is vertrokken en er is een nieuw incident gemeld."})
+                with_key({"reason": "De coördinator is vertrokken en er is een nieuw incident gemeld."}))
     assert [message.to for message in mail.outbox] == [[people[Role.DIRECTIE].email]]
     assert "waarvoor u verantwoordelijk bent" in mail.outbox[0].body
 

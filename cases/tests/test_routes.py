@@ -8,7 +8,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from cases import access
 from cases.models import BreakGlass, Case, Route
-from core.testing import reauthenticate
+from core.testing import reauthenticate, with_key
 
 NOW = "2026-11-02T09:00"
 
@@ -17,8 +17,8 @@ def test_a_staff_member_case_is_hidden_from_the_person_concerned_everywhere(adop
                                                                              verified_client, school, mailoutbox):
     reporter = make_user(Role.LEERKRACHT, school, name="Melder")
     concerned = make_user(Role.LEERKRACHT, school, name="Betrokken Collega")
-    response = verified_client(reporter).post(reverse("cases:open", args=[school.slug]), {
-        "pupil": pupil.pk, "route": "staff", "subject_staff": concerned.pk})
+    response = verified_client(reporter).post(reverse("cases:open", args=[school.slug]), with_key({
+        "pupil": pupil.pk, "route": "staff", "subject_staff": concerned.pk}))
     assert response.status_code == 302
     case = Case.objects.get(route="staff")
     assert case.coordinator is None and case.subject_staff == concerned
@@ -47,7 +47,7 @@ def test_directie_cannot_add_the_person_concerned_to_the_team(adopted, people, m
     concerned = make_user(Role.LEERKRACHT, pupil.school, name="Betrokken Collega")
     case = make_case(pupil, route="staff", subject_staff=concerned, coordinator=people[Role.DIRECTIE])
     response = verified_client(people[Role.DIRECTIE]).post(reverse("cases:team", args=[case.reference]),
-                                                          {"user": concerned.pk})
+                                                          with_key({"user": concerned.pk}))
     assert response.status_code == 400
     assert not case.members.filter(user=concerned).exists()
 
@@ -65,11 +65,11 @@ def test_break_glass_needs_a_typed_reason_and_tells_the_coordinator(adopted, peo
     asked = other_ib.get(reverse("cases:break_glass", args=[case.reference]))
     assert asked.status_code == 302 and reverse("accounts:reauth") in asked["Location"]
     reauthenticate(other_ib)
-    short = other_ib.post(reverse("cases:break_glass", args=[case.reference]), {"reason": "even kijken"})
+    short = other_ib.post(reverse("cases:break_glass", args=[case.reference]), with_key({"reason": "even kijken"}))
     assert short.status_code == 400
     assert not BreakGlass.objects.exists()
     other_ib.post(reverse("cases:break_glass", args=[case.reference]),
-                  {"reason": "De coördinator is ziek en de moeder belt over een nieuw incident."})
+                  with_key({"reason": "De coördinator is ziek en de moeder belt over een nieuw incident."}))
     assert other_ib.get(detail).status_code == 200
     event = AuditEvent.objects.get(action="access.break_glass")
     assert event.case_id == case.pk and "ziek" in event.reason
@@ -87,9 +87,9 @@ def test_break_glass_reads_and_writes_but_cannot_make_itself_permanent(
     client = verified_client(other_ib)
     reauthenticate(client)
     client.post(reverse("cases:break_glass", args=[case.reference]),
-                {"reason": "De coördinator is ziek en de moeder belt over een nieuw incident."})
+                with_key({"reason": "De coördinator is ziek en de moeder belt over een nieuw incident."}))
     assert access.permissions(other_ib, case) == access.CONTENT
-    team = client.post(reverse("cases:team", args=[case.reference]), {"user": other_ib.pk})
+    team = client.post(reverse("cases:team", args=[case.reference]), with_key({"user": other_ib.pk}))
     assert team.status_code == 404
     assert not case.members.filter(user=other_ib).exists()
 
@@ -102,7 +102,8 @@ def test_break_glass_reads_and_writes_but_cannot_make_itself_permanent(
 def test_a_teacher_cannot_break_the_glass(adopted, people, make_case, pupil, verified_client):
     case = make_case(pupil)
     response = verified_client(people[Role.LEERKRACHT]).post(
-        reverse("cases:break_glass", args=[case.reference]), {"reason": "Ik wil graag meekijken in dit dossier."})
+        reverse("cases:break_glass", args=[case.reference]),
+        with_key({"reason": "Ik wil graag meekijken in dit dossier."}))
     assert response.status_code == 404
     assert not BreakGlass.objects.exists()
 
@@ -123,7 +124,7 @@ def test_a_sibling_can_be_linked_with_their_own_role(adopted, people, make_case,
     case = make_case(pupil)
     client = verified_client(people[Role.IB])
     response = client.post(reverse("cases:team", args=[case.reference]),
-                           {"sibling": brother.pk, "role": "Getuige van geweld thuis"})
+                           with_key({"sibling": brother.pk, "role": "Getuige van geweld thuis"}))
     assert response.status_code == 302
     assert case.siblings.get().role == "Getuige van geweld thuis"
     page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from cases.forms import ENTRY_FORMS
 from cases.models import BreakGlass, Entry, EntryKind, Route, Signature
 from cases.views import _form_kwargs
-from core.testing import loaded_state, reauthenticate
+from core.testing import loaded_state, reauthenticate, with_key
 from schools.models import Pupil
 from socialmap.models import Organisation
 from vault import blobs, crypto
@@ -118,7 +118,7 @@ def test_hostile_text_in_every_free_text_field_is_stored_exactly_and_shown_escap
         fields = free_text_fields(form)
         assert fields, kind
         response = client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                               valid_post(form, payload, case.definition()))
+                               with_key(valid_post(form, payload, case.definition())))
         assert response.status_code == 302, (kind, payload[:30], response.content.decode()[:3000])
         entry = Entry.objects.get(case=case)
         for name in fields:
@@ -153,7 +153,8 @@ def test_a_nul_byte_gets_a_clean_400_and_stores_nothing(field, make_case, pupil,
     form = ENTRY_FORMS["signal"](**_form_kwargs(case, "signal", author))
     data = valid_post(form, "Een blauwe plek", case.definition())
     data[field] = "Een blauwe\x00 plek"
-    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "signal"]), data)
+    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "signal"]),
+                                            with_key(data))
     assert response.status_code == 400
     assert "Null-tekens zijn niet toegestaan." in response.content.decode()
     assert not Entry.objects.filter(case=case).exists()
@@ -163,7 +164,8 @@ def test_too_long_text_in_a_short_field_gets_a_clean_400(make_case, pupil, autho
     case = make_case(pupil)
     form = ENTRY_FORMS["signal"](**_form_kwargs(case, "signal", author))
     data = {**valid_post(form, "Een blauwe plek", case.definition()), "place": "x" * 5000}
-    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "signal"]), data)
+    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "signal"]),
+                                            with_key(data))
     assert response.status_code == 400
     assert not Entry.objects.filter(case=case).exists()
 
@@ -174,8 +176,8 @@ def test_hostile_text_in_signatures_and_break_glass_reasons(make_case, pupil, pe
     conversation = add_entry(case, author, kind="conversation", content={"reaction": "Moeder schrok."},
                              facts={"purpose": "parent"})
     client = verified_client(author)
-    response = client.post(reverse("cases:sign", args=[case.reference, conversation.pk]), {
-        "participant": PAYLOADS[1], "signed": "0", "refusal_reason": PAYLOADS[0]})
+    response = client.post(reverse("cases:sign", args=[case.reference, conversation.pk]), with_key({
+        "participant": PAYLOADS[1], "signed": "0", "refusal_reason": PAYLOADS[0]}))
     assert response.status_code == 302
     signature = Signature.objects.get(entry=conversation)
     assert (signature.participant, signature.refusal_reason) == (PAYLOADS[1], PAYLOADS[0])
@@ -191,7 +193,8 @@ def test_hostile_text_in_signatures_and_break_glass_reasons(make_case, pupil, pe
     reason = "Noodgeval " + PAYLOADS[0]
     outsider_client = verified_client(outsider)
     reauthenticate(outsider_client)
-    response = outsider_client.post(reverse("cases:break_glass", args=[case.reference]), {"reason": reason})
+    response = outsider_client.post(reverse("cases:break_glass", args=[case.reference]),
+                                   with_key({"reason": reason}))
     assert response.status_code == 302
     assert BreakGlass.objects.get(case=case).reason == reason
 
@@ -276,7 +279,8 @@ def test_a_bad_consent_upload_is_refused_with_a_dutch_message_and_nothing_is_sto
     form = ENTRY_FORMS["consent"](**_form_kwargs(case, "consent", author))
     data = {**valid_post(form, "Moeder", case.definition()), "signed_in_app": "",
             "evidence": SimpleUploadedFile(name, content, content_type="application/pdf")}
-    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "consent"]), data)
+    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "consent"]),
+                                            with_key(data))
     assert response.status_code == 400
     assert escape(message) in response.content.decode()
     assert not Entry.objects.filter(case=case).exists()
@@ -303,7 +307,8 @@ def test_a_good_consent_upload_is_stored_encrypted(make_case, pupil, author, ver
     secret = b"Ik, Marieke de Vries, geef toestemming."
     data = {**valid_post(form, "Moeder", case.definition()), "signed_in_app": "",
             "evidence": SimpleUploadedFile("toestemming.txt", secret)}
-    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "consent"]), data)
+    response = verified_client(author).post(reverse("cases:new_entry", args=[case.reference, "consent"]),
+                                            with_key(data))
     assert response.status_code == 302
     stored = Entry.objects.get(case=case).attachment
     assert stored.read() == secret
@@ -318,10 +323,12 @@ def test_no_dossier_content_reaches_the_logs(make_case, pupil, people, author, v
     client = verified_client(author)
     with caplog.at_level(logging.DEBUG):
         data = {**valid_post(form, "Op het plein", case.definition()), "observation": OBSERVATION}
-        assert client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), data).status_code == 302
+        assert client.post(reverse("cases:new_entry", args=[case.reference, "signal"]),
+                           with_key(data)).status_code == 302
         # A form error, with the observation in the rejected form.
         bad = {**data, "occurred_at": "2099-01-01T10:00"}
-        assert client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), bad).status_code == 400
+        assert client.post(reverse("cases:new_entry", args=[case.reference, "signal"]),
+                           with_key(bad)).status_code == 400
         assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
         # An outsider gets a 404; so does a reference that does not exist.
         outsider = verified_client(people[Role.BEHEER])

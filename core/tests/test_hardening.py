@@ -14,6 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import Role
+from core.testing import with_key
 
 ROOT = Path(__file__).resolve().parents[2]
 OBSERVATION = "Sanne had een blauwe plek op haar bovenarm."
@@ -135,15 +136,17 @@ def test_a_post_without_csrf_token_is_refused(case, people):
     session.save()
     from cases.models import Entry
 
-    response = client.post(reverse("cases:new_entry", args=[case.reference, "note"]), {
-        "occurred_at": "2026-01-05T10:00", "text": "Zonder token", "action": "save"})
+    response = client.post(reverse("cases:new_entry", args=[case.reference, "note"]), with_key({
+        "occurred_at": "2026-01-05T10:00", "text": "Zonder token", "action": "save"}))
     assert response.status_code == 403
     assert Entry.objects.filter(case=case).count() == 1
     # With the token from the form, the same post goes through.
     form = client.get(reverse("cases:new_entry", args=[case.reference, "note"]))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode()).group(1)
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', form.content.decode()).group(1)
     response = client.post(reverse("cases:new_entry", args=[case.reference, "note"]), {
-        "occurred_at": "2026-01-05T10:00", "text": "Met token", "action": "save", "csrfmiddlewaretoken": token})
+        "occurred_at": "2026-01-05T10:00", "text": "Met token", "action": "save", "csrfmiddlewaretoken": token,
+        "idempotency_key": key})
     assert response.status_code == 302
     assert Entry.objects.filter(case=case).count() == 2
 

@@ -4,11 +4,13 @@ from audit.anchor import take_anchor
 from cases import retention
 from cases.management.commands.apply_retention import parse_day, report
 from cases.notifications import send_due_reminders
+from core import idempotency
+from documents.models import ExportJob
 
 
 class Command(BaseCommand):
-    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen), herinneringen en het "
-            "anker van de audittrail. "
+    help = ("Het dagelijkse onderhoud: bewaartermijnen (bijwerken, waarschuwen, vernietigen), herinneringen, het "
+            "anker van de audittrail, vastgelopen exports en het opruimen van oude formuliersleutels. "
             "Plan dit één keer per dag, bijvoorbeeld met cron of een systemd-timer.")
 
     def add_arguments(self, parser):
@@ -27,3 +29,7 @@ class Command(BaseCommand):
         anchor = take_anchor()
         if anchor is not None:
             self.stdout.write(f"Audittrail verankerd: {anchor.line()}")
+        recovered = ExportJob.recover_stalled()
+        self.stdout.write(f"Vastgelopen exports: {recovered['retried']} opnieuw gestart, {recovered['failed']} mislukt.")
+        forgotten = idempotency.purge()
+        self.stdout.write(f"Formuliersleutels ouder dan {idempotency.KEEP_FOR.days} dagen opgeruimd: {forgotten}.")
