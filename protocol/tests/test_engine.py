@@ -597,10 +597,16 @@ def test_the_guidance_speaks_of_the_schools_own_report_point(key, point):
     assert f"neem nu contact op met {point} of bel 112" in warning.message
 
 
-def test_the_2010_staff_route_starts_with_the_manager_not_the_board():
-    assert Case("jso-2010", route="staff").guidance().current_step == "inform_management"
-    assert Case("de-sprong", route="staff").guidance().current_step == "inform_management"
-    assert Case("landelijk-2019", route="staff").guidance().current_step == "inform_board"
+def test_every_staff_route_starts_by_informing_the_board_and_an_old_version_with_the_manager_still_runs():
+    """WPO art. 4a lid 1: the staff member informs the bevoegd gezag directly; the 2010 wording "inform the
+    leidinggevende or directie" is not enough by itself, so the shipped versions now start with the board. A
+    version stored before keeps working for its cases."""
+    for key in ("jso-2010", "de-sprong", "landelijk-2019"):
+        assert Case(key, route="staff").guidance().current_step == "inform_board"
+    old = (DEFINITIONS_DIR / "jso-2010.yaml").read_text(encoding="utf-8").replace(
+        "      - id: inform_board\n", "      - id: inform_management\n")
+    legacy = load_definition(old, legal_minimum=False)
+    assert Case(definition=legacy, route="staff").guidance().current_step == "inform_management"
 
 
 # --- A school's own variant, without Python -----------------------------------------------------------
