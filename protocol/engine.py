@@ -651,12 +651,21 @@ def _missing_approvals(case: _Case) -> list[Need]:
             continue
         if record.data.get("approved_by_role") in final:
             continue
-        needs.append(Need("", "approval", _(
+        needs.append(Need(_decision_step(definition, record), "approval", _(
             "De %(kind)s van %(date)s is nog niet goedgekeurd door %(roles)s, die eindverantwoordelijk is volgens de "
             "meldcode. Laat de regel door hen goedkeuren (corrigeren, met hun goedkeuring).")
             % {"kind": _record_label(record.kind), "date": _date(record), "roles": _role_names(final)},
             definition.final_responsibility.text))
     return needs
+
+
+def _decision_step(definition: Meldcode, record: Record) -> str:
+    """The step a decision belongs to, for the list of what is open."""
+    if record.kind == "weighing":
+        return next((s.id for s in definition.steps if s.decides), "")
+    if record.kind == "exemption":
+        return {"parent_conversation": "3", "pre_report_conversation": "5b"}.get(str(record.data.get("applies_to")), "")
+    return "5b" if record.kind == "report" else ""
 
 
 def may_record(kind: str, roles) -> bool:

@@ -854,3 +854,11 @@ def test_the_police_report_and_informing_the_parents_and_the_accused_follow_only
     early = staff_case("inform_board", "consult_inspector", "police_report",
                        consult_inspector={"reasonable_grounds": True}).guidance()
     assert "duty_order" in early.warning_codes()
+
+
+def test_a_missing_approval_is_listed_under_the_step_of_its_decision():
+    weighed = Case().through_step_3().add("weighing", answers=REPORT_NOW, decided_by_roles=["ib"]).guidance()
+    assert [n.step for n in weighed.approvals] == ["4"]
+    waived = Case().signal().consult().add("exemption", applies_to="parent_conversation", ground="safety",
+                                           decided_by_roles=["ib"]).guidance()
+    assert [n.step for n in waived.approvals] == ["3"]
