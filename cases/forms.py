@@ -12,6 +12,7 @@ from accounts.roles import Role
 from cases.access import TEAM_ROLES
 from cases.models import ClosureReason, EntryKind, RetentionRule, Route
 from core.concurrency import GuardedEditMixin
+from protocol import engine
 from protocol.definition import LEGAL_GROUNDS
 from schools.models import School
 
@@ -226,7 +227,69 @@ class ConversationForm(EntryForm):
         return data
 
 
-class ExemptionForm(EntryForm):
+class DecisionForm(EntryForm):
+    """A decision (weighing, help, report, waiver, closure). It records who took it (their roles at the school)
+    and, where the meldcode gives final responsibility to someone else, who approved it: the approver picks
+    themselves when they record or correct it; someone else names the approver. The engine lists a decision
+    still without approval (protocol.engine.decision_facts / _missing_approvals)."""
+
+    DECISION_FACTS = ("decided_by_roles", "approved_by_role")
+    approval_required = False  # the closure cannot wait: a closed dossier is read-only
+    asks_approval = True
+
+    approved_by = forms.ChoiceField(label=_("Goedgekeurd door (eindverantwoordelijk)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author_roles = self.user.roles_at(self.case.school) if self.user is not None and self.case else set()
+        deciding = self.definition is not None and self.case is not None
+        needed = engine.approval_needed(self.definition, self.author_roles) if deciding else ()
+        self.approvers = {}
+        if needed and self.asks_approval and self.case is not None:
+            from accounts.models import User
+
+            users = (User.objects.filter(memberships__school=self.case.school, memberships__role__in=needed,
+                                         is_active=True).exclude(pk=getattr(self.user, "pk", None))
+                     .distinct().order_by("full_name"))
+            self.approvers = {str(u.pk): u for u in users}
+        if not self.approvers:
+            del self.fields["approved_by"]
+            return
+        field = self.fields["approved_by"]
+        field.required = self.approval_required
+        field.choices = [("", _("Nog niet goedgekeurd"))] + [(pk, u.full_name) for pk, u in self.approvers.items()]
+        field.help_text = _("Volgens de meldcode is %(roles)s eindverantwoordelijk. Kies wie dit besluit heeft "
+                            "goedgekeurd; zonder goedkeuring blijft die in het dossier openstaan.") % {
+            "roles": ", ".join(needed)}
+        # A draft or correction stores the approver's name: show it selected again.
+        named = {u.full_name: pk for pk, u in self.approvers.items()}
+        if self.initial.get("approved_by") in named:
+            self.initial["approved_by"] = named[self.initial["approved_by"]]
+
+    def clean(self):
+        data = super().clean()
+        approver = self.approvers.get(data.get("approved_by") or "")
+        approver_roles = approver.roles_at(self.case.school) if approver is not None else ()
+        if self.definition is not None and self.case is not None:
+            data.update(engine.decision_facts(self.definition, self.author_roles, approver_roles))
+        if "approved_by" in self.fields:
+            data["approved_by"] = approver.full_name if approver is not None else ""
+        return data
+
+    def content(self):
+        content = super().content()
+        for name in self.DECISION_FACTS:
+            content.pop(name, None)
+        return content
+
+    def facts(self):
+        facts = super().facts()
+        facts.update({name: _jsonable(self.cleaned_data[name]) for name in self.DECISION_FACTS
+                      if name in self.cleaned_data})
+        return facts
+
+
+class ExemptionForm(DecisionForm):
     kind = EntryKind.EXEMPTION
     fact_fields = ("applies_to", "ground")
 
@@ -253,7 +316,7 @@ class ExemptionForm(EntryForm):
         return data
 
 
-class WeighingForm(EntryForm):
+class WeighingForm(DecisionForm):
     kind = EntryKind.WEIGHING
     fact_fields = ("answers",)
     consulted = forms.CharField(label=_("Met wie is de weging besproken?"), max_length=300, required=False)
@@ -263,6 +326,11 @@ class WeighingForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(getattr(self.definition, "afwegingskader", None) or [])
+        # A draft or a correction (e.g. to add the approval) starts from the stored answers.
+        stored = self.initial.get("answers")
+        if isinstance(stored, dict):
+            for qid, answer in stored.items():
+                self.initial.setdefault(f"q_{qid}", "yes" if answer else "no")
         for q in self.questions:
             self.fields[f"q_{q.id}"] = forms.ChoiceField(
                 label=f"{q.number}. {q.text}", required=False, widget=forms.RadioSelect, help_text=q.hint,
@@ -310,8 +378,9 @@ class VerwijsindexForm(EntryForm):
     reason = forms.CharField(label=_("Toelichting"), widget=TEXT, required=False)
 
 
-class HelpForm(EntryForm):
+class HelpForm(DecisionForm):
     kind = EntryKind.HELP
+    asks_approval = False  # organising help follows the weighing, which carries the approval
     fact_fields = ("deadline",)
     help_description = forms.CharField(label=_("Welke hulp?"), widget=TEXT)
     provider = forms.ChoiceField(label=_("Door wie (sociale kaart)"), required=False)
@@ -349,7 +418,7 @@ class HelpEvaluationForm(EntryForm):
     evaluation = forms.CharField(label=_("Evaluatie"), widget=TEXT)
 
 
-class ReportForm(EntryForm):
+class ReportForm(DecisionForm):
     kind = EntryKind.REPORT
     reported_by = forms.CharField(label=_("Gemeld door"), max_length=200)
     channel = forms.ChoiceField(label=_("Hoe"), choices=[("phone", _("Telefonisch (eerst bellen)")),
@@ -375,24 +444,86 @@ class EmergencyContactForm(EntryForm):
                               help_text=_("Mag later worden aangevuld met een vervolgaantekening."))
 
 
+def _yes_no_unknown(label, help_text=""):
+    return forms.TypedChoiceField(label=label, help_text=help_text, required=False, empty_value=None,
+                                  coerce=lambda v: v == "1", widget=forms.RadioSelect,
+                                  choices=[("1", _("Ja")), ("0", _("Nee"))])
+
+
 class DutyForm(EntryForm):
+    """A duty of the staff route. WPO art. 4a ties duties to conditions: informing the board says whether it may
+    be a sexual offence (then the consultation of the vertrouwensinspecteur is required), the consultation says
+    whether it gave reasonable grounds (then, and only then, the parents and the accused are informed and the
+    police report follows). The engine reads both (protocol.engine._duty_applies)."""
+
     kind = EntryKind.DUTY
-    fact_fields = ("duty",)
+    fact_fields = ("duty", "sexual_offence", "reasonable_grounds")
     duty = forms.ChoiceField(label=_("Welke plicht?"))
     account = forms.CharField(label=_("Wat is er gedaan?"), widget=TEXT)
+    sexual_offence = _yes_no_unknown(_("Gaat het (mogelijk) om een zedendelict tegen een minderjarige leerling?"),
+                                     _("Vul in bij het informeren van het bevoegd gezag."))
+    reasonable_grounds = _yes_no_unknown(_("Gaf het overleg met de vertrouwensinspecteur een redelijk vermoeden "
+                                           "van een strafbaar feit?"),
+                                         _("Vul in bij het overleg met de vertrouwensinspecteur. Alleen bij ja "
+                                           "volgen het inlichten van ouders en medewerker en de aangifte."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         duties = getattr(self.definition, "staff_duties", None) or []
         self.fields["duty"].choices = [(d.id, d.title) for d in duties]
 
+    def clean(self):
+        data = super().clean()
+        asks = {"inform_board": "sexual_offence", "consult_inspector": "reasonable_grounds"}
+        for duty, name in asks.items():
+            if data.get("duty") == duty and data.get(name) is None:
+                self.add_error(name, _("Beantwoord deze vraag: de wet verbindt de volgende plichten eraan."))
+            elif data.get("duty") != duty:
+                data[name] = None
+        return data
 
-class ClosureForm(EntryForm):
+
+class ClosureForm(DecisionForm):
+    """Closing is a coordinator's decision with final responsibility's approval. Where the weighing says report
+    and none was made, only with a reasoned deviation; after a report, open follow-up only with a reason. The rule
+    itself is the engine's (protocol.engine.closure_problems)."""
+
     kind = EntryKind.CLOSURE
-    fact_fields = ("reason",)
+    fact_fields = ("reason", "deviation", "waived")
+    approval_required = True
     reason = forms.ChoiceField(label=_("Reden van afsluiten"), choices=ClosureReason.choices)
     explanation = forms.CharField(label=_("Toelichting"), widget=TEXT, help_text=_(
         "Bij een ongegrond vermoeden: zeg dat hier uitdrukkelijk, met de reden."))
+    deviation_reason = forms.CharField(
+        label=_("Afwijking van het afwegingskader: waarom meldt de school niet?"), widget=TEXT, required=False,
+        help_text=_("Het afwegingskader zegt: melden. Zonder melding sluit u alleen af met een onderbouwde "
+                    "afwijking, goedgekeurd door wie eindverantwoordelijk is."))
+    followup_waiver = forms.CharField(
+        label=_("Waarom stopt de opvolging na de melding?"), widget=TEXT, required=False,
+        help_text=_("Bijv. Veilig Thuis heeft de regie en de situatie is verbeterd."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guidance = self.case.guidance() if self.case is not None else None
+        if self.guidance is None:
+            return
+        labels = dict(ClosureReason.choices)
+        self.fields["reason"].choices = [(r, labels[r]) for r in self.guidance.closure_reasons if r in labels]
+        if not self.guidance.deviation_needed:
+            del self.fields["deviation_reason"]
+        if not self.guidance.followups:
+            del self.fields["followup_waiver"]
+        else:
+            self.fields["followup_waiver"].help_text = " ".join(n.message for n in self.guidance.followups)
+
+    def clean(self):
+        data = super().clean()
+        if self.guidance is not None and self.definition is not None:
+            for name, message in engine.closure_problems(self.definition, self.guidance, data, self.author_roles):
+                self.add_error(name if name in self.fields else None, message)
+        data["deviation"] = bool(data.get("deviation_reason"))
+        data["waived"] = [n.id for n in self.guidance.followups] if self.guidance and data.get("followup_waiver") else []
+        return data
 
 
 class NoteForm(EntryForm):

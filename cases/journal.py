@@ -3,12 +3,14 @@
 import re
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.roles import Role
 from cases.models import Case, Entry, EntryKind, Route, Task, record_entry
+from protocol import engine
 
 IDLE_AFTER = timedelta(days=30)
 HYPOTHESIS_FOLLOWUP = timedelta(days=28)
@@ -74,15 +76,33 @@ def consent_status(case: Case) -> str | None:
     return latest.facts.get("status") if latest else None
 
 
-def entry_menu(case: Case, guidance) -> list[tuple[str, str, bool]]:
-    """(kind, label, suggested) for the 'add to the journal' menu: the engine's next actions first."""
+def may_record(case: Case, user, kind: str) -> bool:
+    """Whether `user` may record this kind of entry in this case: the duties only on the staff route, and the
+    decisions (weighing, help, report, waiver, closure) never by a leerkracht (protocol.engine.may_record)."""
+    if kind == EntryKind.DUTY and case.route != Route.STAFF:
+        return False
+    return engine.may_record(kind, user.roles_at(case.school))
+
+
+def require_may_record(case: Case, user, kind: str) -> None:
+    """The server-side check behind every URL that writes an entry of `kind` (new, draft, correction)."""
+    if not may_record(case, user, kind):
+        raise PermissionDenied
+
+
+def entry_menu(case: Case, guidance, user=None) -> list[tuple[str, str, bool]]:
+    """(kind, label, suggested) for the 'add to the journal' menu: the engine's next actions first, and only the
+    kinds this person may record."""
     kinds = [k for k in EntryKind if k != EntryKind.DUTY or case.route == Route.STAFF]
+    if user is not None:
+        kinds = [k for k in kinds if may_record(case, user, k)]
     allowed = set(guidance.allowed_actions)
     return sorted(((k.value, k.label, k.value in allowed) for k in kinds), key=lambda item: not item[2])
 
 
 def write_entry(case: Case, form, author, *, save: bool, corrects: Entry | None = None,
                 correction_reason: str = "") -> Entry:
+    require_may_record(case, author, form.kind)
     content = form.content()
     if correction_reason:
         content["correction_reason"] = correction_reason
@@ -117,6 +137,7 @@ def _attach(entry, form):
 def update_draft(entry: Entry, form, *, save: bool) -> Entry | None:
     """Save a draft only if nobody saved it since the form was loaded; None means a conflict."""
     revision = form.cleaned_data.get("revision") or 0
+    require_may_record(entry.case, entry.author, entry.kind)
     with transaction.atomic():
         _attach(entry, form)  # a new upload replaces the draft's evidence; without one the old evidence stays
         updated = (Entry.objects.filter(pk=entry.pk, status=Entry.Status.DRAFT, revision=revision)

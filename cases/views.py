@@ -208,7 +208,7 @@ def detail(request, reference):
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil"),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
-        "entry_kinds": journal.entry_menu(case, guidance),
+        "entry_kinds": journal.entry_menu(case, guidance, request.user),
         "open_hypotheses": journal.unresolved(light),
     })
 
@@ -231,6 +231,7 @@ def new_entry(request, reference, kind):
     form_class = ENTRY_FORMS.get(kind)
     if form_class is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
         raise Http404
+    journal.require_may_record(case, request.user, kind)  # decisions are never a leerkracht's: 403
     if (earlier := idempotency.check(request)) is not None:
         return earlier
     if closed := _closed(request, case):
@@ -263,6 +264,7 @@ def edit_draft(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.DRAFT, author=request.user)
+    journal.require_may_record(case, request.user, entry.kind)
     form_class = ENTRY_FORMS[entry.kind]
     initial = {**entry.content, **entry.facts, "occurred_at": timezone.localtime(entry.occurred_at),
                "revision": entry.revision}
@@ -302,6 +304,7 @@ def correct_entry(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
+    journal.require_may_record(case, request.user, original.kind)
     newer = original.corrections.order_by("-pk").first()
     if newer is not None and request.method != "POST":
         messages.info(request, _("Deze regel is al gecorrigeerd. U corrigeert nu de nieuwste versie."))

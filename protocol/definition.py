@@ -206,6 +206,7 @@ class Duty:
     roles: tuple[str, ...]
     rule: str
     condition: str  # empty when the duty always applies
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -1141,10 +1142,52 @@ def _read_routes(r: _Reader, data: LineDict) -> Routes:
             r.known_keys(item, ("id", "title", "guidance", "roles", "rule", "condition"), where)
             duties.append(Duty(did, r.text(item, "title", where), r.text(item, "guidance", where),
                                r.roles(item, "roles", where, required=True), r.text(item, "rule", where),
-                               r.text(item, "condition", where, required=False)))
+                               r.text(item, "condition", where, required=False), line=item.line))
         if duties and all(d.condition for d in duties):
             r.problem(items.line, "Route medewerker: minstens één plicht moet altijd gelden (zonder 'condition').")
+        if r.legal_minimum:
+            _check_staff_duties(r, staff_data, duties)
     return Routes(acute, StaffRoute(staff.title, staff.guidance, staff.rule, tuple(duties)), fgm)
+
+
+# WPO art. 4a, the minimum of the staff route, by duty id and in this order: (id, what it is, the roles that must
+# carry it, whether the law ties it to a condition).
+STAFF_DUTIES_LAW = (
+    ("inform_board", "iedere medewerker informeert direct het bevoegd gezag (art. 4a lid 1)", ("leerkracht",), False),
+    ("consult_inspector", "het bevoegd gezag overlegt onverwijld met de vertrouwensinspecteur (art. 4a lid 2)",
+     ("bestuur",), None),
+    ("inform_parents", "het bevoegd gezag licht de ouders en de betrokken medewerker in vóór de aangifte "
+                       "(art. 4a lid 4)", ("bestuur",), None),
+    ("police_report", "het bevoegd gezag doet aangifte als het overleg een redelijk vermoeden van een zedendelict "
+                      "geeft, en anders niet (art. 4a lid 3)", ("bestuur",), True),
+)
+
+
+def _check_staff_duties(r: _Reader, staff_data: LineDict, duties: list[Duty]) -> None:
+    """The staff route holds at least the duties of WPO art. 4a, in their order, carried by whom the law names:
+    informing the leidinggevende or directie is not enough by itself."""
+    by_id = {d.id: d for d in duties}
+    order = [d.id for d in duties]
+    line = staff_data.line_of("duties")
+    previous = None
+    for did, what, roles, conditional in STAFF_DUTIES_LAW:
+        duty = by_id.get(did)
+        if duty is None:
+            r.problem(line, f"Route medewerker: de plicht '{did}' ontbreekt: {what}. Zet onder 'duties' een plicht "
+                            f"met id: {did}.")
+            continue
+        missing = [role for role in roles if role not in duty.roles]
+        if missing:
+            r.problem(duty.line, f"Route medewerker, plicht '{did}': {what}; zet {', '.join(missing)} in 'roles'.")
+        if conditional is False and duty.condition:
+            r.problem(duty.line, f"Route medewerker, plicht '{did}': deze plicht geldt altijd ({what}); haal "
+                                 "'condition' weg.")
+        if conditional is True and not duty.condition:
+            r.problem(duty.line, f"Route medewerker, plicht '{did}': {what}. Zet in 'condition' wanneer de plicht "
+                                 "geldt, bijv. 'bij een redelijk vermoeden van een zedendelict'.")
+        if previous is not None and order.index(did) < order.index(previous):
+            r.problem(duty.line, f"Route medewerker, plicht '{did}': deze plicht komt na '{previous}' ({what}).")
+        previous = did
 
 
 def _read_signal_list(r: _Reader, data: LineDict) -> SignalList:

@@ -16,7 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from protocol.definition import LEGAL_CHILD_AGE, LEGAL_GROUNDS, Duty, Exemption, Meldcode, Requirement, Step
+from protocol.definition import (
+    AFWEGINGSKADER_2019,
+    LEGAL_CHILD_AGE,
+    LEGAL_GROUNDS,
+    Duty,
+    Exemption,
+    Meldcode,
+    Requirement,
+    Step,
+)
 
 # The order in which the dossier offers actions; `allowed_actions` keeps it.
 ACTION_ORDER = (
@@ -26,6 +35,23 @@ ACTION_ORDER = (
 ALWAYS_ALLOWED = ("report", "emergency_contact")
 # Records that move a case past the earlier steps for good: whatever was not done before them was skipped.
 COMMITTING_RECORDS = ("help", "report")
+
+# Who decides. A leerkracht signals, consults and talks with the parent; weighing, the two decisions of step 5,
+# waiving a conversation and closing are the coordinator's (Landelijk model 2019, "wie doet wat": the
+# aandachtsfunctionaris coordinates, the directie carries final responsibility). One table, used by the menu,
+# the views and the forms alike.
+DECISION_KINDS = ("weighing", "help", "report", "exemption", "closure")
+DECIDING_ROLES = ("ib", "directie", "bestuur")
+# Decisions that need the approval of whoever has final responsibility in the meldcode (Besluit verplichte
+# meldcode: the meldcode names who has final responsibility for the decision to report, or not).
+APPROVAL_KINDS = ("weighing", "report", "exemption", "closure")
+DEFAULT_FINAL_ROLES = ("directie",)
+# Contact with the report point (or the police / 112 in acute danger).
+VT_CONTACT_KINDS = ("emergency_contact", "report")
+PARENT_PURPOSES = ("parent", "pre_report")
+# WPO art. 4a: the duties the law ties to a condition, by their ids in the staff route (see definition.py).
+STAFF_SEXUAL_OFFENCE_DUTY = "consult_inspector"
+STAFF_GROUNDS_DUTIES = ("inform_parents", "police_report")
 
 
 @dataclass(frozen=True)
@@ -77,10 +103,16 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Outcome:
+    """Where the afwegingskader led. Step 5 is two decisions (Landelijk model 2019): `report` (is reporting
+    necessary?) and `help` (is help also possible?); `kind` is the last outcome reached."""
+
     kind: str  # continue | close_unfounded | report | start_help | close_help
     text: str
     pending_question: str | None  # the id of the next question to answer, if any
     answered: tuple[tuple[str, bool], ...]
+    report: bool = False
+    help: bool = False
+    report_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,12 @@ class Guidance:
     outcome: Outcome | None
     warnings: tuple[Notice, ...]
     open_hypotheses: int
+    # Closing needs a reasoned deviation signed off by final responsibility: the weighing says report, none made.
+    deviation_needed: bool = False
+    # After a report: the follow-up duties still open (closing waives them only with a reason).
+    followups: tuple[Need, ...] = ()
+    # Decisions whose approval by whoever has final responsibility is still missing.
+    approvals: tuple[Need, ...] = ()
 
     def warning_codes(self) -> set[str]:
         return {w.code for w in self.warnings}
@@ -181,6 +219,18 @@ class _Case:
             return False
         return any(_branch(self.definition, qid, answer).outcome == "start_help" for qid, answer in outcome.answered)
 
+    @property
+    def report_due(self) -> bool:
+        """The weighing (or failed help) says report, and no report is recorded."""
+        outcome = self.outcome()
+        return ((outcome is not None and outcome.report) or self.help_failed) and not self.has("report")
+
+    def first_vt_contact(self) -> Record | None:
+        """The first contact with the report point: advice, a report, or the emergency call (police / 112)."""
+        contacts = [r for r in self.records if r.kind in VT_CONTACT_KINDS
+                    or (r.kind == "consultation" and r.data.get("with") == "veilig_thuis")]
+        return contacts[0] if contacts else None
+
     def age_on(self, day: date) -> int | None:
         born = self.facts.pupil_birth_date
         if born is not None:
@@ -204,20 +254,50 @@ def _branch(definition: Meldcode, question_id: str, answer: bool):
 
 
 def walk_afwegingskader(definition: Meldcode, answers: Mapping[str, bool]) -> Outcome:
-    """Follow the answers through the questions in order; the last outcome reached counts."""
+    """Follow the answers through the questions in order; the last outcome reached counts as `kind`, and the two
+    decisions of step 5 are kept apart: once the kader said report, it stays said, whatever help follows."""
     questions = definition.afwegingskader
     question = questions[0] if questions else None
     kind, text, answered = "continue", "", []
+    report, helping, report_text = False, False, ""
     while question is not None:
         if question.id not in answers:
-            return Outcome(kind, text or question.text, question.id, tuple(answered))
+            return Outcome(kind, _both(text, report_text, kind) or question.text, question.id, tuple(answered),
+                           report, helping, report_text)
         answer = bool(answers[question.id])
         answered.append((question.id, answer))
         branch = question.yes if answer else question.no
         if branch.outcome != "continue":
             kind, text = branch.outcome, branch.text
-        question = definition.question(branch.next) if branch.next else None
-    return Outcome(kind, text, None, tuple(answered))
+            if branch.outcome == "report":
+                report, report_text = True, report_text or branch.text
+            helping = helping or branch.outcome in ("start_help", "close_help")
+        following = branch.next or _help_after_report(definition, question, answer)
+        question = definition.question(following) if following else None
+    return Outcome(kind, _both(text, report_text, kind), None, tuple(answered), report, helping, report_text)
+
+
+def _both(text: str, report_text: str, kind: str) -> str:
+    """After a report, help that follows is said together with the report, not instead of it."""
+    if report_text and kind != "report" and text:
+        return f"{report_text} {text}"
+    return text
+
+
+def follows_2019(definition: Meldcode) -> bool:
+    """The five questions of the afwegingskader of 2019, in their order (see definition.AFWEGINGSKADER_2019)."""
+    questions = definition.afwegingskader
+    return len(questions) == len(AFWEGINGSKADER_2019) and all(
+        (q.yes.outcome, q.no.outcome) == (yes[0], no[0]) for q, (yes, no) in zip(questions, AFWEGINGSKADER_2019, strict=True))
+
+
+def _help_after_report(definition: Meldcode, question, answer: bool) -> str | None:
+    """Landelijk model 2019, afwegingskader vraag 2: on acute or structural unsafety the school reports, and
+    questions 3 to 5 are then answered together with Veilig Thuis. A meldcode may say so with `next` on that
+    answer; a 2019 kader without it gets the same."""
+    if answer and question.number == 2 and follows_2019(definition):
+        return definition.afwegingskader[2].id
+    return None
 
 
 def _matches(record: Record, requirement: Requirement) -> bool:
@@ -301,12 +381,24 @@ def evaluate(definition: Meldcode, facts: CaseFacts) -> Guidance:
 def _branch_active(case: _Case, branch: str | None, outcome: Outcome | None) -> bool:
     if branch is None:
         return True
-    kind = outcome.kind if outcome else None
     if branch == "start_help":
-        return kind in ("start_help", "close_help") or case.has("help")
+        return (outcome is not None and outcome.help) or case.has("help")
     if branch == "report":
-        return kind == "report" or case.has("report") or case.help_failed
+        return (outcome is not None and outcome.report) or case.has("report") or case.help_failed
     return False
+
+
+def _excluded(case: _Case, step: Step, outcome: Outcome | None, closed) -> bool:
+    """A branch the decision ruled out. Help is not ruled out by a report while questions 3 to 5 are still to be
+    answered with Veilig Thuis (Landelijk model 2019, step 5: reporting and help can both happen)."""
+    if closed:
+        return True
+    if outcome is None:
+        return False
+    if step.branch == "start_help":
+        return not case.has("help") and (outcome.kind == "close_unfounded" or (
+            outcome.report and not outcome.help and outcome.pending_question is None))
+    return step.branch == "report" and outcome.kind == "close_unfounded"
 
 
 def _evaluate_steps(case: _Case) -> Guidance:
@@ -315,7 +407,8 @@ def _evaluate_steps(case: _Case) -> Guidance:
     closed = case.latest("closure")
     names = definition.names
 
-    # Per step: which requirements are unmet, and whether any was met (the step was reached).
+    # Per step: which requirements are unmet, and whether the step is complete. Open hypotheses never hold a step
+    # up: they are weighed as what they are (Landelijk model 2019, stap 1 and 4).
     results: dict[str, list[tuple[Requirement, _Check, Record | None]]] = {}
     complete: dict[str, bool] = {}
     # Help that failed is over: its steps are finished (not skipped) and the report branch takes over.
@@ -329,24 +422,49 @@ def _evaluate_steps(case: _Case) -> Guidance:
                 covering = case.exemption_record(definition.exemption(requirement.exempt_by))
             rows.append((requirement, check, covering))
         results[step.id] = rows
-        complete[step.id] = step.id in ended or all(c.met or cov is not None for _r, c, cov in rows)
+        complete[step.id] = step.id in ended or all(
+            c.met or cov is not None or r.check == "hypotheses_resolved" for r, c, cov in rows)
+
+    def committed(step: Step) -> bool:
+        return (step.decides and outcome is not None and outcome.kind != "continue") or any(
+            r.record in COMMITTING_RECORDS and case.has(r.record) for r in step.requires)
 
     active = [s for s in definition.steps if _branch_active(case, s.branch, outcome)]
+    deciding = next((i for i, s in enumerate(active) if s.decides), None)
+    # Up to the decision the steps are walked in order. After it, the two decisions of step 5 (help and report)
+    # run side by side: neither is "skipped" because the other happened (Landelijk model 2019, stap 5).
+    pre = active[:deciding + 1] if deciding is not None else [s for s in active if s.branch is None]
+    lanes: dict[str, list[Step]] = {}
+    for step in active[len(pre):]:
+        lanes.setdefault(step.branch or "", []).append(step)
+
     # A committing act (the decision, starting help, the report) moves the case past earlier steps for good.
-    anchor = -1
-    for index, step in enumerate(active):
-        committed = (step.decides and outcome is not None and outcome.kind != "continue") or any(
-            r.record in COMMITTING_RECORDS and case.has(r.record) for r in step.requires)
-        if committed:
-            anchor = index
-    current: Step | None = None
-    if not closed:
-        for index, step in enumerate(active):
-            if index >= anchor and not complete[step.id]:
-                current = step
-                break
-        if current is None and active:
-            current = active[-1]
+    passed: set[str] = set()
+    pre_done = case.has("help") or case.has("report")
+    anchor = len(pre) - 1 if pre_done else max((i for i, s in enumerate(pre) if committed(s)), default=-1)
+    passed.update(s.id for s in pre[:anchor + 1])
+    pre_current = None
+    if not closed and not pre_done:
+        pre_current = next((s for i, s in enumerate(pre) if i >= anchor and not complete[s.id]), None)
+    lane_current: dict[str, Step] = {}
+    for name, steps in lanes.items():
+        lane_anchor = max((i for i, s in enumerate(steps) if committed(s)), default=-1)
+        passed.update(s.id for s in steps[:lane_anchor + 1])
+        found = next((s for i, s in enumerate(steps) if i >= lane_anchor and not complete[s.id]), None)
+        if found is not None and not closed and pre_current is None:
+            lane_current[name] = found
+    # The step shown as current: before the decision the step in turn; after it a report still due comes first.
+    current: Step | None = pre_current
+    if current is None and lane_current:
+        report_lane = lane_current.get("report")
+        current = report_lane if report_lane is not None and not case.has("report") else min(
+            lane_current.values(), key=active.index)
+    all_complete = not closed and current is None and bool(active)
+    if all_complete:
+        current = active[-1]
+    currents = [current] if current is not None and (pre_current is not None or all_complete) else []
+    currents += [s for s in lane_current.values() if s not in currents]
+    currents.sort(key=lambda s: (s is not current, active.index(s)))
     current_index = active.index(current) if current in active else len(active)
 
     states = []
@@ -354,27 +472,17 @@ def _evaluate_steps(case: _Case) -> Guidance:
     acute_steps = _acute_steps(case)
     for step in definition.steps:
         if step in active:
-            # Steps are walked in order: a later step only counts once the case has reached it.
-            index = active.index(step)
-            if step is current:
-                state = "current"
-            elif index < current_index:
-                state = "done" if complete[step.id] else "skipped"
-            else:
-                state = "open"
+            state = _state(step, pre, lanes, currents, complete, closed, pre_current)
         else:
-            excluded = closed or (outcome is not None and (
-                (step.branch == "start_help" and outcome.kind in ("report", "close_unfounded") and not case.has("help"))
-                or (step.branch == "report" and outcome.kind == "close_unfounded")))
-            state = "skipped" if excluded else "open"
+            state = "skipped" if _excluded(case, step, outcome, closed) else "open"
         states.append(StepState(step.id, step.title, state))
         if step not in active or step.id in ended:
             continue
         # A closed case lists only what was skipped on the way to its last committing act.
-        if closed and active.index(step) > anchor:
+        if closed and step.id not in passed:
             continue
         for requirement, check, covering in results[step.id]:
-            if check.met:
+            if check.met or requirement.check == "hypotheses_resolved":
                 continue
             if not (state == "skipped" or (check.final and state in ("current", "done"))):
                 continue
@@ -386,32 +494,214 @@ def _evaluate_steps(case: _Case) -> Guidance:
         requirements.append(Need(current.id if current else "", "emergency_contact",
                                  _("Neem nu contact op met %(point)s of bel 112, nog vóór de volgende stap.")
                                  % {"point": names.report_point}, definition.routes.acute.rule))
-    if current is not None and not closed:
-        for requirement, check, covering in results[current.id]:
-            if check.met or covering is not None or check.final:
+    fgm_honour = _fgm_honour_need(case, current, closed)
+    if fgm_honour is not None:
+        requirements.append(fgm_honour)
+    for step in currents:
+        for requirement, check, covering in results[step.id]:
+            if check.met or covering is not None or check.final or requirement.check == "hypotheses_resolved":
                 continue
             message = requirement.need + (f" {check.reason}" if check.reason else "")
-            requirements.append(Need(current.id, requirement.id, message, requirement.rule))
-        for requirement in current.advice:
+            requirements.append(Need(step.id, requirement.id, message, requirement.rule))
+        for requirement in step.advice:
             if not _check(case, requirement).met:
-                advice.append(Need(current.id, requirement.id, requirement.need, requirement.rule, advisory=True))
-        if current is active[-1] and complete[current.id]:
-            requirements.append(_closing_need(case, current, outcome))
+                advice.append(Need(step.id, requirement.id, requirement.need, requirement.rule, advisory=True))
+    deciding_reached = deciding is not None and (pre_current is None or pre.index(pre_current) >= deciding)
+    hypotheses = _hypotheses_advice(case, pre, current, deciding_reached, closed)
+    if hypotheses is not None:
+        advice.insert(0, hypotheses)
+    followups = () if closed else _report_followups(case)
+    listed = {n.id for n in requirements}
+    listed_records = {r.record for s in currents for r, c, _cov in results[s.id] if not c.met and r.record}
+    for need in followups:
+        if need.id not in listed and not (need.id == "report_feedback" and "feedback" in listed_records):
+            if need.id != "report_recontact" or case.has("feedback"):
+                requirements.append(need)
+    approvals = () if closed else _missing_approvals(case)
+    requirements.extend(approvals)
+    if all_complete:
+        requirements.append(_closing_need(case, current, outcome))
     verwijsindex_open = _verwijsindex_open(case, active, current_index)
     if verwijsindex_open and not closed and not case.has("verwijsindex"):
         advice.append(Need(current.id if current else "", "verwijsindex",
                            _("Overweeg registratie in de Verwijsindex (als de school is aangesloten)."),
                            definition.verwijsindex.rule, advisory=True))
 
-    exemptions = _applicable_exemptions(case, active, current_index, results, closed)
-    allowed = _allowed_actions(case, active, current_index, outcome, exemptions, closed, verwijsindex_open)
+    reached = [s for s, st in zip(definition.steps, states, strict=True) if s in active and st.state != "open"]
+    exemptions = _applicable_exemptions(case, reached, results, closed)
+    allowed = _allowed_actions(case, deciding_reached, outcome, exemptions, closed, verwijsindex_open)
     return Guidance(
         current_step="closed" if closed else (current.id if current else ""),
         steps=tuple(states), requirements=tuple(requirements), advice=tuple(advice),
         allowed_actions=allowed, closure_reasons=_closure_reasons(case, outcome, closed),
         skipped=tuple(skipped), exemptions=exemptions, outcome=outcome,
-        warnings=tuple(_warnings(case, outcome, skipped, closed, current)), open_hypotheses=case.open_hypotheses,
+        warnings=tuple(_warnings(case, outcome, skipped, closed, currents)), open_hypotheses=case.open_hypotheses,
+        deviation_needed=not closed and case.report_due, followups=tuple(followups), approvals=tuple(approvals),
     )
+
+
+def _state(step: Step, pre: list[Step], lanes: dict[str, list[Step]], currents: list[Step], complete, closed,
+           pre_current: Step | None) -> str:
+    if step in currents:
+        return "current"
+    if closed:
+        return "done" if complete[step.id] else "skipped"
+    if step in pre:
+        if pre_current is not None and pre.index(step) > pre.index(pre_current):
+            return "open"
+        return "done" if complete[step.id] else "skipped"
+    if pre_current is not None:
+        return "open"
+    lane = lanes[step.branch or ""]
+    lane_current = next((s for s in lane if s in currents), None)
+    if lane_current is not None and lane.index(step) > lane.index(lane_current):
+        return "open"
+    return "done" if complete[step.id] else "skipped"
+
+
+def _hypotheses_advice(case: _Case, pre: list[Step], current: Step | None, deciding_reached: bool,
+                       closed) -> Need | None:
+    """Open hypotheses are listed in the weighing guidance, never a condition for the weighing or a report
+    (Landelijk model 2019, stap 1: mark hypotheses as such and later confirm or refute them)."""
+    count = case.open_hypotheses
+    if closed or not count:
+        return None
+    step = next((s for s in pre for r in s.requires if r.check == "hypotheses_resolved"), None)
+    if step is None or not (deciding_reached or current is step):
+        return None
+    requirement = next(r for r in step.requires if r.check == "hypotheses_resolved")
+    raised = [r for r in case.of("signal") if r.data.get("is_hypothesis")]
+    dates = ", ".join(_date(r) for r in raised[-count:])
+    message = ngettext(
+        "Er staat nog %(count)d hypothese open (van %(dates)s). Weeg haar mee als onbevestigd; dat houdt de "
+        "weging en een melding niet tegen. Leg later vast of zij is bevestigd of ontkracht.",
+        "Er staan nog %(count)d hypothesen open (van %(dates)s). Weeg ze mee als onbevestigd; dat houdt de weging "
+        "en een melding niet tegen. Leg later vast of ze zijn bevestigd of ontkracht.", count) % {
+        "count": count, "dates": dates}
+    return Need(step.id, requirement.id, message, requirement.rule, advisory=True)
+
+
+def _fgm_honour_need(case: _Case, current: Step | None, closed) -> Need | None:
+    """Landelijk model 2019, meisjesbesnijdenis en eergerelateerd geweld: consult Veilig Thuis (in acute danger
+    the police) with urgency before any conversation with the parents."""
+    if closed or not set(case.facts.flags) & {"fgm", "honour"} or case.first_vt_contact() is not None:
+        return None
+    return Need(current.id if current else "", "fgm_honour_contact", _(
+        "Neem met spoed contact op met %(point)s (bij acuut gevaar de politie, 112), vóór een gesprek met de ouder.")
+        % {"point": case.definition.names.report_point}, case.definition.routes.fgm_honour.rule)
+
+
+def _report_followups(case: _Case) -> list[Need]:
+    """After a report the school keeps following the pupil: it records the feedback of the report point and
+    contacts it again when things do not improve (Landelijk model 2019, stap 5; Veilig Thuis terugkoppeling).
+    Each stays open until recorded; closing waives it only with a recorded reason."""
+    report = case.first("report")
+    if report is None:
+        return []
+    point = case.definition.names.report_point
+    rule = case.definition.step("5b").guidance
+    needs = []
+    feedback = next((r for r in case.of("feedback") if r.at >= report.at), None)
+    if feedback is None:
+        needs.append(Need("5b", "report_feedback", _("Leg de terugkoppeling van %(point)s op de melding vast.")
+                          % {"point": point}, rule))
+    since = feedback.at if feedback is not None else report.at
+    again = [r for r in case.records if r.at > since and (
+        r.kind in VT_CONTACT_KINDS or (r.kind == "consultation" and r.data.get("with") == "veilig_thuis"))]
+    if not again:
+        needs.append(Need("5b", "report_recontact", _(
+            "Blijf de leerling volgen. Verbetert de situatie niet, neem dan opnieuw contact op met %(point)s en leg "
+            "dat vast.") % {"point": point}, rule))
+    return needs
+
+
+def final_roles(definition: Meldcode) -> tuple[str, ...]:
+    """Who has final responsibility for the decision to report, as the meldcode names it; else the directie
+    (Besluit verplichte meldcode: the meldcode says who has final responsibility)."""
+    return tuple(definition.final_responsibility.roles) or DEFAULT_FINAL_ROLES
+
+
+def approval_needed(definition: Meldcode, author_roles) -> tuple[str, ...]:
+    """The roles whose approval a decision by someone with `author_roles` needs (empty: none)."""
+    final = final_roles(definition)
+    return () if set(final) & set(author_roles) else final
+
+
+def decision_facts(definition: Meldcode, author_roles, approver_roles=()) -> dict:
+    """What a decision records about who took it and who approved it: the author's roles, and the role with final
+    responsibility that approved (the author's own, or the approver's); empty while approval is missing."""
+    final = final_roles(definition)
+    own = [r for r in final if r in author_roles]
+    other = [r for r in final if r in approver_roles]
+    return {"decided_by_roles": sorted(author_roles), "approved_by_role": (own or other or [""])[0]}
+
+
+def _missing_approvals(case: _Case) -> list[Need]:
+    """Every decision records who took it; where the meldcode gives final responsibility to someone else, their
+    approval. A decision recorded before this rule (no `decided_by_roles`) is not asked for it afterwards."""
+    definition = case.definition
+    final = final_roles(definition)
+    decisions = [r for r in case.records if r.kind in APPROVAL_KINDS and r.kind != "weighing"]
+    weighing = case.latest("weighing")
+    if weighing is not None and walk_afwegingskader(definition, _answers(weighing)).kind != "continue":
+        decisions.append(weighing)
+    needs = []
+    for record in sorted(decisions, key=lambda r: r.at):
+        if "decided_by_roles" not in record.data or set(record.data.get("decided_by_roles") or ()) & set(final):
+            continue
+        if record.data.get("approved_by_role") in final:
+            continue
+        needs.append(Need(_decision_step(definition, record), "approval", _(
+            "De %(kind)s van %(date)s is nog niet goedgekeurd door %(roles)s, die eindverantwoordelijk is volgens de "
+            "meldcode. Laat de regel door hen goedkeuren (corrigeren, met hun goedkeuring).")
+            % {"kind": _record_label(record.kind), "date": _date(record), "roles": _role_names(final)},
+            definition.final_responsibility.text))
+    return needs
+
+
+def _decision_step(definition: Meldcode, record: Record) -> str:
+    """The step a decision belongs to, for the list of what is open."""
+    if record.kind == "weighing":
+        return next((s.id for s in definition.steps if s.decides), "")
+    if record.kind == "exemption":
+        return {"parent_conversation": "3", "pre_report_conversation": "5b"}.get(str(record.data.get("applies_to")), "")
+    return "5b" if record.kind == "report" else ""
+
+
+def may_record(kind: str, roles) -> bool:
+    """Whether someone with these roles at the school may record this kind of entry: weighing, the decisions of
+    step 5, waiving a conversation and closing are never a leerkracht's (Landelijk model 2019, stap 4 en 5: the
+    aandachtsfunctionaris decides, with final responsibility as the meldcode says)."""
+    return kind not in DECISION_KINDS or bool(set(roles) & set(DECIDING_ROLES))
+
+
+def for_roles(guidance: Guidance, roles) -> Guidance:
+    """The guidance as someone with these roles may act on it."""
+    return replace(guidance, allowed_actions=tuple(a for a in guidance.allowed_actions if may_record(a, roles)))
+
+
+def closure_problems(definition: Meldcode, guidance: Guidance, data: Mapping[str, Any],
+                     author_roles) -> list[tuple[str, str]]:
+    """Why a closure with this data may not be recorded, as (field, message): the server-side rule behind the
+    closure form. The weighing says report and none was made: only with a reasoned deviation; open follow-up after
+    a report: only with a reason; approval by final responsibility where the closer does not carry it."""
+    problems = []
+    if not may_record("closure", author_roles):
+        problems.append(("", _("Afsluiten is een besluit van de coördinator, niet van de leerkracht.")))
+    reason = data.get("reason")
+    if reason and reason not in guidance.closure_reasons:
+        problems.append(("reason", _("Deze reden van afsluiten past niet bij wat in het dossier is vastgelegd.")))
+    if guidance.deviation_needed and not str(data.get("deviation_reason") or "").strip():
+        problems.append(("deviation_reason", _(
+            "Het afwegingskader zegt: melden, en er is geen melding vastgelegd. Sluit alleen af met een onderbouwde "
+            "afwijking, goedgekeurd door wie eindverantwoordelijk is.")))
+    if guidance.followups and not str(data.get("followup_waiver") or "").strip():
+        problems.append(("followup_waiver", _("Na de melding staat nog open: %(open)s Leg vast waarom u toch afsluit.")
+                         % {"open": " ".join(n.message for n in guidance.followups)}))
+    if approval_needed(definition, author_roles) and not data.get("approved_by"):
+        problems.append(("approved_by", _("Afsluiten vraagt de goedkeuring van %(roles)s (eindverantwoordelijk "
+                                          "volgens de meldcode).") % {"roles": _role_names(final_roles(definition))}))
+    return problems
 
 
 def _skipped(definition: Meldcode, step: Step, requirement: Requirement, check: _Check, covering: Record | None,
@@ -475,12 +765,12 @@ def _verwijsindex_open(case: _Case, active: list[Step], current_index: int) -> b
     return current_index >= ids.index(from_step)
 
 
-def _applicable_exemptions(case: _Case, active, current_index, results, closed) -> tuple[Exemption, ...]:
-    """Exemptions for obligations of the current step or of steps already passed, that are still unmet."""
+def _applicable_exemptions(case: _Case, reached: list[Step], results, closed) -> tuple[Exemption, ...]:
+    """Exemptions for obligations of the steps reached (current or passed), that are still unmet."""
     if closed:
         return ()
     found = []
-    for step in active[:current_index + 1]:
+    for step in reached:
         for requirement, check, covering in results[step.id]:
             if requirement.exempt_by and not check.met and covering is None:
                 exemption = case.definition.exemption(requirement.exempt_by)
@@ -489,20 +779,21 @@ def _applicable_exemptions(case: _Case, active, current_index, results, closed) 
     return tuple(found)
 
 
-def _allowed_actions(case, active, current_index, outcome, exemptions, closed, verwijsindex_open) -> tuple[str, ...]:
+def _allowed_actions(case, deciding_reached, outcome, exemptions, closed, verwijsindex_open) -> tuple[str, ...]:
     if closed:
         return ALWAYS_ALLOWED
     allowed = {"signal", "consultation", "consent", "conversation", "report", "emergency_contact", "closure"}
+    if set(case.facts.flags) & {"fgm", "honour"} and case.first_vt_contact() is None:
+        allowed.discard("conversation")  # first Veilig Thuis, then the parents (see _fgm_honour_need)
     if case.open_hypotheses:
         allowed.add("followup")
     if exemptions:
         allowed.add("exemption")
     if verwijsindex_open:
         allowed.add("verwijsindex")
-    deciding = next((i for i, s in enumerate(active) if s.decides), None)
-    if deciding is not None and current_index >= deciding:
+    if deciding_reached:
         allowed.add("weighing")
-    if outcome is not None and outcome.kind in ("start_help", "close_help") or case.has("help"):
+    if (outcome is not None and outcome.help) or case.has("help"):
         allowed.add("help")
     if case.has("help"):
         allowed.add("help_evaluation")
@@ -528,7 +819,7 @@ def _closure_reasons(case: _Case, outcome: Outcome | None, closed) -> tuple[str,
 
 
 def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], closed,
-              current: Step | None) -> list[Notice]:
+              currents: list[Step]) -> list[Notice]:
     definition, facts, names = case.definition, case.facts, case.definition.names
     warnings: list[Notice] = []
     if closed:
@@ -558,7 +849,10 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
         warnings.append(Notice("named_without_consent", _("De leerling is op %(date)s bij naam besproken zonder "
                                                           "schriftelijke toestemming van de ouder.")
                                % {"date": _date(named_without_consent[-1])}, definition.consent.rule))
-    child = _child_notice(case, current)
+    early = _parent_talk_before_vt(case)
+    if early is not None:
+        warnings.append(early)
+    child = _child_notice(case, currents)
     if child is not None:
         warnings.append(child)
     if facts.pupil_age is not None and facts.pupil_age >= definition.consent.pupil_from_age:
@@ -582,17 +876,35 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
             warnings.append(Notice("help_deadline_passed", _("De termijn van de hulp liep af op %(date)s: evalueer "
                                                              "of de hulp werkt.") % {"date": deadline.strftime("%d-%m-%Y")},
                                    definition.step("5a").guidance))
-    reporting_due = outcome is not None and outcome.kind == "report"  # then report_due says it, in the school's words
+    reporting_due = outcome is not None and outcome.report  # then report_due says it, in the school's words
     if case.help_failed and not case.has("report") and not reporting_due:
         warnings.append(Notice("help_failed", _("De hulp bereikt de afgesproken resultaten niet: meld (alsnog) bij "
                                                 "%(point)s.") % {"point": names.report_point},
                                definition.step("5a").guidance))
-    if outcome is not None and outcome.kind == "report" and not case.has("report"):
-        warnings.append(Notice("report_due", outcome.text, definition.step("5b").guidance))
+    if outcome is not None and outcome.report and not case.has("report"):
+        warnings.append(Notice("report_due", outcome.report_text or outcome.text, definition.step("5b").guidance))
     return warnings
 
 
-def _child_notice(case: _Case, current: Step | None) -> Notice | None:
+def _parent_talk_before_vt(case: _Case) -> Notice | None:
+    """Landelijk model 2019, meisjesbesnijdenis en eergerelateerd geweld: a conversation with the parents before
+    Veilig Thuis was consulted can endanger the child; the dossier says so, with the date."""
+    if not set(case.facts.flags) & {"fgm", "honour"}:
+        return None
+    contact = case.first_vt_contact()
+    early = [r for r in case.of("conversation") if r.data.get("purpose") in PARENT_PURPOSES
+             and (contact is None or r.at < contact.at)]
+    if not early:
+        return None
+    route = case.definition.routes.fgm_honour
+    return Notice("parent_talk_before_vt", _(
+        "Het gesprek met de ouder van %(date)s vond plaats vóórdat %(point)s was geraadpleegd. Bij een vermoeden van "
+        "meisjesbesnijdenis of eergerelateerd geweld overlegt u eerst met %(point)s: een gesprek met de ouder kan "
+        "de dreiging vergroten en het kind in gevaar brengen.")
+        % {"date": _date(early[0]), "point": case.definition.names.report_point}, route.rule)
+
+
+def _child_notice(case: _Case, currents: list[Step]) -> Notice | None:
     """From child_involvement_age (12 at the latest) the pupil takes part in the conversation about a report.
     Checked against the pupil's age on the day of that conversation; an exemption for it also covers the child."""
     definition = case.definition
@@ -612,7 +924,7 @@ def _child_notice(case: _Case, current: Step | None) -> Notice | None:
             "Volgens de meldcode bespreekt u de melding vanaf %(limit)d jaar ook met de leerling zelf.")
             % {"age": age, "date": _date(talk), "limit": limit}, rule)
     age = case.facts.pupil_age
-    if age is None or age < limit or current is None or current.branch != "report" or case.has("report"):
+    if age is None or age < limit or not any(s.branch == "report" for s in currents) or case.has("report"):
         return None
     return Notice("involve_child", _("De leerling is %(age)d jaar: volgens de meldcode bespreekt u de voorgenomen "
                                      "melding vanaf %(limit)d jaar ook met de leerling zelf.")
@@ -647,14 +959,18 @@ def _consent_at(case: _Case, moment: datetime) -> str | None:
 # --- Staff member as suspected perpetrator ---------------------------------------------------------
 
 def _evaluate_staff(case: _Case) -> Guidance:
-    """The step plan does not apply: the board's duties replace the steps, in the order of the meldcode.
-    A duty with a condition (the police report) only applies when its condition holds: it never holds up
-    the closure."""
+    """The step plan does not apply: the board's duties replace the steps, in the order of the meldcode (WPO art.
+    4a). A duty the law ties to a condition only applies when that condition occurred: the consultation of the
+    vertrouwensinspecteur is required for a (possible) sexual offence and advised otherwise; informing the parents
+    and the accused, and the police report, only when that consultation gives reasonable grounds. A condition
+    not yet known never holds up the closure."""
     definition = case.definition
     route = definition.routes.staff
     closed = case.latest("closure")
     done = _first_duty_records(case)
-    pending = [d for d in route.duties if d.id not in done]
+    applies = {d.id: _duty_applies(case, d, done) for d in route.duties}
+    pending = [d for d in route.duties if d.id not in done and applies[d.id] != "not_applicable"]
+    blocking = [d for d in pending if applies[d.id] == "required"]
     current = pending[0] if pending and not closed else None
     states = []
     for duty in route.duties:
@@ -662,34 +978,72 @@ def _evaluate_staff(case: _Case) -> Guidance:
             state = "done"
         elif duty is current:
             state = "current"
-        elif closed and not duty.condition:
+        elif closed and applies[duty.id] == "required":
             state = "skipped"
         else:
             state = "open"
         states.append(StepState(duty.id, duty.title, state))
-    requirements = []
+    requirements, advice = [], []
     if not closed:
-        # What is due now: the next duties up to the first that always applies.
+        # What is due now: the next duties up to the first that applies for certain.
         for duty in pending:
-            requirements.append(Need(duty.id, duty.id, _duty_message(duty), duty.rule))
-            if not duty.condition:
+            if applies[duty.id] == "advised":
+                advice.append(Need(duty.id, duty.id, _(
+                    "%(duty)s: mogelijk, niet verplicht, omdat het niet om een zedendelict gaat.")
+                    % {"duty": duty.title}, duty.rule, advisory=True))
+                continue
+            requirements.append(Need(duty.id, duty.id, _duty_message(duty, applies[duty.id]), duty.rule))
+            if applies[duty.id] == "required":
                 break
-        if all(d.condition for d in pending):
+        if not blocking:
             requirements.append(Need(route.duties[-1].id if route.duties else "", "closure",
                                      _("Alle plichten zijn vervuld: sluit het dossier af en leg de reden vast.")
-                                     if not pending else
+                                     if not [d for d in pending if applies[d.id] == "conditional"] else
                                      _("De plichten die altijd gelden zijn vervuld. Geldt de plicht hierboven niet, "
                                        "sluit het dossier dan af en leg de reden vast."),
                                      definition.closing_rule))
-    warnings = [] if closed else [Notice("staff_route", route.guidance, route.rule), *_duty_order(route.duties, done)]
+    approvals = [] if closed else _missing_approvals(case)
+    requirements.extend(approvals)
+    warnings = [] if closed else [Notice("staff_route", route.guidance, route.rule),
+                                  *_duty_order(route.duties, done, applies)]
     allowed = ALWAYS_ALLOWED if closed else tuple(
         a for a in ACTION_ORDER if a in {"signal", "duty", "report", "emergency_contact", "closure"})
     return Guidance(
         current_step="closed" if closed else (current.id if current else (route.duties[-1].id if route.duties else "")),
-        steps=tuple(states), requirements=tuple(requirements), advice=(), allowed_actions=allowed,
+        steps=tuple(states), requirements=tuple(requirements), advice=tuple(advice), allowed_actions=allowed,
         closure_reasons=() if closed else ("handed_over", "unfounded", "pupil_left"), skipped=(), exemptions=(),
-        outcome=None, warnings=tuple(warnings), open_hypotheses=case.open_hypotheses,
+        outcome=None, warnings=tuple(warnings), open_hypotheses=case.open_hypotheses, approvals=tuple(approvals),
     )
+
+
+def _staff_fact(case: _Case, key: str, duty_id: str | None = None):
+    """The latest yes/no the duty records give for `key` (None while unknown)."""
+    values = [r.data.get(key) for r in case.of("duty") if r.data.get(key) is not None
+              and (duty_id is None or r.data.get("duty") == duty_id)]
+    return bool(values[-1]) if values else None
+
+
+def _duty_applies(case: _Case, duty: Duty, done: dict[str, Record]) -> str:
+    """required | conditional (not yet known) | advised | not_applicable, per WPO art. 4a. Duties the law does
+    not name keep what the meldcode says (`condition`: conditional)."""
+    sexual = _staff_fact(case, "sexual_offence")
+    if duty.id == STAFF_SEXUAL_OFFENCE_DUTY:
+        # Art. 4a lid 2: overleg at once on a possible sexual offence; for other violence it is advised.
+        if sexual is False:
+            return "advised"
+        return "conditional" if duty.condition else "required"
+    if duty.id in STAFF_GROUNDS_DUTIES:
+        if sexual is False:
+            return "not_applicable"
+        # Art. 4a lid 3 and 4: report (after informing the parents and the accused) only when the consultation
+        # gives reasonable grounds. A police report on record shows it did.
+        grounds = _staff_fact(case, "reasonable_grounds", STAFF_SEXUAL_OFFENCE_DUTY)
+        if grounds is None and "police_report" in done:
+            grounds = True
+        if grounds is None:
+            return "conditional"
+        return "required" if grounds else "not_applicable"
+    return "conditional" if duty.condition else "required"
 
 
 def _first_duty_records(case: _Case) -> dict[str, Record]:
@@ -699,22 +1053,25 @@ def _first_duty_records(case: _Case) -> dict[str, Record]:
     return done
 
 
-def _duty_message(duty: Duty) -> str:
-    if not duty.condition:
+def _duty_message(duty: Duty, applies: str = "required") -> str:
+    if applies == "required":
         return duty.title
-    return _("%(duty)s (alleen %(condition)s)") % {"duty": duty.title, "condition": duty.condition}
+    condition = duty.condition or _("als het overleg met de vertrouwensinspecteur een redelijk vermoeden van een "
+                                    "zedendelict geeft")
+    return _("%(duty)s (alleen %(condition)s)") % {"duty": duty.title, "condition": condition}
 
 
-def _duty_order(duties: Sequence[Duty], done: dict[str, Record]) -> list[Notice]:
+def _duty_order(duties: Sequence[Duty], done: dict[str, Record], applies: Mapping[str, str]) -> list[Notice]:
     """A duty recorded before an earlier one (e.g. the police report before informing the parents and the accused,
-    WPO art. 4a). An earlier duty with a condition that was never recorded may simply not apply."""
+    WPO art. 4a lid 4). An earlier duty that does not (or not yet certainly) apply was not missed."""
     notices = []
     for index, duty in enumerate(duties):
         record = done.get(duty.id)
         if record is None:
             continue
         missed = [d for d in duties[:index]
-                  if (d.id in done and done[d.id].at > record.at) or (d.id not in done and not d.condition)]
+                  if (d.id in done and done[d.id].at > record.at)
+                  or (d.id not in done and applies.get(d.id) == "required")]
         if missed:
             notices.append(Notice("duty_order", _("'%(duty)s' is vastgelegd op %(date)s, vóór '%(earlier)s'. Volgens "
                                                   "de meldcode gaat dat eraan vooraf.")

@@ -90,25 +90,39 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
                                            "text": "Sanne vertelde dat ze geslagen werd."})
     assert step_of(page_of(ib, case)) in ("4", "5")
 
-    # Steps 4 and 5: the afwegingskader says: report.
+    # Steps 4 and 5: the afwegingskader says: report. The IB weighs; the directie (final responsibility in the
+    # national model) approves, and the IB records who did.
+    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "weighing"])).status_code == 403
     post_entry(ib, case, "weighing", {
         "q_vermoeden": "yes", "r_vermoeden": "Signalen en verhaal van Sanne.",
-        "q_onveiligheid": "yes", "r_onveiligheid": "Herhaald geweld, structureel onveilig.", "consulted": "Directie"})
+        "q_onveiligheid": "yes", "r_onveiligheid": "Herhaald geweld, structureel onveilig.", "consulted": "Directie",
+        "approved_by": str(team["directie"].pk)})
     guidance = Case.objects.get(pk=case.pk).guidance()
     assert guidance.outcome.kind == "report"
+    assert guidance.approvals == ()
+    weighing = case.entries.get(kind="weighing")
+    assert weighing.facts["decided_by_roles"] == ["ib"] and weighing.facts["approved_by_role"] == "directie"
+    assert weighing.content["approved_by"] == team["directie"].full_name
     post_entry(ib, case, "conversation", {
         "purpose": "pre_report", "participants": "Moeder\nIB", "roles_present": ["ib"], "purpose_explained": "Melding",
         "facts_presented": "Wat Sanne vertelde.", "reaction": "Moeder is boos.",
         "objections": "Moeder vreest uithuisplaatsing; gewogen tegen de veiligheid van Sanne."})
     post_entry(ib, case, "report", {
         "reported_by": "IB", "channel": "phone", "contact_person": "Consulent", "vt_reference": "VT-123",
-        "what_reported": "Blauwe plek, verhaal van Sanne.", "school_role": "School blijft Sanne volgen."})
+        "what_reported": "Blauwe plek, verhaal van Sanne.", "school_role": "School blijft Sanne volgen.",
+        "approved_by": str(team["directie"].pk)})
     post_entry(ib, case, "feedback", {"from_whom": "Consulent", "feedback": "Veilig Thuis doet onderzoek."})
     case.refresh_from_db()
     assert case.tasks.filter(kind="recontact_vt", done_at__isnull=True).exists()
 
-    # Closure, with the reason and a retention date.
-    post_entry(ib, case, "closure", {"reason": "handed_over", "explanation": "Veilig Thuis heeft het overgenomen."})
+    # Closure, with the reason and a retention date: a coordinator's decision, approved by the directie; the
+    # follow-up after the report (contact Veilig Thuis again if nothing improves) is still open, so it needs a reason.
+    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "closure"])).status_code == 403
+    refused = post_entry(ib, case, "closure", {"reason": "handed_over", "explanation": "Overgenomen."}, expect=400)
+    assert "Goedgekeurd door" in refused.content.decode() and "opvolging" in refused.content.decode()
+    post_entry(ib, case, "closure", {"reason": "handed_over", "explanation": "Veilig Thuis heeft het overgenomen.",
+                                     "followup_waiver": "Veilig Thuis heeft de regie; school signaleert verder.",
+                                     "approved_by": str(team["directie"].pk)})
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
     assert case.retain_until is not None

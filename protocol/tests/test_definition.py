@@ -413,3 +413,50 @@ def test_the_format_guide_shows_the_complete_example_file_that_validates():
     block = complete.split("```yaml\n", 1)[1].rsplit("```", 1)[0]
     assert block == EXAMPLE.read_text(encoding="utf-8")
     assert load_definition(block, "meldcode-format.md").key == "de-vlinder"
+
+
+# --- The staff route: WPO art. 4a ---------------------------------------------------------------------
+
+def test_the_staff_route_must_have_every_staff_member_inform_the_board_directly():
+    """WPO art. 4a lid 1: every staff member informs the bevoegd gezag at once; "inform the leidinggevende or
+    directie" alone is not enough."""
+    text = broken("      - id: inform_board\n", "      - id: inform_management\n")
+    (problem,) = problems_for(text)
+    assert "de plicht 'inform_board' ontbreekt" in problem[2] and "art. 4a lid 1" in problem[2]
+    assert problem[1] == line_of(text, "    duties:")
+    text = broken("        roles: [leerkracht, ib, directie]\n        rule: Een medewerker met een vermoeden",
+                  "        roles: [ib, directie]\n        rule: Een medewerker met een vermoeden")
+    (problem,) = problems_for(text)
+    assert "zet leerkracht in 'roles'" in problem[2]
+
+
+def test_the_staff_route_must_let_the_board_consult_inform_and_report_only_on_reasonable_grounds():
+    """WPO art. 4a lid 2-4: the board consults the vertrouwensinspecteur, informs the parents and the accused
+    before the report, and reports only when the consultation gives reasonable grounds (a condition)."""
+    text = broken("        condition: bij een redelijk vermoeden van een zedendelict\n", "")
+    (problem,) = problems_for(text)
+    assert "plicht 'police_report'" in problem[2] and "'condition'" in problem[2]
+    text = broken("        roles: [bestuur]\n        rule: Het bevoegd gezag overlegt onverwijld",
+                  "        roles: [directie]\n        rule: Het bevoegd gezag overlegt onverwijld")
+    (problem,) = problems_for(text)
+    assert "plicht 'consult_inspector'" in problem[2] and "zet bestuur in 'roles'" in problem[2]
+
+
+def test_the_staff_route_keeps_the_laws_order_and_an_unconditional_board_notice():
+    national = NATIONAL
+    start, end = national.index("      - id: inform_parents\n"), national.index("      - id: police_report\n")
+    block = national[start:end]
+    swapped = national[:start] + national[end:national.index("  fgm_honour:")] + block + national[
+        national.index("  fgm_honour:"):]
+    problems = [p[2] for p in problems_for(swapped)]
+    assert any("plicht 'police_report': deze plicht komt na 'inform_parents'" in p for p in problems)
+    text = broken("        rule: Een medewerker met een vermoeden informeert onmiddellijk het bevoegd gezag.\n",
+                  "        rule: Een medewerker met een vermoeden informeert onmiddellijk het bevoegd gezag.\n"
+                  "        condition: als de directie het nodig vindt\n")
+    (problem,) = problems_for(text)
+    assert "plicht 'inform_board': deze plicht geldt altijd" in problem[2]
+
+
+def test_a_stored_version_without_the_staff_minimum_still_loads_for_its_cases():
+    text = broken("      - id: inform_board\n", "      - id: inform_management\n")
+    assert load_definition(text, legal_minimum=False).staff_duties[0].id == "inform_management"

@@ -107,19 +107,26 @@ def test_an_unsigned_parent_conversation_counts_but_signing_is_advised():
     assert "conversation_signed" in [a.id for a in guidance.advice]
 
 
-def test_open_hypotheses_are_warned_about_and_block_the_weighing():
+def test_hypotheses_never_block_the_weighing_or_a_report_and_open_ones_are_listed_in_the_weighing_guidance():
+    """Landelijk model 2019, stap 1: mark a hypothesis as such and later confirm or refute it. It is weighed as
+    unconfirmed; it is no condition for the weighing (stap 4) or a report (stap 5)."""
     case = Case().signal(hypothesis=True).consult().parent_talk()
     guidance = case.guidance()
     assert guidance.open_hypotheses == 1
     assert "open_hypotheses" in guidance.warning_codes()
-    assert "followup" in guidance.allowed_actions
-    assert need_ids(guidance) == ["hypotheses_resolved", "decision"]
-    assert "Er staat nog 1 hypothese open." in guidance.requirements[0].message
+    assert "followup" in guidance.allowed_actions and "weighing" in guidance.allowed_actions
+    assert need_ids(guidance) == ["decision"]
+    (listed,) = [a for a in guidance.advice if a.id == "hypotheses_resolved"]
+    assert "1 hypothese open (van 02-03-2026)" in listed.message and listed.advisory
+
+    reported = case.weigh(**REPORT_NOW).parent_talk(purpose="pre_report").add("report").guidance()
+    assert reported.current_step == "5b" and states(reported)["4"] == "done"
+    assert "hypotheses_resolved" not in {s.id for s in reported.skipped}
 
     guidance = case.add("followup", resolves_hypothesis=True).guidance()
     assert guidance.open_hypotheses == 0
     assert "followup" not in guidance.allowed_actions
-    assert need_ids(guidance) == ["decision"]
+    assert "hypotheses_resolved" not in [a.id for a in guidance.advice]
 
 
 def test_the_weighing_is_allowed_only_from_the_deciding_step():
@@ -339,7 +346,8 @@ def test_after_the_feedback_the_case_can_be_handed_over():
     case = Case().through_step_3().weigh(**REPORT_NOW).parent_talk(purpose="pre_report").add("report")
     guidance = case.add("feedback").guidance()
     assert states(guidance)["5b"] == "current"
-    assert need_ids(guidance) == ["closure"]
+    # The duty to follow the pupil and contact Veilig Thuis again stays listed (Landelijk model 2019, stap 5).
+    assert need_ids(guidance) == ["report_recontact", "closure"]
     assert "handed_over" in guidance.closure_reasons
 
 
@@ -534,9 +542,10 @@ def test_a_police_report_before_informing_the_parents_and_the_accused_is_warned_
 def test_walking_the_afwegingskader_follows_only_answered_questions():
     national = shipped("landelijk-2019")
     assert walk_afwegingskader(national, {}).pending_question == "vermoeden"
-    outcome = walk_afwegingskader(national, {"vermoeden": True, "onveiligheid": True, "hulp_mogelijk": True})
+    outcome = walk_afwegingskader(national, {"vermoeden": True, "onveiligheid": False, "hulp_mogelijk": False,
+                                             "hulp_aanvaard": True})
     assert outcome.kind == "report" and outcome.pending_question is None
-    assert outcome.answered == (("vermoeden", True), ("onveiligheid", True))
+    assert outcome.answered == (("vermoeden", True), ("onveiligheid", False), ("hulp_mogelijk", False))
 
 
 # --- The seed variants ------------------------------------------------------------------------------
@@ -588,10 +597,16 @@ def test_the_guidance_speaks_of_the_schools_own_report_point(key, point):
     assert f"neem nu contact op met {point} of bel 112" in warning.message
 
 
-def test_the_2010_staff_route_starts_with_the_manager_not_the_board():
-    assert Case("jso-2010", route="staff").guidance().current_step == "inform_management"
-    assert Case("de-sprong", route="staff").guidance().current_step == "inform_management"
-    assert Case("landelijk-2019", route="staff").guidance().current_step == "inform_board"
+def test_every_staff_route_starts_by_informing_the_board_and_an_old_version_with_the_manager_still_runs():
+    """WPO art. 4a lid 1: the staff member informs the bevoegd gezag directly; the 2010 wording "inform the
+    leidinggevende or directie" is not enough by itself, so the shipped versions now start with the board. A
+    version stored before keeps working for its cases."""
+    for key in ("jso-2010", "de-sprong", "landelijk-2019"):
+        assert Case(key, route="staff").guidance().current_step == "inform_board"
+    old = (DEFINITIONS_DIR / "jso-2010.yaml").read_text(encoding="utf-8").replace(
+        "      - id: inform_board\n", "      - id: inform_management\n")
+    legacy = load_definition(old, legal_minimum=False)
+    assert Case(definition=legacy, route="staff").guidance().current_step == "inform_management"
 
 
 # --- A school's own variant, without Python -----------------------------------------------------------
@@ -625,6 +640,225 @@ def test_de_vlinder_adds_an_aftercare_step_after_the_feedback(vlinder):
     case.parent_talk("directie", purpose="pre_report").add("report").add("feedback")
     guidance = case.guidance()
     assert guidance.current_step == "6"
-    assert need_ids(guidance) == ["aftercare_conversation"]
+    assert need_ids(guidance) == ["aftercare_conversation", "report_recontact"]
     assert guidance.requirements[0].rule.startswith("Na een melding bespreekt de intern begeleider")
     assert "Veilig Thuis Utrecht" in vlinder.names.report_point
+
+
+# --- Who decides, and the two decisions of step 5 (issue 13) -----------------------------------------
+
+from dataclasses import replace  # noqa: E402
+
+from protocol.definition import FinalResponsibility  # noqa: E402
+from protocol.engine import (  # noqa: E402
+    approval_needed,
+    closure_problems,
+    decision_facts,
+    final_roles,
+    for_roles,
+    may_record,
+)
+
+
+def reported_case(**extra):
+    return Case().through_step_3().weigh(**REPORT_NOW).parent_talk("ib", purpose="pre_report").add("report", **extra)
+
+
+def test_closing_deciding_weighing_and_waiving_are_never_a_leerkrachts():
+    """Landelijk model 2019, stap 4 en 5: the aandachtsfunctionaris weighs and decides, the directie has final
+    responsibility; a leerkracht signals, consults and talks with the parent."""
+    for kind in ("closure", "weighing", "help", "report", "exemption"):
+        assert not may_record(kind, {"leerkracht"})
+        assert may_record(kind, {"ib"}) and may_record(kind, {"leerkracht", "directie"})
+    for kind in ("signal", "consultation", "conversation", "followup", "emergency_contact", "duty"):
+        assert may_record(kind, {"leerkracht"})
+    guidance = Case().through_step_3().guidance()
+    as_teacher = for_roles(guidance, {"leerkracht"}).allowed_actions
+    assert "weighing" in guidance.allowed_actions and "closure" in guidance.allowed_actions
+    assert not {"weighing", "closure", "report", "exemption"} & set(as_teacher)
+    assert "emergency_contact" in as_teacher  # acute danger: anyone calls at once
+    assert closure_problems(shipped("landelijk-2019"), guidance, {"reason": "pupil_left"}, {"leerkracht"})[0][0] == ""
+
+
+def test_a_case_whose_weighing_says_report_cannot_be_closed_without_a_report_or_a_signed_off_deviation():
+    """Afwegingskader 2019, vraag 2 tot en met 5: 'melden' is the outcome; closing without a report is a deviation
+    that needs a reason and the approval of final responsibility (Besluit verplichte meldcode)."""
+    national = shipped("landelijk-2019")
+    guidance = Case().through_step_3().weigh(**REPORT_NOW).guidance()
+    assert guidance.deviation_needed
+    fields = {f for f, _m in closure_problems(national, guidance, {"reason": "pupil_left"}, {"ib"})}
+    assert fields == {"deviation_reason", "approved_by"}
+    fields = {f for f, _m in closure_problems(national, guidance, {"reason": "pupil_left",
+                                                                   "deviation_reason": "Gezin verhuisd, VT ingelicht"},
+                                              {"ib"})}
+    assert fields == {"approved_by"}
+    assert closure_problems(national, guidance, {"reason": "pupil_left", "deviation_reason": "Verhuisd; overgedragen"},
+                            {"directie"}) == []
+    assert not reported_case().guidance().deviation_needed
+    # Failed help says report too.
+    assert failed_help().add("help_evaluation", reached=False, effective=False).guidance().deviation_needed
+
+
+def test_without_a_named_final_responsibility_the_directie_signs_off():
+    """Besluit verplichte meldcode: the meldcode names who has final responsibility for the decision to report;
+    where it names no one, the directie does."""
+    national = shipped("landelijk-2019")
+    assert final_roles(national) == ("directie",)
+    assert final_roles(shipped("de-sprong")) == ("directie", "bestuur")
+    unnamed = replace(national, final_responsibility=FinalResponsibility((), ""))
+    assert final_roles(unnamed) == ("directie",)
+    assert approval_needed(unnamed, {"ib"}) == ("directie",) and approval_needed(unnamed, {"directie"}) == ()
+
+
+def test_after_a_report_the_follow_up_stays_open_until_recorded_or_waived_with_a_reason():
+    """Landelijk model 2019, stap 5: after a report keep following the child, record Veilig Thuis' feedback and
+    contact Veilig Thuis again when things do not improve."""
+    national = shipped("landelijk-2019")
+    assert [n.id for n in reported_case().guidance().followups] == ["report_feedback", "report_recontact"]
+    case = reported_case().add("feedback")
+    guidance = case.guidance()
+    assert [n.id for n in guidance.followups] == ["report_recontact"]
+    assert "report_recontact" in need_ids(guidance)
+    problems = closure_problems(national, guidance, {"reason": "handed_over"}, {"directie"})
+    assert [f for f, _m in problems] == ["followup_waiver"]
+    assert closure_problems(national, guidance, {"reason": "handed_over", "followup_waiver": "VT heeft de regie"},
+                            {"directie"}) == []
+    assert case.consult("veilig_thuis").guidance().followups == ()
+
+
+def test_step_5_is_two_decisions_and_a_report_and_help_can_both_happen():
+    """Landelijk model 2019, stap 5: 'is melden noodzakelijk?' and 'is hulpverlening (ook) mogelijk?'. After 'yes'
+    on question 2 the school reports and answers questions 3 to 5 together with Veilig Thuis."""
+    national = shipped("landelijk-2019")
+    outcome = walk_afwegingskader(national, REPORT_NOW)
+    assert outcome.kind == "report" and outcome.report and not outcome.help
+    assert outcome.pending_question == "hulp_mogelijk"  # with Veilig Thuis, after the report
+    both = walk_afwegingskader(national, {**REPORT_NOW, "hulp_mogelijk": True, "hulp_aanvaard": True})
+    assert both.report and both.help and both.pending_question == "hulp_resultaat"
+    assert both.text.startswith("Meld bij Veilig Thuis.") and "Zet de hulp in" in both.text
+
+    guidance = Case().through_step_3().weigh(**REPORT_NOW).guidance()
+    assert states(guidance)["5a"] == "open"  # still possible, not ruled out by the report
+    guidance = Case().through_step_3().weigh(**REPORT_NOW, hulp_mogelijk=True, hulp_aanvaard=True).guidance()
+    assert guidance.current_step == "5b"  # the report that is due comes first
+    assert states(guidance)["5a"] == "current" and states(guidance)["5b"] == "current"
+    assert {"report_made", "help_started"} <= set(need_ids(guidance))
+    assert "report_due" in guidance.warning_codes() and {"help", "report"} <= set(guidance.allowed_actions)
+
+
+def test_help_after_a_report_is_not_skipped():
+    """Landelijk model 2019, stap 5: a report does not end the school's care; help can start after it."""
+    case = reported_case().add("feedback").weigh(**REPORT_NOW, hulp_mogelijk=True, hulp_aanvaard=True)
+    guidance = case.add("help", deadline=date(2026, 6, 1)).guidance()
+    assert states(guidance)["5a"] == "current" and states(guidance)["5b"] == "done"
+    assert guidance.skipped == () and "skipped" not in guidance.warning_codes()
+    # Help already running when the report is made is not skipped either.
+    running = failed_help().parent_talk("ib", purpose="pre_report").add("report").guidance()
+    assert running.skipped == ()
+
+
+def test_questions_3_to_5_can_be_answered_after_the_report_together_with_veilig_thuis():
+    """Afwegingskader 2019, vraag 2: 'ja' -> melden; de vragen 3 tot en met 5 beantwoordt u samen met Veilig
+    Thuis. The weighing stays open for them after the report."""
+    case = reported_case()
+    assert "weighing" in case.guidance().allowed_actions
+    later = case.weigh(**REPORT_NOW, hulp_mogelijk=True, hulp_aanvaard=True, hulp_resultaat=True).guidance()
+    assert later.outcome.kind == "close_help" and later.outcome.report
+    assert "help" in later.allowed_actions
+
+
+@pytest.mark.parametrize("flag", ["fgm", "honour"])
+def test_fgm_or_honour_related_violence_puts_veilig_thuis_before_any_conversation_with_the_parents(flag):
+    """Landelijk model 2019, meisjesbesnijdenis en eergerelateerd geweld: consult Veilig Thuis with urgency before
+    talking with the parents (in acute danger the police)."""
+    guidance = Case(flags=[flag]).signal().consult().guidance()
+    assert guidance.requirements[0].id == "fgm_honour_contact"
+    assert "vóór een gesprek met de ouder" in guidance.requirements[0].message
+    assert "conversation" not in guidance.allowed_actions
+    consulted = Case(flags=[flag]).signal().consult().consult("veilig_thuis").guidance()
+    assert "fgm_honour_contact" not in need_ids(consulted) and "conversation" in consulted.allowed_actions
+    called = Case(flags=[flag], route="acute").add("emergency_contact").guidance()
+    assert "fgm_honour_contact" not in need_ids(called)
+    assert "fgm_honour_contact" not in need_ids(Case().signal().consult().guidance())
+
+
+def test_a_parent_conversation_before_consulting_veilig_thuis_is_flagged_and_says_why():
+    """Landelijk model 2019: with FGM or honour-related violence a conversation with the parents can raise the
+    danger for the child; one held before Veilig Thuis was consulted is flagged."""
+    early = Case(flags=["honour"]).signal().consult().parent_talk().consult("veilig_thuis").guidance()
+    (warning,) = [w for w in early.warnings if w.code == "parent_talk_before_vt"]
+    assert "04-03-2026" in warning.message and "in gevaar" in warning.message
+    assert warning.rule.startswith("Bij een vermoeden van meisjesbesnijdenis")
+    in_order = Case(flags=["honour"]).signal().consult().consult("veilig_thuis").parent_talk().guidance()
+    assert "parent_talk_before_vt" not in in_order.warning_codes()
+    assert "parent_talk_before_vt" not in Case().signal().consult().parent_talk().guidance().warning_codes()
+
+
+def test_every_decision_records_who_took_it_and_a_missing_approval_is_an_open_requirement():
+    """Besluit verplichte meldcode: the meldcode says who has final responsibility for the decision to report; a
+    decision by someone else records their approval, and the dossier lists it while missing."""
+    national = shipped("landelijk-2019")
+    assert decision_facts(national, {"ib"}) == {"decided_by_roles": ["ib"], "approved_by_role": ""}
+    assert decision_facts(national, {"ib"}, {"directie"})["approved_by_role"] == "directie"
+    assert decision_facts(national, {"directie", "ib"})["approved_by_role"] == "directie"
+
+    def weighed(**who):
+        return Case().through_step_3().add("weighing", answers=REPORT_NOW, **who).guidance()
+
+    pending = weighed(decided_by_roles=["ib"], approved_by_role="")
+    (need,) = pending.approvals
+    assert need.id == "approval" and need in pending.requirements
+    assert "weging van 05-03-2026" in need.message and "directie" in need.message
+    assert need.rule.startswith("De directie, namens het bevoegd gezag")
+    assert weighed(decided_by_roles=["ib"], approved_by_role="directie").approvals == ()
+    assert weighed(decided_by_roles=["directie"], approved_by_role="directie").approvals == ()
+    assert weighed().approvals == ()  # recorded before this rule: not asked afterwards
+    waived = Case().signal().consult().add("exemption", applies_to="parent_conversation", ground="safety",
+                                           decided_by_roles=["ib"], approved_by_role="").guidance()
+    assert [n.id for n in waived.approvals] == ["approval"]
+    assert reported_case(decided_by_roles=["ib"], approved_by_role="").guidance().approvals
+
+
+def staff_case(*duties, **facts_by_duty):
+    case = Case(route="staff")
+    for duty in duties:
+        case.add("duty", duty=duty, **facts_by_duty.get(duty, {}))
+    return case
+
+
+def test_a_possible_sexual_offence_makes_consulting_the_vertrouwensinspecteur_required_other_violence_advised():
+    """WPO art. 4a lid 1 en 2: every staff member informs the bevoegd gezag; on a possible sexual offence the
+    board consults the vertrouwensinspecteur at once. For other violence that consultation is possible, not
+    required."""
+    sexual = staff_case("inform_board", inform_board={"sexual_offence": True}).guidance()
+    assert sexual.current_step == "consult_inspector" and need_ids(sexual) == ["consult_inspector"]
+    other = staff_case("inform_board", inform_board={"sexual_offence": False}).guidance()
+    assert need_ids(other) == ["closure"]
+    (advised,) = other.advice
+    assert advised.id == "consult_inspector" and advised.advisory and "niet verplicht" in advised.message
+    assert {s.id: s.state for s in other.steps}["police_report"] == "open"
+
+
+def test_the_police_report_and_informing_the_parents_and_the_accused_follow_only_from_reasonable_grounds():
+    """WPO art. 4a lid 3 en 4: the board reports to the police when the consultation gives reasonable grounds,
+    not otherwise, and informs the pupil's parents and the accused before that report."""
+    unknown = staff_case("inform_board", "consult_inspector").guidance()
+    assert need_ids(unknown) == ["inform_parents", "police_report", "closure"]
+    assert "alleen als het overleg met de vertrouwensinspecteur" in unknown.requirements[0].message
+    grounds = staff_case("inform_board", "consult_inspector",
+                         consult_inspector={"reasonable_grounds": True}).guidance()
+    assert need_ids(grounds) == ["inform_parents"]
+    no_grounds = staff_case("inform_board", "consult_inspector",
+                            consult_inspector={"reasonable_grounds": False}).guidance()
+    assert need_ids(no_grounds) == ["closure"] and "Alle plichten zijn vervuld" in no_grounds.requirements[0].message
+    early = staff_case("inform_board", "consult_inspector", "police_report",
+                       consult_inspector={"reasonable_grounds": True}).guidance()
+    assert "duty_order" in early.warning_codes()
+
+
+def test_a_missing_approval_is_listed_under_the_step_of_its_decision():
+    weighed = Case().through_step_3().add("weighing", answers=REPORT_NOW, decided_by_roles=["ib"]).guidance()
+    assert [n.step for n in weighed.approvals] == ["4"]
+    waived = Case().signal().consult().add("exemption", applies_to="parent_conversation", ground="safety",
+                                           decided_by_roles=["ib"]).guidance()
+    assert [n.step for n in waived.approvals] == ["3"]
