@@ -32,8 +32,12 @@ def test_every_number_on_the_sheet_is_a_tap_to_call_link(school, people, verifie
     for href, shown in [("tel:112", "112"), ("tel:08002000", "0800-2000"), ("tel:0302306222", "030-230 62 22"),
                         ("tel:+31301234567", "+31 (0)30 123 4567"), ("tel:0591123456", "0591-123456")]:
         assert re.search(rf'<a class="sheet-number" href="{re.escape(href)}">{re.escape(shown)}</a>', page), href
-    # No number is left as plain text: every sheet-number is a link.
+    # No number is left as plain text: every sheet-number is a link, and so are the numbers in the steps.
     assert 'span class="sheet-number"' not in page
+    steps = page.split('id="sheet-steps-title"')[1].split("</section>")[0]
+    assert re.sub(r'<a class="sheet-call" href="tel:(112|08002000)">(112|0800-2000)</a>', "", steps).count("112") == 0
+    assert '<a class="sheet-call" href="tel:08002000">0800-2000</a>' in steps
+    assert "0800-2000" not in re.sub(r"<a [^>]*>[^<]*</a>", "", steps)
 
 
 def test_the_sheet_names_the_ib_aandachtsfunctionaris_and_directie_with_their_roles(
@@ -73,3 +77,22 @@ def test_someone_at_two_schools_chooses_the_sheet_from_a_short_list(school, othe
     for each in (school, other_school):
         assert f'href="{reverse("socialmap:emergency", args=[each.slug])}">{each.name}</a>' in page
     assert 'href="tel:112"' in page and 'href="tel:08002000"' in page
+
+
+def test_the_key_people_do_not_push_the_printed_sheet_onto_a_second_page(school, people):
+    from django.contrib.staticfiles import finders
+    from django.template.loader import render_to_string
+    from weasyprint import CSS, HTML
+
+    from socialmap.views import _emergency_context
+
+    school.phone = "0591-123456"
+    school.save()
+    for n in range(8):
+        organisation = Organisation.objects.create(school=school, name=f"Organisatie {n}", kind="other",
+                                                   on_emergency_sheet=True)
+        PhoneNumber.objects.create(organisation=organisation, number=f"030-230622{n}", note="dag en nacht")
+    html = render_to_string("socialmap/emergency_pdf.html", _emergency_context(school))
+    assert people[Role.IB].full_name in html  # named in step 3 on paper too
+    document = HTML(string=html).render(stylesheets=[CSS(filename=finders.find("socialmap/emergency.css"))])
+    assert len(document.pages) == 1
