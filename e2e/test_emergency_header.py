@@ -40,4 +40,4 @@ def test_a_signed_in_teacher_on_a_phone_reaches_the_emergency_sheet_in_one_tap(s
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator(".site-header").get_by_role("link", name="Noodblad").click()
     expect(page.get_by_role("heading", name="Wat te doen bij acuut gevaar")).to_be_visible()
-    expect(page.locator('main a[href="tel:08002000"]')).to_be_visible()
+    expect(page.locator('.sheet-numbers a[href="tel:08002000"]')).to_be_visible()
