@@ -118,3 +118,152 @@ ACTION_LABELS = {
     "socialmap.organisation_deleted": _("Organisatie van sociale kaart verwijderd"),
     "socialmap.imported": _("Sociale kaart geïmporteerd"),
 }
+
+
+# --- the details of an event, in words -------------------------------------------------------------------------
+# Each key that code records in `details` has a label here (audit/tests/test_detail_labels.py reads the code to
+# check); values that are codes get their label too, ids of staff become names (in the view), empty is "—".
+DETAIL_LABELS = {
+    # People and roles
+    "user": _("Medewerker"),
+    "requested_by": _("Aangevraagd door"),
+    "added_user_id": _("Toegevoegd aan het team"),
+    "removed_user_id": _("Uit het team gehaald"),
+    "from_user_id": _("Vorige coördinator"),
+    "to_user_id": _("Nieuwe coördinator"),
+    "role": _("Rol"),
+    "attempted_email": _("Ingevuld e-mailadres"),
+    "device": _("Tweede factor"),
+    "devices": _("Verwijderde tweede factoren"),
+    "cleared": _("Mislukte inlogpogingen gewist"),
+    # Pupils, parents and what changed
+    "pupil": _("Leerling (intern nummer)"),
+    "pupil_id": _("Leerling (intern nummer)"),
+    "guardian": _("Ouder/verzorger (intern nummer)"),
+    "fields": _("Gewijzigde gegevens"),
+    "values": _("Nieuwe instellingen"),
+    # Dossiers
+    "case_id": _("Dossier (intern nummer)"),
+    "kind": _("Soort"),
+    "route": _("Route"),
+    "status": _("Getoonde dossiers"),
+    "results": _("Aantal gevonden dossiers"),
+    "from": _("Bewaren tot (was)"),
+    "to": _("Bewaren tot (nu)"),
+    "retain_until": _("Bewaren tot"),
+    "recipients": _("Aantal ontvangers"),
+    "deletion_record": _("Verslag van vernietiging (nummer)"),
+    "entries": _("Aantal aantekeningen"),
+    "mode": _("Wijze"),
+    # Exports, inspection, evaluation, training
+    "inspection": _("Inzage (nummer)"),
+    "withheld": _("Achtergehouden onderdelen"),
+    "grounds": _("Gronden om achter te houden"),
+    "rejected": _("Geweigerd"),
+    "job": _("Export (nummer)"),
+    "year": _("Schooljaar"),
+    "board": _("Bestuur (intern nummer)"),
+    "training": _("Scholing (nummer)"),
+    # The school's meldcode
+    "version_id": _("Meldcodeversie (intern nummer)"),
+    "adoption_id": _("Vaststelling (intern nummer)"),
+    "key": _("Meldcode"),
+    "version": _("Versie"),
+    "sha256": _("Vingerafdruk van het bestand (SHA-256)"),
+    # Sociale kaart and imports
+    "organisation": _("Organisatie (intern nummer)"),
+    "shared": _("Gedeeld door het bestuur"),
+    "source": _("Bron"),
+    "rows": _("Aantal regels"),
+    "created": _("Nieuw"),
+    "updated": _("Gewijzigd"),
+    "unchanged": _("Ongewijzigd"),
+    "skipped": _("Overgeslagen"),
+    # Looking into the trail (the search filters and the check)
+    "date_from": _("Vanaf"),
+    "date_to": _("Tot en met"),
+    "actor": _("Medewerker"),
+    "action": _("Handeling"),
+    "case": _("Dossierkenmerk"),
+    "ok": _("Trail volledig en ongewijzigd"),
+    "checked": _("Aantal gecontroleerde gebeurtenissen"),
+    "first_bad_seq": _("Eerste afwijkende gebeurtenis"),
+}
+
+# Keys whose value is the id of a staff member: the view shows the name.
+USER_KEYS = frozenset({"user", "requested_by", "added_user_id", "removed_user_id", "from_user_id", "to_user_id"})
+# Keys whose value is an ISO date ("2026-12-02"): shown as a Dutch date.
+DATE_KEYS = frozenset({"from", "to", "retain_until", "date_from", "date_to"})
+EMPTY = "—"
+
+
+def _value_labels() -> dict[str, dict]:
+    """Labels for values that are codes, per key (built when first used: the models load after this module)."""
+    from accounts.roles import Role
+    from cases.models import Case, EntryKind, Route
+    from documents.models import ExportKind, InspectionGround
+
+    return {
+        "device": {"TOTPDevice": _("authenticator-app"), "StaticDevice": _("herstelcode")},
+        "role": dict(Role.choices),
+        "kind": {**dict(EntryKind.choices), **dict(ExportKind.choices),
+                 "inspection_review": _("Beoordeling vóór inzage")},
+        "route": dict(Route.choices),
+        "status": {**dict(Case.Status.choices), "all": _("Alle")},
+        "mode": {"destroyed": _("inhoud vernietigd")},
+        "source": {"import": _("import uit het meldcodedocument")},
+        "grounds": dict(InspectionGround.choices),
+        "action": {code: label for code, label in ACTION_CHOICES if code} | ACTION_LABELS,
+    }
+
+
+# The model whose field names an action's "fields" and "values" list, by the area of the action code.
+_FIELD_MODELS = {"pupil": "schools.Pupil", "guardian": "schools.Guardian", "school": "schools.School",
+                 "socialmap": "socialmap.Organisation"}
+
+
+def _field_label(action: str, name: str) -> str:
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    model = _FIELD_MODELS.get(action.split(".")[0])
+    if model:
+        try:
+            return str(apps.get_model(model)._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return name.replace("_", " ")
+
+
+def detail_value(key: str, value, *, action: str = "", names: dict | None = None) -> str:
+    """One recorded value in words: "TOTPDevice" -> "authenticator-app", None -> "—", True -> "ja"."""
+    from django.utils import formats
+    from django.utils.dateparse import parse_date
+
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if isinstance(value, bool):
+        return str(_("ja") if value else _("nee"))
+    if isinstance(value, list):
+        return ", ".join(detail_value(key, item, action=action, names=names) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_field_label(action, str(name))}: {detail_value('', item, action=action, names=names)}"
+                         for name, item in value.items())
+    if key in USER_KEYS and names is not None:
+        return names.get(value) or names.get(str(value)) or str(_("medewerker nr. %(id)s") % {"id": value})
+    if key == "fields":
+        return _field_label(action, str(value))
+    if key in DATE_KEYS and isinstance(value, str):
+        day = parse_date(value[:10]) if len(value) >= 10 else None
+        if day:
+            return formats.date_format(day, "DATE_FORMAT")
+    labels = _value_labels().get(key)
+    if labels and value in labels:
+        return str(labels[value])
+    return str(value)
+
+
+def describe_details(details: dict | None, *, action: str = "", names: dict | None = None) -> list[tuple[str, str]]:
+    """[(label, value)] for the details of one event, in the order they were recorded."""
+    return [(str(DETAIL_LABELS.get(key, key.replace("_", " "))), detail_value(key, value, action=action, names=names))
+            for key, value in (details or {}).items()]

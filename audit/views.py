@@ -3,8 +3,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from accounts.models import User
 from accounts.roles import Role
-from audit.forms import ACTION_LABELS, AuditSearchForm
+from audit.forms import ACTION_LABELS, USER_KEYS, AuditSearchForm, describe_details
 from audit.log import record
 from audit.models import AuditEvent
 from audit.search import search_events
@@ -34,10 +35,15 @@ def search(request, school_slug):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("pagina"))
     references = dict(Case.objects.filter(pk__in={e.case_id for e in page if e.case_id})
                       .values_list("pk", "reference"))
+    # Staff ids in the details ("user": 17) are shown as names, in one query for the page.
+    user_ids = {value for event in page for key, value in (event.details or {}).items()
+                if key in USER_KEYS and isinstance(value, int) and not isinstance(value, bool)}
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "full_name")) if user_ids else {}
     for event in page:
         event.case_reference = references.get(event.case_id, "")
         event.action_label = ACTION_LABELS.get(event.action, event.action)
         event.actor_name = event.actor_label.split(" <")[0]
+        event.detail_lines = describe_details(event.details, action=event.action, names=names)
     query = request.GET.copy()
     query.pop("pagina", None)
     response = render(request, "audit/search.html", {

@@ -25,6 +25,12 @@ def home(request):
     return render(request, "core/home.html", {"checklists": checklists})
 
 
+@login_required
+def emergency(request):
+    """The header's "Noodblad" for someone at more than one school (or none yet): each school's sheet, one tap on."""
+    return render(request, "core/emergency.html")
+
+
 @never_cache
 def healthz(request):
     """For monitoring: the app answers and its database is reachable. Reveals nothing else."""

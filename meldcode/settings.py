@@ -21,6 +21,10 @@ ENVIRONMENT = config("MELDCODE_ENVIRONMENT", "development",
                      help_text="`development`, `test` of `production`. Production weigert onveilige instellingen.")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = config("DEBUG", not PRODUCTION, cast=bool, help_text="Foutpagina's met details; nooit in productie.")
+# With DEBUG on (the demo) the error pages are still the Dutch ones, with the emergency numbers.
+MELDCODE_TECHNICAL_ERRORS = config(
+    "MELDCODE_TECHNICAL_ERRORS", False, cast=bool,
+    help_text="Alleen voor ontwikkelaars: toon met DEBUG aan Djangos technische foutpagina's in plaats van de Nederlandse.")
 SECRET_KEY = config("SECRET_KEY", DEV_SECRET_KEY, help_text="Django-geheim voor sessies en CSRF (niet voor encryptie).")
 ALLOWED_HOSTS = config("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list,
                        help_text="Komma-gescheiden hostnamen waaronder de app bereikbaar is.")
@@ -73,7 +77,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.sessions.SlidingSessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.language.ChosenLanguageMiddleware",  # Dutch unless chosen otherwise; ignores Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,6 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.RejectControlCharactersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "core.errors.DutchErrorPagesMiddleware",  # innermost: it has to see Django's technical 404 (DEBUG only)
 ]
 
 ROOT_URLCONF = "meldcode.urls"
@@ -232,6 +237,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("Engels"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# "2 december 2026, 14:05": our own date formats, used by the `moment` and `day` filters (core.templatetags.moments).
+FORMAT_MODULE_PATH = ["meldcode.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

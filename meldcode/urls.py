@@ -11,3 +11,9 @@ urlpatterns = [
     path("documenten/", include("documents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Dutch error pages with the emergency numbers (core/errors.py); with DEBUG on, DutchErrorPagesMiddleware.
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -116,6 +116,9 @@ NATIONAL_VEILIG_THUIS = "08002000"
 
 # On the sheet the number for acute danger comes first, then the crisis service and Veilig Thuis.
 _SHEET_ORDER = {Kind.POLICE: 1, Kind.CRISIS: 2, Kind.VEILIG_THUIS: 3}
+# The school's key people for acute danger: the IB'er (also aandachtsfunctionaris) and the directie.
+# Staff phone numbers are not stored in Meldcode; the sheet names them and gives the school's number.
+KEY_ROLES = (Role.IB, Role.DIRECTIE)
 
 
 def _emergency_context(school):
@@ -124,14 +127,20 @@ def _emergency_context(school):
         0 if any(phone.number == "112" for phone in org.phones.all()) else _SHEET_ORDER.get(org.kind, 9),
         org.name.casefold()))
     numbers = {"".join(c for c in phone.number if c.isdigit()) for org in organisations for phone in org.phones.all()}
-    people = (school.memberships.filter(role__in=[Role.IB, Role.DIRECTIE])
-              .order_by("role", "user__full_name").values_list("user__full_name", flat=True))
+    memberships = sorted(school.memberships.filter(role__in=KEY_ROLES, user__is_active=True).select_related("user"),
+                         key=lambda m: (KEY_ROLES.index(m.role), m.user.full_name.casefold()))
+    # One line per person, with every key role they hold (an IB'er who is also directie is listed once).
+    key_people = {}
+    for membership in memberships:
+        person = key_people.setdefault(membership.user_id, {"name": membership.user.full_name, "roles": []})
+        person["roles"].append(Role(membership.role).label)
     return {
         "school": school, "organisations": organisations, "has_112": "112" in numbers,
         # The national number always works, whatever the sociale kaart says (an old AMK number, a regional
         # Veilig Thuis without a number): it is on the sheet unless the school listed it itself.
         "has_national_veilig_thuis": NATIONAL_VEILIG_THUIS in numbers,
-        "coordinators": list(dict.fromkeys(people)), "printed_on": timezone.localdate(),
+        "coordinators": [person["name"] for person in key_people.values()], "key_people": list(key_people.values()),
+        "printed_on": timezone.localdate(),
     }
 
 

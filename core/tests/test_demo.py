@@ -52,6 +52,20 @@ COORDINATOR_READS_THE_CASE = textwrap.dedent("""
 """).replace("__SECRET__", repr(SECRET))
 
 
+# The demo runs with DEBUG on; a school trying it still gets the Dutch 404, not Django's technical page.
+DEMO_NOT_FOUND = textwrap.dedent("""
+    import json, django
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+    page = Client().get("/bestaat-niet/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    print(json.dumps({"debug": settings.DEBUG, "status": page.status_code, "dutch": "bestaat niet" in body,
+                      "calls": 'href="tel:112"' in body and 'href="tel:08002000"' in body,
+                      "technical": "URLconf" in body or "Django" in body}))
+""")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     var = tmp_path_factory.mktemp("demo-var")
@@ -73,7 +87,8 @@ def demo(tmp_path_factory):
     run("seed_demo")
     second = json.loads(run(code=COUNT_MODELS))
     reading = json.loads(run(code=COORDINATOR_READS_THE_CASE).strip().splitlines()[-1])
-    return {"var": var, "first": first, "second": second, "reading": reading}
+    not_found = json.loads(run(code=DEMO_NOT_FOUND).strip().splitlines()[-1])
+    return {"var": var, "first": first, "second": second, "reading": reading, "not_found": not_found}
 
 
 def test_the_demo_database_never_holds_the_observation_in_the_clear(demo):
@@ -99,3 +114,7 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     assert demo["first"]["cases.Case"] == 2
     assert demo["first"]["cases.Entry"] > 5
     assert demo["second"] == demo["first"]
+
+
+def test_the_demo_shows_the_dutch_404_with_the_emergency_numbers(demo):
+    assert demo["not_found"] == {"debug": True, "status": 404, "dutch": True, "calls": True, "technical": False}
