@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint migrations-check deploy-check e2e bench clean messages
+.PHONY: demo test install lint migrations-check deploy-check e2e bench clean messages scaleout
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: install node_modules/.package-lock.json
 
 e2e: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest e2e
+
+# Two app servers on one PostgreSQL and one Redis (127.0.0.1:6379), one person's requests alternating between them.
+scaleout: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/meldcode_scaleout
+scaleout: install
+	$(BIN)/python -m pytest scaleout
 
 lint: install
 	$(BIN)/ruff check .
