@@ -26,7 +26,7 @@ def unbind_from_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0001_initial'),
+        ('documents', '0002_export_job_heartbeat_and_attempts'),
         ('vault', '0002_rewrite_permit'),
     ]
 
