@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from cases.models import Case, Entry, Route
+from core.testing import with_key
 
 NOW = "2026-11-02T09:00"
 DECISIONS = ["weighing", "help", "report", "exemption", "closure"]
@@ -12,7 +13,7 @@ DECISIONS = ["weighing", "help", "report", "exemption", "closure"]
 
 def post(client, case, kind, data):
     return client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                       {"occurred_at": NOW, "action": "save", **data})
+                       with_key({"occurred_at": NOW, "action": "save", **data}))
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def test_a_leerkracht_cannot_save_a_decision_draft_or_correct_a_decision(teacher
     client = verified_client(teacher)
     draft = add_entry(teacher_case, teacher, kind="closure", facts={"reason": "pupil_left"}, saved=False)
     response = client.post(reverse("cases:edit_draft", args=[teacher_case.reference, draft.pk]),
-                           {"occurred_at": NOW, "action": "save", "reason": "pupil_left", "explanation": "Weg."})
+                           with_key({"occurred_at": NOW, "action": "save", "reason": "pupil_left",
+                                     "explanation": "Weg."}))
     assert response.status_code == 403
     assert Case.objects.get(pk=teacher_case.pk).is_open
     weighing = add_entry(teacher_case, people[Role.IB], kind="weighing", facts={"answers": {"vermoeden": False}})
@@ -102,9 +104,9 @@ def test_a_missing_approval_stays_open_until_final_responsibility_approves_by_co
     url = reverse("cases:correct", args=[case.reference, weighing.pk])
     form = directie.get(url).context["form"]
     assert form.initial["q_onveiligheid"] == "yes"  # the stored answers, ready to approve
-    response = directie.post(url, {"occurred_at": NOW, "reason": "Goedgekeurd door de directeur.",
-                                   "q_vermoeden": "yes", "r_vermoeden": "Signalen.",
-                                   "q_onveiligheid": "yes", "r_onveiligheid": "Structureel."})
+    response = directie.post(url, with_key({"occurred_at": NOW, "reason": "Goedgekeurd door de directeur.",
+                                            "q_vermoeden": "yes", "r_vermoeden": "Signalen.",
+                                            "q_onveiligheid": "yes", "r_onveiligheid": "Structureel."}))
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).guidance().approvals == ()
 

@@ -230,9 +230,10 @@ def test_a_closure_sent_again_says_it_was_recorded_rather_than_that_the_dossier_
         case, people, verified_client):
     client = verified_client(people[Role.IB])
     url = reverse("cases:new_entry", args=[case.reference, "closure"])
-    data = with_key({"occurred_at": NOW, "reason": "unfounded", "explanation": "Het vermoeden is ongegrond.",
-                     "action": "save"})
-    assert client.post(url, data).status_code == 302
+    data = with_key({"occurred_at": NOW, "reason": "pupil_left", "explanation": "De leerling is verhuisd.",
+                     "action": "save", "approved_by": str(people[Role.DIRECTIE].pk)})
+    first = client.post(url, data)
+    assert first.status_code == 302, first.context["form"].errors
     case.refresh_from_db()
     assert not case.is_open
     again = client.post(url, data)

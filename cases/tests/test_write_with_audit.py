@@ -8,6 +8,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from cases.models import Entry
 from cases.tests.test_journal import SIGNAL_POST
+from core.testing import with_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,14 +27,14 @@ def test_when_the_audit_event_cannot_be_written_the_entry_is_not_saved_either(ca
         raise DatabaseError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(AuditEvent, "save", connection_lost)
-    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), SIGNAL_POST)
+    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), with_key(SIGNAL_POST))
     assert response.status_code == 500
     assert not Entry.objects.filter(case=case).exists()
 
 
 def test_a_saved_entry_has_exactly_one_audit_event(case, people, verified_client):
     client = verified_client(people[Role.LEERKRACHT])
-    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), SIGNAL_POST)
+    response = client.post(reverse("cases:new_entry", args=[case.reference, "signal"]), with_key(SIGNAL_POST))
     assert response.status_code == 302
     entry = Entry.objects.get(case=case)
     assert AuditEvent.objects.filter(action="entry.create", case_id=case.pk,
