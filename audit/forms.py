@@ -124,6 +124,18 @@ ACTION_LABELS = {
 # Each key that code records in `details` has a label here (audit/tests/test_detail_labels.py reads the code to
 # check); values that are codes get their label too, ids of staff become names (in the view), empty is "—".
 DETAIL_LABELS = {
+    "account": _("Account"),
+    "brin": _("BRIN-nummer"),
+    "change": _("Wijziging"),
+    "hash": _("Hash"),
+    "known": _("Bekend adres"),
+    "mailed_to": _("Gemaild aan (aantal)"),
+    "minutes": _("Minuten"),
+    "new_account": _("Nieuw account"),
+    "school": _("School"),
+    "sent": _("Verstuurd"),
+    "seq": _("Volgnummer"),
+    "slug": _("Korte naam"),
     # People and roles
     "user": _("Medewerker"),
     "requested_by": _("Aangevraagd door"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.dates import plausible_year
+from core.testing import with_key
 
 pytestmark = pytest.mark.django_db
 REFUSED = "Dit verzoek bevat tekens die de app niet aanneemt"
@@ -96,8 +97,8 @@ def test_an_entry_dated_in_year_1_or_9999_is_refused_not_a_500(school, pupil, pe
     CaseMember.objects.create(case=case, user=people[Role.IB])
     response = verified_client(people[Role.IB]).post(
         reverse("cases:new_entry", args=[case.reference, "signal"]),
-        {"occurred_at": moment, "place": "Klas", "situation": "Pauze", "observation": "Blauwe plek",
-         "is_hypothesis": "0"})
+        with_key({"occurred_at": moment, "place": "Klas", "situation": "Pauze", "observation": "Blauwe plek",
+                  "is_hypothesis": "0"}))
     assert response.status_code == 400
     assert YEAR_MESSAGE in response.content.decode()
     assert not case.entries.exists()
