@@ -44,6 +44,8 @@ EXPORT_RATE = 2
 STARTUP_SECONDS = 60
 REQUEST_SECONDS = 60
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Forms that create something in a dossier carry an idempotency key (core/idempotency.py); a browser sends it back.
+KEY_INPUT = re.compile(r'name="idempotency_key" value="([^"]+)"')
 
 
 # --- only on PostgreSQL, only with Redis -----------------------------------------------------------------------
@@ -318,7 +320,9 @@ class Browser:
 
     def submit(self, page: Answer, path: str, fields: dict) -> Answer:
         """Post a form of `page` (its CSRF token) to `path`, the way the browser would."""
-        return self.request("POST", path, {"csrfmiddlewaretoken": page.csrf_token(), **fields})
+        key = KEY_INPUT.search(page.text)
+        extra = {"idempotency_key": key.group(1)} if key else {}
+        return self.request("POST", path, {"csrfmiddlewaretoken": page.csrf_token(), **extra, **fields})
 
     def follow(self, answer: Answer) -> Answer:
         assert answer.status in (301, 302, 303), f"expected a redirect, got {answer}:\n{answer.text[:2000]}"
