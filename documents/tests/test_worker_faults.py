@@ -115,12 +115,15 @@ def test_a_worker_killed_halfway_leaves_no_export_running_the_next_worker_makes_
 
     slow.kill()
     assert job_state(job) == (ExportJob.Status.RUNNING, 40, 1)  # what the reviewer saw: stuck at 40%
+    lost_task = job.task_id
 
     start_worker()  # its loop notices the silent run and starts it again
     wait_for(lambda: job_state(job)[0] == ExportJob.Status.DONE, "the second run to make the document")
     assert job.attempts == 2 and job.result is not None and job.error == ""
-    # The dead worker's own task record is closed too, rather than "running" forever.
-    assert not DBTaskResult.objects.running().exists()
+    # The dead worker's own task record is closed too, rather than "running" forever. (The second run's
+    # record closes just after its job is done, so wait for that rather than race it.)
+    assert DBTaskResult.objects.get(id=lost_task).status == "FAILED"
+    wait_for(lambda: not DBTaskResult.objects.running().exists(), "the second run's task record to close")
 
 
 def test_when_the_second_run_is_killed_too_the_page_reports_the_failure_in_dutch(
