@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -145,6 +146,16 @@ def test_sign_in_refuses_to_redirect_to_another_site(teacher):
     response = client.post(reverse("accounts:login") + "?next=https://evil.example.com/",
                            {"email": teacher.email, "password": PASSWORD})
     assert "evil.example.com" not in response["Location"]
+
+
+@pytest.mark.parametrize("target", ["cases:overview", "javascript:alert(1)", "//evil.example.com/", "x"])
+def test_sign_in_treats_a_next_that_is_not_a_path_on_this_site_as_home(teacher, target):
+    """A view name or a scheme-relative address in ?next= once answered 500 (redirect() reversed it)."""
+    response = Client().post(reverse("accounts:login") + "?" + urlencode({"next": target}),
+                             {"email": teacher.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:verify"))
+    assert parse_qs(urlsplit(response["Location"]).query)["next"] == ["/"]
 
 
 def test_healthz_answers_without_signing_in(db):
