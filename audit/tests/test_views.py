@@ -136,3 +136,32 @@ def test_a_refused_filter_shows_no_events_instead_of_all(school, privacy, people
     response = search(verified_client(privacy), school, date_from="2026-02-01", date_to="2026-01-01")
     assert "De begindatum ligt na de einddatum." in response.content.decode()
     assert list(response.context["page"].object_list) == []
+
+
+def test_the_trail_is_the_same_for_the_privacy_officer_a_staff_case_is_about_and_a_colleague(
+        school, people, verified_client, pupil, make_user):
+    """Issue 12: nothing may depend on whether the viewer is the subject (WPO art. 4a: the staff route is
+    the bevoegd gezag's, and the accused must not learn of it from the trail)."""
+    from django.urls import reverse
+
+    from accounts.roles import Role
+    from audit.log import record
+    from cases.models import Case, Route
+    from protocol.models import MeldcodeVersion, ensure_shipped_versions
+
+    ensure_shipped_versions()
+    concerned = people[Role.PRIVACY]
+    colleague = make_user(Role.PRIVACY, school)
+    version = MeldcodeVersion.objects.get(key="landelijk-2019")
+    staff_case = Case.objects.create(school=school, pupil=pupil, route=Route.STAFF, subject_staff=concerned,
+                                     opened_by=people[Role.DIRECTIE], meldcode_version=version)
+    regular = Case.objects.create(school=school, pupil=pupil, opened_by=people[Role.IB], meldcode_version=version)
+    record("case.create", actor=people[Role.DIRECTIE], school=school, case=staff_case, object_repr=staff_case.reference)
+    record("case.create", actor=people[Role.IB], school=school, case=regular, object_repr=regular.reference)
+
+    def seen(user):
+        page = verified_client(user).get(reverse("audit:search", args=[school.slug]))
+        return [(event.action, event.case_id) for event in page.context["page"].object_list if event.case_id]
+
+    by_the_concerned, by_a_colleague = seen(concerned), seen(colleague)
+    assert by_the_concerned == by_a_colleague == [("case.create", regular.pk)]
