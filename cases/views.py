@@ -468,7 +468,7 @@ def _change_coordinator(request, case, members):
 
 def _break_glass_limited(request) -> bool:
     # Per person, counted on every valid request: opening one dossier after another is not an emergency.
-    rate = getattr(settings, "BREAK_GLASS_RATE", "5/h")
+    rate = settings.BREAK_GLASS_RATE
     return is_ratelimited(request, group="cases.break_glass", key="user", rate=rate, increment=True)
 
 

@@ -166,7 +166,7 @@ else:
 
 TASKS = {"default": {"BACKEND": config(
     "TASKS_BACKEND", "django_tasks_db.DatabaseBackend",
-    help_text="Achtergrondtaken; standaard in de database, uitgevoerd door `manage.py db_worker`.")}}
+    help_text="Achtergrondtaken; standaard in de database, uitgevoerd door `manage.py run_worker`.")}}
 
 AUDIT_MAC_KEY = config(
     "AUDIT_MAC_KEY", "",
@@ -187,6 +187,9 @@ AUDIT_TRUST_X_FORWARDED_FOR = config(
     "AUDIT_TRUST_X_FORWARDED_FOR", False, cast=bool,
     help_text="Neem het IP-adres voor het auditlog uit X-Forwarded-For (alleen achter een eigen reverse proxy).")
 
+BREAK_GLASS_RATE = config("BREAK_GLASS_RATE", "5/h",
+                          help_text="Hoe vaak één persoon per tijdseenheid toegang mag vragen tot een dossier buiten het "
+                                    "eigen team (break-glass), bijv. 5/h. Daarboven: een Nederlandse 429-pagina.")
 DOCUMENTS_EXPORT_RATE = config("DOCUMENTS_EXPORT_RATE", "20/h",
                                help_text="Hoeveel exports één persoon mag maken per tijdseenheid (bijv. 20/h).")
 # A running export reports that it is alive; one that stays silent longer than the limit lost its worker

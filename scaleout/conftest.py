@@ -3,7 +3,7 @@
 Two gunicorn instances, one worker process each (so each server is one process with its own memory), serve
 the test database that pytest-django created. A browser-like client keeps its cookies and sends every
 request to the other server (A, B, A, B ...): nothing sticks a session to a server. The task worker
-(`manage.py db_worker`) runs as a third process for the export test. Every process is started in its own
+(`manage.py run_worker`) runs as a third process for the export test. Every process is started in its own
 process group and stopped in its fixture's teardown, also when a test fails; every wait is bounded.
 
 The suite runs only on PostgreSQL (SQLite is one file on one machine) and needs Redis on 127.0.0.1:6379;
@@ -222,7 +222,7 @@ def _fresh_counters(_postgresql_and_redis):
 @pytest.fixture
 def task_worker(servers):
     """The background worker as a third process, beside the two servers; stopped after the test."""
-    command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--interval", "0.5"]
+    command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay", "--no-reload", "--interval", "0.5"]
     worker = _spawn("worker", command, servers.env, servers.log_dir)
     servers.others.append(worker)
     try:

@@ -6,7 +6,7 @@ from cases.notifications import send_due_reminders
 
 class Command(BaseCommand):
     help = ("Herinnert medewerkers aan acties in open dossiers die vandaag of eerder af moesten zijn (één keer per "
-            "actie). De e-mails worden verstuurd door de taakverwerker (manage.py db_worker). Dagelijks uitvoeren.")
+            "actie). De e-mails worden verstuurd door de taakverwerker (manage.py run_worker). Dagelijks uitvoeren.")
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="Doe alsof het deze datum is (JJJJ-MM-DD).")
