@@ -78,6 +78,8 @@ ACTION_LABELS = {
     "export.vt_summary": _("Export gemaakt (samenvatting voor Veilig Thuis)"),
     "export.anonymised": _("Export gemaakt (geanonimiseerde samenvatting)"),
     "export.inspection": _("Export gemaakt (inzage voor ouder of leerling)"),
+    "access_request.create": _("Inzageverzoek vastgelegd"),
+    "access_request.extend": _("Termijn van een inzageverzoek verlengd"),
     "export.evaluation_pdf": _("Export gemaakt (jaarevaluatie, PDF)"),
     "export.evaluation_csv": _("Export gemaakt (jaarevaluatie, CSV)"),
     "export.download": _("Export gedownload"),
@@ -169,6 +171,9 @@ DETAIL_LABELS = {
     "mode": _("Wijze"),
     # Exports, inspection, evaluation, training
     "inspection": _("Inzage (nummer)"),
+    "access_request": _("Inzageverzoek (nummer)"),
+    "received_on": _("Ontvangen op"),
+    "deadline": _("Uiterste datum"),
     "withheld": _("Achtergehouden onderdelen"),
     "grounds": _("Gronden om achter te houden"),
     "rejected": _("Geweigerd"),

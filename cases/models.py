@@ -291,6 +291,7 @@ class Task(models.Model):
         HYPOTHESIS = "hypothesis", _("Open hypothese bevestigen of ontkrachten")
         CONSENT = "consent", _("Toestemming van de ouder ontbreekt")
         IDLE = "idle", _("Dossier is al lange tijd stil")
+        ACCESS_REQUEST = "access_request", _("Inzageverzoek beantwoorden")
         OTHER = "other", _("Actie")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")

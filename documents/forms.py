@@ -1,8 +1,10 @@
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.concurrency import GuardedEditMixin
-from documents.models import InspectionGround, TrainingRecord
+from documents.models import AccessRequest, InspectionGround, TrainingRecord
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -13,9 +15,21 @@ class InspectionReviewForm(forms.Form):
     for_whom = forms.CharField(label=_("Voor wie is de inzage?"), max_length=200,
                                help_text=_("Naam en rol, bijv. ‘Anna Bos, moeder’ of ‘de leerling zelf (16 jaar)’."))
 
-    def __init__(self, *args, entries=(), **kwargs):
+    answers = forms.TypedChoiceField(
+        label=_("Is dit het antwoord op een inzageverzoek?"), required=False, coerce=int, empty_value=None,
+        help_text=_("Het verzoek telt dan als beantwoord; de termijn verdwijnt uit de taken."))
+
+    def __init__(self, *args, entries=(), open_requests=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.entries = list(entries)
+        requests = list(open_requests)
+        if requests:
+            self.fields["answers"].choices = [("", _("Nee, geen geregistreerd verzoek"))] + [
+                (r.pk, _("%(who)s, ontvangen %(day)s") % {"who": r.requester,
+                                                         "day": date_format(r.received_on, "j F Y")})
+                for r in requests]
+        else:
+            del self.fields["answers"]
         for entry in self.entries:
             self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(
                 label=_("Achterhouden"), required=False)
@@ -64,3 +78,61 @@ class TrainingForm(GuardedEditMixin, forms.ModelForm):
         if data.get("date") and data.get("valid_until") and data["valid_until"] < data["date"]:
             self.add_error("valid_until", _("De geldigheid kan niet eindigen vóór de cursusdatum."))
         return data
+
+
+def _not_in_the_future(day):
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+    return day
+
+
+class AccessRequestForm(forms.ModelForm):
+    """A parent's (or a pupil's from 16) request to inspect the dossier, as the school received it."""
+
+    class Meta:
+        model = AccessRequest
+        fields = ["requester", "received_on"]
+        widgets = {"requester": forms.TextInput(), "received_on": DATE_WIDGET}
+        help_texts = {"received_on": _("De dag waarop de school het verzoek kreeg (mondeling, per brief of "
+                                       "e-mail). Vanaf die dag loopt de termijn van een maand.")}
+
+    def clean_received_on(self):
+        return _not_in_the_future(self.cleaned_data.get("received_on"))
+
+
+class AccessRequestExtensionForm(forms.Form):
+    """At most two more months, with reasons, told to the requester within the first month (AVG art. 12(3))."""
+
+    extended_until = forms.DateField(label=_("Nieuwe uiterste datum"), widget=DATE_WIDGET)
+    reason = forms.CharField(label=_("Waarom is meer tijd nodig?"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Bijvoorbeeld: het dossier is omvangrijk, of er zijn meer verzoeken "
+                                         "tegelijk. Deze reden deelt u ook met de verzoeker."))
+    told_on = forms.DateField(label=_("Wanneer heeft u de verzoeker dit laten weten?"), widget=DATE_WIDGET)
+
+    def __init__(self, *args, access_request: AccessRequest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access_request = access_request
+
+    def clean_told_on(self):
+        told_on = _not_in_the_future(self.cleaned_data.get("told_on"))
+        request = self.access_request
+        if told_on and told_on < request.received_on:
+            raise forms.ValidationError(_("Deze datum ligt vóór de ontvangst van het verzoek."), code="before_request")
+        if told_on and told_on > request.first_deadline:
+            raise forms.ValidationError(
+                _("Een verlenging moet binnen een maand na ontvangst aan de verzoeker zijn gemeld (uiterlijk "
+                  "%(day)s). Dat is te laat; beantwoord het verzoek zo snel mogelijk.")
+                % {"day": date_format(request.first_deadline, "j F Y")}, code="too_late")
+        return told_on
+
+    def clean_extended_until(self):
+        day = self.cleaned_data.get("extended_until")
+        request = self.access_request
+        if day and day <= request.deadline:
+            raise forms.ValidationError(_("Kies een datum na de huidige termijn (%(day)s).")
+                                        % {"day": date_format(request.deadline, "j F Y")}, code="not_later")
+        if day and day > request.latest_possible_deadline:
+            raise forms.ValidationError(
+                _("De termijn kan met ten hoogste twee maanden worden verlengd: uiterlijk %(day)s.")
+                % {"day": date_format(request.latest_possible_deadline, "j F Y")}, code="too_long")
+        return day

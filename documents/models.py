@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vault.fields import EncryptedTextField
-from vault.models import RowIdentity
+from vault.models import RowBoundQuerySet, RowIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +193,64 @@ class InspectionExport(RowIdentity):
         verbose_name = _("inzage")
         verbose_name_plural = _("inzagen")
         ordering = ["-created_at"]
+
+
+def add_months(day, months: int):
+    """The same day `months` later; the last day of that month when it is shorter (31 January + 1 = 28/29 Feb)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class AccessRequestQuerySet(RowBoundQuerySet):
+    def open(self):
+        return self.filter(answered_on__isnull=True)
+
+
+class AccessRequest(RowIdentity):
+    """A request to inspect the dossier (AVG art. 15) by a parent, or by a pupil from 16, as the school received it.
+
+    The school answers without undue delay and at the latest within one month of receipt; it may extend that by
+    at most two further months when the request is complex, and must then tell the requester, with the reasons,
+    within the first month (AVG art. 12(3)). The deadline is a task for the coordinator; the inspection copy made
+    for the request answers it.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="access_requests")
+    requester = EncryptedTextField(_("wie vraagt inzage"), help_text=_("Naam en rol, bijv. ‘Anna Bos, moeder’."))
+    received_on = models.DateField(_("ontvangen op"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    extended_until = models.DateField(_("verlengd tot"), null=True, blank=True)
+    extension_reason = EncryptedTextField(_("reden van verlenging"), blank=True)
+    extension_told_on = models.DateField(_("verzoeker geïnformeerd op"), null=True, blank=True)
+    answered_on = models.DateField(_("beantwoord op"), null=True, blank=True)
+    answer = models.ForeignKey(InspectionExport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    task = models.ForeignKey("cases.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inzageverzoek")
+        verbose_name_plural = _("inzageverzoeken")
+        ordering = ["received_on", "pk"]
+
+    @property
+    def first_deadline(self):
+        return add_months(self.received_on, 1)
+
+    @property
+    def latest_possible_deadline(self):
+        return add_months(self.received_on, 3)
+
+    @property
+    def deadline(self):
+        return self.extended_until or self.first_deadline
+
+    def is_overdue(self, today=None) -> bool:
+        return self.answered_on is None and (today or timezone.localdate()) > self.deadline
 
 
 class WithheldItem(RowIdentity):

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from documents import views
+from documents import access_requests, views
 
 app_name = "documents"
 
 urlpatterns = [
     path("d/<str:reference>/inzage/", views.inspection_review, name="inspection"),
+    path("d/<str:reference>/inzageverzoek/", access_requests.register, name="access_request"),
+    path("d/<str:reference>/inzageverzoek/<int:request_id>/verlengen/", access_requests.extend,
+         name="access_request_extend"),
     path("d/<str:reference>/inzage/<int:inspection_id>/", views.inspection_preview, name="inspection_preview"),
     path("d/<str:reference>/<slug:document>/", views.case_document, name="case_document"),
     path("export/<int:job_id>/", views.job, name="job"),

@@ -21,7 +21,7 @@ from accounts.roles import Role
 from audit.log import record as audit
 from cases import access
 from core.concurrency import status_for
-from documents import dossier, evaluation, exports
+from documents import access_requests, dossier, evaluation, exports
 from documents.forms import InspectionReviewForm, TrainingForm
 from documents.models import ExportJob, ExportKind, InspectionExport, TrainingRecord, WithheldItem
 from schools.access import school_for, school_with_roles
@@ -112,7 +112,8 @@ def inspection_review(request, reference):
     if stop:
         return stop
     entries = dossier.doc_entries(case)
-    form = InspectionReviewForm(request.POST or None, entries=entries)
+    open_requests = list(case.access_requests.open())
+    form = InspectionReviewForm(request.POST or None, entries=entries, open_requests=open_requests)
     if request.method == "POST" and form.is_valid():
         if _rate_limited(request):
             return _too_many(request)
@@ -123,9 +124,12 @@ def inspection_review(request, reference):
             WithheldItem.objects.bulk_create([
                 WithheldItem(export=inspection, entry_id=entry_id, ground=ground, reason=reason)
                 for entry_id, ground, reason in form.withheld() if entry_id in known])
+            answered = (access_requests.answer(form.cleaned_data["answers"], case, inspection)
+                        if form.cleaned_data.get("answers") else None)
         audit("export.inspection", request=request, school=case.school, case=case, object_repr=case.reference,
               details={"inspection": inspection.pk, "withheld": inspection.withheld.count(),
-                       "grounds": sorted({ground for _id, ground, _reason in form.withheld()})})
+                       "grounds": sorted({ground for _id, ground, _reason in form.withheld()})}
+              | ({"access_request": answered.pk} if answered else {}))
         job = exports.create_job(ExportKind.INSPECTION, request.user, case=case, inspection=inspection)
         return redirect("documents:job", job_id=job.pk)
     # Also after a refused POST: the page shows the whole dossier again, so it is a read like any other.
@@ -134,6 +138,7 @@ def inspection_review(request, reference):
     previous = case.inspections.select_related("created_by").prefetch_related("withheld")[:20]
     return render(request, "documents/inspection_review.html", {
         "case": case, "form": form, "sections": dossier.sections(case, entries), "previous": previous,
+        "open_requests": open_requests, "today": timezone.localdate(),
     }, status=400 if form.errors else 200)
 
 

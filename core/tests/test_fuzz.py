@@ -56,7 +56,7 @@ PATTERNS = sorted({name: params for name, params in all_patterns()}.items())
 @pytest.fixture
 def world(school, pupil, people, make_user, settings):
     from cases.models import Case, CaseMember, Entry, Task, record_entry
-    from documents.models import ExportJob, ExportKind, InspectionExport, TrainingRecord
+    from documents.models import AccessRequest, ExportJob, ExportKind, InspectionExport, TrainingRecord
     from protocol.models import MeldcodeVersion, adopt, ensure_shipped_versions
     from schools.models import Guardian
     from socialmap.models import Organisation
@@ -86,6 +86,8 @@ def world(school, pupil, people, make_user, settings):
     organisation = Organisation.objects.create(school=school, name="Jeugdteam Test")
     training = TrainingRecord.objects.create(user=ib, school=school, course="Meldcode", date=timezone.localdate())
     inspection = InspectionExport.objects.create(case=case, created_by=ib, for_whom="parent")
+    access_request = AccessRequest.objects.create(case=case, requester="parent", received_on=timezone.localdate(),
+                                                  recorded_by=ib)
     jobs = {user.pk: ExportJob.objects.create(kind=ExportKind.EVALUATION_PDF, school=school, requested_by=user,
                                               params={"year": 2024}) for user in (ib, directie)}
     membership = people[Role.LEERKRACHT].memberships.first()
@@ -94,7 +96,7 @@ def world(school, pupil, people, make_user, settings):
     def values(user):
         return {"school_slug": school.slug, "reference": case.reference, "entry_id": drafts[user.pk].pk,
                 "task_id": task.pk, "pupil_id": pupil.pk, "guardian_id": guardian.pk, "pk": organisation.pk,
-                "record_id": training.pk, "inspection_id": inspection.pk, "job_id": jobs[user.pk].pk,
+                "record_id": training.pk, "inspection_id": inspection.pk, "request_id": access_request.pk, "job_id": jobs[user.pk].pk,
                 "a_id": shipped[0], "b_id": shipped[-1], "user_id": people[Role.LEERKRACHT].pk,
                 "membership_id": membership.pk, "slug": school.slug, "scope": "school", "document": "dossier",
                 "kind": "signal"}
