@@ -8,6 +8,8 @@ Each binary document NN-name.docx / NN-name.pdf has a sibling NN-name.source.md 
     | a | b |              a table row; the first row is the header, a |---| row is skipped
     <<<PAGE>>>             a page break
     ^ text                 a footnote-like note in small print
+    [[sdt]] text           a paragraph inside a Word content control (w:sdt), as template forms have them
+    a<br>b                 inside a table cell: a line break within the cell
     !header text           the running header of the document (Word header / PDF page header)
     (blank line)           ends a paragraph; lines of one paragraph are joined with a space
 
@@ -99,6 +101,9 @@ def parse(text: str) -> Source:
         elif stripped.startswith("^ "):
             flush()
             blocks.append(Block("note", stripped[2:]))
+        elif stripped.startswith("[[sdt]] "):
+            flush()
+            blocks.append(Block("sdt", stripped[len("[[sdt]] "):]))
         elif line.startswith("  ") and blocks and blocks[-1].kind in ("bullet", "num") and not paragraph:
             blocks[-1].text += " " + stripped  # continuation of a list item
         else:
@@ -135,7 +140,7 @@ def build_docx(source: Source, title: str) -> bytes:
             for index, row in enumerate(block.rows):
                 cells = table.add_row().cells
                 for cell, value in zip(cells, row, strict=False):
-                    cell.text = value
+                    cell.text = value.replace("<br>", "\n")
                     if index == 0:
                         for run in cell.paragraphs[0].runs:
                             run.bold = True
@@ -151,6 +156,9 @@ def build_docx(source: Source, title: str) -> bytes:
             run = paragraph.add_run(block.text)
             run.font.size = Pt(8)
             run.italic = True
+        elif block.kind == "sdt":
+            paragraph = document.add_paragraph(block.text)
+            _wrap_in_content_control(paragraph)
         else:
             paragraph = document.add_paragraph(block.text)
         if pending_break:
@@ -163,6 +171,24 @@ def build_docx(source: Source, title: str) -> bytes:
     raw = io.BytesIO()
     document.save(raw)
     return _normalise_zip(raw.getvalue())
+
+
+def _wrap_in_content_control(paragraph) -> None:
+    """Put the paragraph inside a plain-text content control, the way Word templates hold fill-in fields."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    sdt = OxmlElement("w:sdt")
+    properties = OxmlElement("w:sdtPr")
+    alias = OxmlElement("w:alias")
+    alias.set(qn("w:val"), "Invulveld")
+    properties.append(alias)
+    properties.append(OxmlElement("w:text"))
+    content = OxmlElement("w:sdtContent")
+    paragraph._p.addprevious(sdt)
+    sdt.append(properties)
+    sdt.append(content)
+    content.append(paragraph._p)
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -234,11 +260,12 @@ def to_html(source: Source, title: str) -> str:
             parts.append(f"<table{attr()}>")
             for index, row in enumerate(block.rows):
                 cell = "th" if index == 0 else "td"
-                parts.append("<tr>" + "".join(f"<{cell}>{html.escape(v)}</{cell}>" for v in row) + "</tr>")
+                parts.append("<tr>" + "".join(
+                    f"<{cell}>{html.escape(v).replace('&lt;br&gt;', '<br>')}</{cell}>" for v in row) + "</tr>")
             parts.append("</table>")
         elif block.kind == "note":
             parts.append(f"<p class='note'>{html.escape(block.text)}</p>")
-        else:
+        else:  # p, and sdt (a content control is an ordinary paragraph on paper)
             parts.append(f"<p{attr()}>{html.escape(block.text)}</p>")
     if open_list:
         parts.append(f"</{open_list}>")
