@@ -130,6 +130,24 @@ def test_the_expected_file_uses_the_documented_rule_kinds(document):
         assert item["why"].strip()
 
 
+def test_the_word_and_pdf_files_have_the_layout_of_a_real_school_document():
+    """Headings, tables and page breaks in Word; several pages in PDF: what the converter has to read through."""
+    from docx import Document
+    from pypdf import PdfReader
+
+    for document in documents():
+        if document.suffix == ".docx":
+            word = Document(str(document))
+            xml = word.element.xml
+            assert word.tables, document.name
+            assert any(p.style.name.startswith("Heading") for p in word.paragraphs), document.name
+            assert "w:pageBreakBefore" in xml or 'w:type="page"' in xml, document.name
+        elif document.suffix == ".pdf":
+            pdf = PdfReader(str(document))
+            assert len(pdf.pages) >= 3, document.name
+            assert "Pagina 1 van" in pdf.pages[0].extract_text(), document.name
+
+
 def test_no_cited_sentence_is_both_a_rule_and_a_trap():
     for document in documents():
         data = expected(document)
