@@ -155,3 +155,11 @@ def test_an_unanswered_request_past_its_term_is_reminded_to_the_coordinator_with
     assert send_due_reminders(today=datetime.date(2026, 3, 1)) == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [people[Role.IB].email]
     assert "Marieke" not in mail.outbox[0].body
+
+
+def test_the_request_is_destroyed_with_the_dossier(case, people, verified_client):
+    from cases.retention import destroy
+
+    register(verified_client(people[Role.IB]), case)
+    destroy(case)
+    assert not AccessRequest.objects.exists() and not Task.objects.exists()
