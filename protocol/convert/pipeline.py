@@ -35,8 +35,10 @@ class Conversion:
         data = shipped(self.recognition.template.base)
         base = shipped(self.recognition.template.base)
         for proposal in proposals if proposals is not None else self.proposals:
-            if proposal.status == "rejected" or (proposal.status == "pending" and not include_pending):
+            if proposal.status == "pending" and not include_pending:
                 continue
+            if proposal.status == "rejected" and proposal.kind != rules.TEMPLATE:
+                continue  # a rejected template rule is applied: it leaves the draft
             data = rules.apply(data, proposal, base)
         data["key"] = self.key()
         data["version"] = version

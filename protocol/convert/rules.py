@@ -86,7 +86,7 @@ class Extraction:
 
 
 def _src(sentence: Sentence | None) -> dict | None:
-    return {"text": sentence.text, "page": sentence.page, "line": sentence.line} if sentence else None
+    return {"text": sentence.text, "page": sentence.page, "line": sentence.line, "index": sentence.index} if sentence else None
 
 
 def step_of(document: Document) -> dict[int, str]:
@@ -154,9 +154,45 @@ def replace_report_point(data: dict, old_forms: list[str], new: str) -> dict:
     return data
 
 
+def _apply_template(data: dict, proposal: Proposal) -> dict:
+    """A template rule the person edited (its text) or rejected (a step's requirement or advice leaves the draft;
+    the validator then says whether the law allows that)."""
+    parts = proposal.id.split(":")
+    value = proposal.effective_value.strip()
+    edited, rejected = proposal.status == "edited" and value, proposal.status == "rejected"
+    if parts[1] == "step":
+        step = _step(data, parts[2])
+        kind, item = _requirement(step, parts[3]) if step else (None, None)
+        if item is None and step is not None:
+            kind, item = _requirement(step, parts[3].replace("amk", "veilig_thuis"))
+        if item is None:
+            return data
+        if rejected:
+            step[kind].remove(item)
+            if not step[kind]:
+                del step[kind]
+        elif edited:
+            item["rule"] = value
+    elif edited and parts[1] == "names":
+        data["names"][parts[2]] = value
+    elif edited and parts[1] in ("consent", "verwijsindex"):
+        data.setdefault(parts[1], {})["rule"] = value
+    elif edited and parts[1] == "final_responsibility":
+        data["final_responsibility"]["text"] = value
+    elif edited and parts[1] == "exemption":
+        for exemption in data.get("exemptions", []):
+            if exemption["id"] == parts[2]:
+                exemption["rule"] = value
+    elif edited and parts[1] == "route" and parts[2] in data.get("routes", {}):
+        data["routes"][parts[2]]["guidance"] = value
+    return data
+
+
 def apply(data: dict, proposal: Proposal, base: dict) -> dict:
     value = proposal.effective_value.strip()
     pid = proposal.id
+    if pid.startswith("template:"):
+        return _apply_template(data, proposal)
     if proposal.status == "rejected" or not value:
         return data
     if pid == "school_name":

@@ -152,3 +152,13 @@ def test_the_command_writes_a_valid_draft_and_a_report_with_the_sociale_kaart(tm
     payload = json.loads(report.read_text(encoding="utf-8"))
     assert payload["template"] == "jso-2010"
     assert any("Drenthe" in org["name"] for org in payload["sociale_kaart"])
+
+
+def test_rejecting_a_template_requirement_removes_it_and_the_validator_says_when_the_law_needs_it():
+    # Wet verplichte meldcode / Besluit: the conversation with the parent (step 3) may not be dropped.
+    conversion = convert_text(seed(GENERIC_TEMPLATE), GENERIC_TEMPLATE)
+    for proposal in conversion.proposals:
+        if proposal.id == "template:step:3:parent_conversation":
+            proposal.status = "rejected"
+    problems = validate(conversion.build())
+    assert any("Stap 3" in line and "gesprek met de ouder" in line for line in problems)
