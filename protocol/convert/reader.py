@@ -110,7 +110,10 @@ def _clean_line(raw: str) -> tuple[str, bool]:
     line = unicodedata.normalize("NFC", line).strip()
     item = bool(_BULLET.match(line) or _NUMBERED.match(line))
     line = _BULLET.sub("", line)
-    line = _NUMBERED.sub("", line)
+    rest = _NUMBERED.sub("", line)
+    # "3. Gesprek met de ouder" is a numbered heading, not a list item: it keeps its number (short, no full stop)
+    if not (rest != line and len(rest) < 70 and rest[-1:] not in ".;:?!,"):
+        line = rest
     return re.sub(r"\s+", " ", line).strip(), item
 
 

@@ -26,17 +26,61 @@ ROLE_NAMES = {"ib": "de intern begeleider", "directie": "de directie", "leerkrac
               "bestuur": "het bestuur"}
 CARE_TEAM_TERMS = ("zorgadviesteam", "ondersteuningsadviesteam", "ondersteuningsteam", "zorgteam", "zorgoverleg",
                    "multidisciplinair overleg", "buurtteam", "wijkteam", "sociaal team", "jeugdteam", "team jeugd")
-_STEP = re.compile(r"^stap\s+(\d)\s*([ab])?\b", re.IGNORECASE)
+_STEP = re.compile(r"^stap\s+(\d|een|één|twee|drie|vier|vijf)\s*([ab])?\b", re.IGNORECASE)
 _ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|met "
                       r"ondersteuning van|bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
                       r"begeleider|directeur|directie|aandachtsfunctionaris)", re.IGNORECASE)
-_CONSULT = re.compile(r"bespreek de signalen met (de\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
+_CONSULT = re.compile(r"bespreekt? (u )?de signalen (altijd |eerst |in ieder geval )?met (de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
                       r"directie|aandachtsfunctionaris)", re.IGNORECASE)
 _DEADLINE = re.compile(r"\bbinnen\s+(\d+|een|één|twee|drie|vier|vijf|zes|zeven|tien|veertien)\s+(werk)?(dag|dagen|week|"
                        r"weken|maand|maanden)\b", re.IGNORECASE)
 _FINAL = re.compile(r"eindverantwoordelijk", re.IGNORECASE)
 _VERWIJSINDEX = re.compile(r"vanaf stap\s*(\d)[^.]{0,80}verwijsindex|verwijsindex[^.]{0,80}vanaf stap\s*(\d)",
                            re.IGNORECASE)
+
+
+_ROLE = r"(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|directie|schoolleider|aandachtsfunctionaris)"
+_ATTENDS_ALL = (
+    _ATTENDS,
+    re.compile(r"gesprek[^.]{0,80}?\b(gevoerd|voert)\b[^.]{0,30}?\bdoor\s+(de\s+)?leerkracht\s+(en|samen met)\s+(de\s+|het\s+)?"
+               + _ROLE, re.IGNORECASE),
+    re.compile(r"\b(de\s+|het\s+)?" + _ROLE + r"\s+(is|zit|neemt)\s+(altijd\s+|steeds\s+|ook\s+)?(aanwezig bij|bij|deel aan)"
+               r"\s+(dit|het|elk|ieder|alle)\s+(gesprek|gesprekken)", re.IGNORECASE),
+)
+_CHILD_AGE = re.compile(r"leerling[^.]{0,60}?\b(vanaf|van|wanneer deze)\s+(?P<age>\d{1,2})\s+jaar", re.IGNORECASE)
+_CONSENT_AGE = re.compile(r"toestemming[^.]{0,80}?leerling[^.]{0,40}?\b(vanaf|van)\s+(?P<age>\d{1,2})\s+jaar",
+                          re.IGNORECASE)
+
+
+_SCHOOL_WORD = (r"(?:O\.?B\.?S\.?|C\.?B\.?S\.?|R\.?K\.?B\.?S\.?|P\.?C\.?B\.?S\.?|K\.?B\.?S\.?|IKC|SBO|S\.?B\.?O\.?|"
+                r"[Bb]asisschool|[Kk]indcentrum|[Ii]ntegraal [Kk]indcentrum|[Mm]ontessorischool|[Dd]altonschool|"
+                r"[Jj]enaplanschool|[Vv]rije [Ss]chool|[Ss]chool)")
+_SCHOOL = re.compile(r"(?P<name>\b" + _SCHOOL_WORD + r"\s+(?:(?:de|het|De|Het|'t|van|den)\s+)?[A-Z][\w'’.-]*"
+                     r"(?:\s+(?:[A-Z][\w'’.-]*|de|het|van|den)){0,3})")
+
+
+def owner_of(departures, sentence):
+    return next((d for d in departures if d.kind != "removed" and sentence in d.doc), None)
+
+
+def attendee_role(text: str) -> str:
+    """The role the sentence says attends the conversation with the parent ('' when it says none)."""
+    for pattern in _ATTENDS_ALL:
+        match = pattern.search(align.fold(text)) or pattern.search(text)
+        if match:
+            return role_of(match.group("who"))
+    return ""
+
+
+def final_roles(text: str) -> list[str]:
+    """Who the sentence makes finally responsible; 'namens het bevoegd gezag' does not make the board so."""
+    text = re.sub(r"namens (het|de) (bevoegd gezag|bestuur|schoolbestuur)", "", text, flags=re.IGNORECASE)
+    head = re.split(r"eindverantwoordelijk", text, flags=re.IGNORECASE)[0]
+    subject = head if re.search(r"directie|directeur|schoolleider|bestuur|bevoegd gezag|intern begeleider|\bib\b",
+                                head, re.IGNORECASE) else text
+    patterns = {"directie": r"directie|directeur|schoolleider|leidinggevende", "bestuur": r"bestuur|bevoegd gezag",
+                "ib": r"intern begeleider|\bib\b"}
+    return [role for role, pattern in patterns.items() if re.search(pattern, subject, re.IGNORECASE)]
 
 
 def role_of(text: str) -> str:
@@ -89,13 +133,23 @@ def _src(sentence: Sentence | None) -> dict | None:
     return {"text": sentence.text, "page": sentence.page, "line": sentence.line, "index": sentence.index} if sentence else None
 
 
+_NUMBER_WORDS = {"een": "1", "één": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5"}
+_STEP_WORDS = r"kaart|signalen|consultatie|collega|gesprek|ouder|wegen|weging|beslissen|hulp|melden|afwegingskader"
+_NUMBERED_STEP = re.compile(r"^(\d)\s*([ab])?[.)]\s+(?=\S)(?=.*\b(" + _STEP_WORDS + r"))", re.IGNORECASE)
+
+
 def step_of(document: Document) -> dict[int, str]:
-    """The step each sentence belongs to: the last 'Stap N' heading above it ('' before the first)."""
+    """The step each sentence belongs to: the last step heading above it ('' before the first). A heading is
+    'Stap 3', 'Stap drie' or a numbered heading that names a step ('3. Gesprek met de ouder')."""
     current, out = "", {}
     for s in document.sentences:
-        match = _STEP.match(s.text)
-        if match and (s.heading or len(s.text) < 130):
-            current = match.group(1) + (match.group(2) or "").lower()
+        match = _STEP.match(s.text) if (s.heading or len(s.text) < 130) else None
+        numbered = _NUMBERED_STEP.match(s.text) if len(s.text) < 80 and s.text[-1:] != "." else None
+        if match:
+            number = _NUMBER_WORDS.get(match.group(1).lower(), match.group(1))
+            current = number + (match.group(2) or "").lower()
+        elif numbered:
+            current = numbered.group(1) + (numbered.group(2) or "").lower()
         out[s.index] = current
     return out
 
@@ -211,13 +265,14 @@ def apply(data: dict, proposal: Proposal, base: dict) -> dict:
     elif pid == "attention_officer":
         data["names"]["attention_officer"] = value
     elif pid.startswith("attends:"):
-        step_id, role = pid.split(":")[1], role_of(value) or "ib"
+        step_id, role = pid.split(":")[1], attendee_role(value) or role_of(value) or "ib"
         step = _step(data, step_id)
         if step is not None:
             if step_id == "3":
                 carried = list(dict.fromkeys(list(step.get("carried_out_by", [])) + [role]))
                 step["carried_out_by"] = carried
-                step["involved"] = [r for r in step.get("involved", []) if r not in carried] or ["directie"]
+                rest = [r for r in step.get("involved", []) if r not in carried]
+                step["involved"] = rest or ([] if "directie" in carried else ["directie"])
                 _kind, conversation = _requirement(step, "parent_conversation")
                 if conversation is not None:
                     conversation["roles_present"] = [role]
@@ -265,11 +320,12 @@ def apply(data: dict, proposal: Proposal, base: dict) -> dict:
     elif pid == "child_involvement_age":
         data["child_involvement_age"] = int(value) if value.isdigit() else data["child_involvement_age"]
     elif pid == "final_responsibility":
-        roles = [r for r in ("directie", "bestuur", "ib") if re.search(
-            {"directie": r"directie|directeur|schoolleider", "bestuur": r"bestuur|bevoegd gezag",
-             "ib": r"intern begeleider|\bib\b"}[r], value, re.IGNORECASE)]
+        roles = final_roles(value)
         if roles:
             data["final_responsibility"] = {"roles": roles, "text": value}
+    elif pid == "consent_pupil_age":
+        if value.isdigit():
+            data.setdefault("consent", {})["pupil_from_age"] = int(value)
     elif pid == "afwegingskader_2019":
         model = shipped("landelijk-2019")
         questions = replace_report_point({"q": model["afwegingskader"]}, ["Veilig Thuis"],
@@ -330,6 +386,21 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         result.proposals.append(Proposal("school_name", DEPARTURE, "Naam van de school", name, _src(first_source),
                                          "[naam basisschool]", "Ingevuld waar het sjabloon [naam basisschool] heeft."))
 
+    if not names:
+        # no placeholder to compare with: the school as the document's opening lines name it
+        for sentence in body[:25]:
+            match = _SCHOOL.search(sentence.text)
+            if match:
+                name = re.sub(r"[\s,.;:]+$", "", match.group("name"))
+                result.school_name = name
+                result.proposals.append(Proposal("school_name", DEPARTURE, "Naam van de school", name,
+                                                 _src(sentence), "", "De school zoals de eerste regels van het "
+                                                                     "document haar noemen."))
+                claim_sentence = owner_of(departures, sentence)
+                if claim_sentence is not None:
+                    consume(claim_sentence, "school_name")
+                break
+
     # 2. the report point
     regional = regional_report_point(" ".join(s.text for s in body))
     base_point = base["names"]["report_point"]
@@ -378,46 +449,79 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 consume(dep, "care_team")
                 break
 
+    # The sentences the school wrote itself: those in departures; for a template whose full text we do not hold,
+    # every sentence of the document (nothing can be told apart from the template then).
+    owner: dict[int, align.Departure] = {}
+    for dep in departures:
+        if dep.kind != "removed":
+            for sentence in dep.doc:
+                owner.setdefault(sentence.index, dep)
+    own = [s for s in body if s.index in owner or not template.full_reference]
+
+    def claim(sentence, how):
+        if sentence.index in owner:
+            consume(owner[sentence.index], how)
+
+    def template_side(sentence):
+        return owner[sentence.index].template_text[:300] if sentence.index in owner else ""
+
     # 4. who attends the parent conversation, per step
     ib_named = False
     seen_steps = set()
-    for dep in departures:
-        if dep.kind == "removed":
+    for sentence in own:
+        step_id = steps.get(sentence.index, "")
+        role = attendee_role(sentence.text)
+        if not role or step_id not in ("1", "3"):
             continue
-        for sentence in dep.doc:
-            match = _ATTENDS.search(align.fold(sentence.text)) or _ATTENDS.search(sentence.text)
-            step_id = steps.get(sentence.index, "")
-            if not match or step_id not in ("1", "3"):
-                continue
-            consume(dep, "attends")
-            ib_named = ib_named or role_of(match.group("who")) == "ib"
-            if step_id in seen_steps:
-                # the full text of step 3 states the rule in the school's own words: prefer it as the source
-                existing = next(p for p in result.proposals if p.id == f"attends:{step_id}")
-                if len(sentence.text) >= len(existing.value) or sentence.line > (existing.source or {}).get("line", 0):
-                    existing.value, existing.source = sentence.text, _src(sentence)
-                continue
-            seen_steps.add(step_id)
-            what = "het gesprek met de ouder (stap 3)" if step_id == "3" else "het delen van de zorg met de ouder (stap 1)"
-            result.proposals.append(Proposal(
-                f"attends:{step_id}", DEPARTURE, f"Wie is bij {what}", sentence.text, _src(sentence),
-                dep.template_text[:300], f"Het document voegt toe wie bij {what} aanwezig is; dat wordt een eis "
-                                         "(roles_present) en een rolregel."))
+        claim(sentence, "attends")
+        ib_named = ib_named or role == "ib"
+        if step_id in seen_steps:
+            # the full text of step 3 states the rule in the school's own words: prefer it as the source
+            existing = next(p for p in result.proposals if p.id == f"attends:{step_id}")
+            if len(sentence.text) >= len(existing.value) or sentence.line > (existing.source or {}).get("line", 0):
+                existing.value, existing.source = sentence.text, _src(sentence)
+            continue
+        seen_steps.add(step_id)
+        what = "het gesprek met de ouder (stap 3)" if step_id == "3" else "het delen van de zorg met de ouder (stap 1)"
+        result.proposals.append(Proposal(
+            f"attends:{step_id}", DEPARTURE, f"Wie is bij {what}", sentence.text, _src(sentence),
+            template_side(sentence), f"Het document zegt wie bij {what} aanwezig is; dat wordt een eis "
+                                     "(roles_present) en een rolregel."))
 
     # 5. with whom the signals are discussed (step 2)
-    for dep in departures:
-        if dep.kind != "changed" or not dep.doc:
-            continue
-        sentence = dep.doc[0]
+    for sentence in own:
         match = _CONSULT.search(align.fold(sentence.text)) or _CONSULT.search(sentence.text)
         if match and steps.get(sentence.index) == "2":
             ib_named = ib_named or role_of(match.group("who")) == "ib"
             result.proposals.append(Proposal("consult_with", DEPARTURE, "Met wie u de signalen bespreekt (stap 2)",
-                                             sentence.text, _src(sentence), dep.template_text[:300],
+                                             sentence.text, _src(sentence), template_side(sentence),
                                              "Het document noemt een vaste gesprekspartner waar het sjabloon 'een "
                                              "deskundige collega' heeft."))
-            consume(dep, "consult_with")
+            claim(sentence, "consult_with")
             break
+
+    # 5b. the care team under a name of the school's own, used throughout the document
+    if not any(p.id == "care_team" for p in result.proposals):
+        counts: dict[str, list[Sentence]] = {}
+        for sentence in body:
+            folded = align.fold(sentence.text)
+            for term in CARE_TEAM_TERMS:
+                if re.search(rf"\b{term}\b", folded):
+                    counts.setdefault(term, []).append(sentence)
+                    break
+        base_main = align.fold(re.sub(r"\s*\([^)]*\)", "", base_team)).strip()
+        ranked = sorted(counts.items(), key=lambda item: (-len(item[1]), item[0]))
+        if ranked and ranked[0][0] != base_main and len(ranked[0][1]) >= 2 and \
+                len(ranked[0][1]) > len(counts.get(base_main, [])):
+            term, where = ranked[0]
+            first = where[0]
+            name = _original(first, align.words(term))
+            abbreviation = re.search(re.escape(name) + r"\s*\(([A-Z]{2,6})\)", first.text)
+            value = f"{name} ({abbreviation.group(1)})" if abbreviation else name
+            result.proposals.append(Proposal("care_team", DEPARTURE, "Naam van het zorgteam", value, _src(first),
+                                             base_team, f"Het document noemt dit team {len(where)} keer; het sjabloon "
+                                                        "noemt een ander team."))
+            claim(first, "care_team")
 
     # 6. the aandachtsfunctionaris: the template leaves it open ("mogelijk de intern begeleider"); a school that
     # names the IB in its own steps and keeps "als aandachtsfunctionaris is aangesteld" under the IB has chosen.
@@ -460,28 +564,50 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 _src(remnant), rule, "Uw document schrapt deze plicht uit de tekst van de stap; alleen het "
                                      "routeschema noemt haar nog. Ze wordt een advies in plaats van een eis."))
 
-    # 8. deadlines and final responsibility in the school's own sentences
-    for dep in departures:
-        if dep.consumed_by or dep.kind == "removed":
+    # 8. deadlines, final responsibility, the Verwijsindex, ages: only where the school's value differs
+    for sentence in own:
+        dep = owner.get(sentence.index)
+        if dep is not None and dep.consumed_by:
             continue
-        for sentence in dep.doc:
-            if _DEADLINE.search(sentence.text) and steps.get(sentence.index):
-                result.proposals.append(Proposal(
-                    f"role_rule:{steps[sentence.index]}:{sentence.index}", DEPARTURE,
-                    f"Termijn in stap {steps[sentence.index]}", sentence.text, _src(sentence), dep.template_text[:300],
-                    "Een termijn van de school; die wordt een rolregel van de stap."))
-                consume(dep, "deadline")
-            elif _FINAL.search(sentence.text):
+        if _DEADLINE.search(sentence.text) and steps.get(sentence.index):
+            result.proposals.append(Proposal(
+                f"role_rule:{steps[sentence.index]}:{sentence.index}", DEPARTURE,
+                f"Termijn in stap {steps[sentence.index]}", sentence.text, _src(sentence), template_side(sentence),
+                "Een termijn van de school; die wordt een rolregel van de stap."))
+            claim(sentence, "deadline")
+            continue
+        if _FINAL.search(sentence.text) and not any(p.id == "final_responsibility" for p in result.proposals):
+            roles = final_roles(sentence.text)
+            if roles and roles != list((base.get("final_responsibility") or {}).get("roles", [])):
                 result.proposals.append(Proposal("final_responsibility", DEPARTURE, "Eindverantwoordelijkheid",
-                                                 sentence.text, _src(sentence), dep.template_text[:300]))
-                consume(dep, "final")
-            match = _VERWIJSINDEX.search(sentence.text)
-            if match:
-                step_no = match.group(1) or match.group(2)
-                if step_no != str(base.get("verwijsindex", {}).get("from_step")):
-                    result.proposals.append(Proposal("verwijsindex_from", DEPARTURE, "Verwijsindex vanaf stap",
-                                                     step_no, _src(sentence), dep.template_text[:300]))
-                    consume(dep, "verwijsindex")
+                                                 sentence.text, _src(sentence), template_side(sentence),
+                                                 "Het document legt de eindverantwoordelijkheid bij: "
+                                                 + ", ".join(roles) + "."))
+                claim(sentence, "final")
+                continue
+        match = _VERWIJSINDEX.search(sentence.text)
+        if match and not any(p.id == "verwijsindex_from" for p in result.proposals):
+            step_no = match.group(1) or match.group(2)
+            if step_no != str((base.get("verwijsindex") or {}).get("from_step")):
+                result.proposals.append(Proposal("verwijsindex_from", DEPARTURE, "Verwijsindex vanaf stap",
+                                                 step_no, _src(sentence), template_side(sentence)))
+                claim(sentence, "verwijsindex")
+                continue
+        match = _CHILD_AGE.search(sentence.text)
+        if match and steps.get(sentence.index) == "5b" and int(match.group("age")) != base.get("child_involvement_age"):
+            if not any(p.id == "child_involvement_age" for p in result.proposals):
+                result.proposals.append(Proposal("child_involvement_age", DEPARTURE,
+                                                 "Leerling betrekken bij het gesprek over de melding vanaf",
+                                                 match.group("age"), _src(sentence), template_side(sentence)))
+                claim(sentence, "age")
+                continue
+        match = _CONSENT_AGE.search(sentence.text)
+        if match and int(match.group("age")) != (base.get("consent") or {}).get("pupil_from_age"):
+            if not any(p.id == "consent_pupil_age" for p in result.proposals):
+                result.proposals.append(Proposal("consent_pupil_age", DEPARTURE,
+                                                 "Toestemming van de leerling zelf vanaf", match.group("age"),
+                                                 _src(sentence), template_side(sentence)))
+                claim(sentence, "consent_age")
 
     # 9. the template's own rules, with the document sentence that still carries each
     skip = set(kaart)

@@ -162,3 +162,42 @@ def test_rejecting_a_template_requirement_removes_it_and_the_validator_says_when
             proposal.status = "rejected"
     problems = validate(conversion.build())
     assert any("Stap 3" in line and "gesprek met de ouder" in line for line in problems)
+
+
+ANKER = """Meldcode huiselijk geweld en kindermishandeling
+IKC Het Anker, Zwolle
+
+Stap 1: Signalen in kaart brengen
+De leerkracht legt signalen feitelijk vast in het leerlingdossier.
+
+Stap 2: Collegiale consultatie en zo nodig raadplegen van Veilig Thuis
+De leerkracht bespreekt de signalen altijd met de aandachtsfunctionaris. Zo nodig wordt de leerling besproken in het
+ondersteuningsteam (OT). Het ondersteuningsteam komt elke zes weken bijeen. Voor bespreking in het ondersteuningsteam
+is toestemming van de ouders nodig, en van de leerling vanaf 16 jaar.
+
+Stap 3: Gesprek met de ouder
+Het gesprek met de ouders wordt gevoerd door de leerkracht en de directeur.
+
+Stap 4: Wegen aan de hand van het afwegingskader
+Is er acute en/of structurele onveiligheid? Dan melden. Neem binnen vijf werkdagen een besluit.
+
+Stap 5: Beslissen
+De directeur is, namens het bevoegd gezag, eindverantwoordelijk voor het besluit om wel of niet te melden bij
+Veilig Thuis IJsselland.
+"""
+
+
+def test_a_2019_document_in_its_own_words_gets_its_rules_and_no_proposal_that_repeats_the_model():
+    conversion = convert_text(ANKER, "anker.txt")
+    assert conversion.recognition.key == "landelijk-2019"
+    own = {p.id: p.value for p in conversion.proposals if p.kind == "departure"}
+    assert own["school_name"] == "IKC Het Anker"
+    assert own["report_point"] == "Veilig Thuis IJsselland"
+    assert own["care_team"] == "ondersteuningsteam (OT)"
+    assert any(key.startswith("role_rule:4:") for key in own)  # "binnen vijf werkdagen"
+    # the directie decides "namens het bevoegd gezag", as the model says: not a departure
+    assert "final_responsibility" not in own and "consent_pupil_age" not in own
+    draft = load_plain(conversion.build())
+    step3 = next(s for s in draft["steps"] if s["id"] == "3")
+    assert step3["requires"][0]["roles_present"] == ["directie"]
+    assert validate(conversion.build()) == []
