@@ -88,6 +88,9 @@ def extract_pages(data: bytes, *, kind: str, max_unpacked: int) -> str:
     for page in pdf_pages(io.BytesIO(data), laparams=LAParams(line_margin=0.3)):
         pages.append("\n".join(readers._rows_text(readers._page_rows(page), readers._horizontal_edges(page))))
     text = PAGE_BREAK.join(pages)
+    if readers._letters(text) < 20 or text.count("(cid:") > 20:
+        # pdfminer cannot decode some embedded font encodings; pypdf often can (without page breaks then)
+        text = max(text, readers._read_pdf_with_pypdf(data), key=readers._letters)
     if not text.strip():
         raise sandbox.Refused("In de PDF staat geen tekst; is het een scan? Upload het originele document.")
     if len(text) > readers.MAX_CHARACTERS:

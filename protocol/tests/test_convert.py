@@ -201,3 +201,19 @@ def test_a_2019_document_in_its_own_words_gets_its_rules_and_no_proposal_that_re
     step3 = next(s for s in draft["steps"] if s["id"] == "3")
     assert step3["requires"][0]["roles_present"] == ["directie"]
     assert validate(conversion.build()) == []
+
+
+def test_a_pdf_is_read_in_the_sandbox_and_each_source_keeps_its_page():
+    from weasyprint import HTML
+
+    data = HTML(string=(
+        "<html><body><p>Meldcode van OBS De Linde</p><p>Stap 3: Gesprek met de ouder</p><p>Bespreek de signalen met "
+        "de ouder. Dit gesprek voert u altijd samen met de intern begeleider.</p>"
+        "<p style='page-break-before: always'>Stap 4: Wegen</p><p>Vraag Veilig Thuis Utrecht om advies.</p>"
+        "</body></html>")).write_pdf()
+    conversion = convert(data, "de-linde.pdf")
+    pages = {s.text: s.page for s in conversion.document.sentences}
+    assert pages["Stap 3: Gesprek met de ouder"] == 1
+    assert pages["Vraag Veilig Thuis Utrecht om advies."] == 2
+    attends = next(p for p in conversion.proposals if p.id == "attends:3")
+    assert attends.source["page"] == 1 and "intern begeleider" in attends.source["text"]
