@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from protocol.convert import reader, rules, templates
 from protocol.convert.writer import draft_yaml, shipped
@@ -76,9 +77,18 @@ def convert_text(text: str, filename: str = "meldcode.txt") -> Conversion:
     return _convert(document, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
+# A meldcode of a hundred pages is about 250,000 characters; the alignment's time grows with the text.
+MAX_CHARACTERS = 400_000
+
+
 def convert(data: bytes, filename: str = "") -> Conversion:
     """Raises socialmap.readers.DocumentError (Dutch message) for a file that cannot be read."""
+    from socialmap.readers import DocumentError
+
     document = reader.read(data, filename)
+    if len(document.text) > MAX_CHARACTERS:
+        raise DocumentError(_("Het document is veel langer dan een meldcode. Sla alleen de meldcode op als apart "
+                              "document en probeer het opnieuw."))
     return _convert(document, hashlib.sha256(data).hexdigest())
 
 

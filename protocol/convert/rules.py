@@ -53,10 +53,12 @@ _CONSENT_AGE = re.compile(r"toestemming[^.]{0,80}?leerling[^.]{0,40}?\b(vanaf|va
 
 
 _SCHOOL_WORD = (r"(?:O\.?B\.?S\.?|C\.?B\.?S\.?|R\.?K\.?B\.?S\.?|P\.?C\.?B\.?S\.?|K\.?B\.?S\.?|IKC|SBO|S\.?B\.?O\.?|"
-                r"[Bb]asisschool|[Kk]indcentrum|[Ii]ntegraal [Kk]indcentrum|[Mm]ontessorischool|[Dd]altonschool|"
-                r"[Jj]enaplanschool|[Vv]rije [Ss]chool|[Ss]chool)")
-_SCHOOL = re.compile(r"(?P<name>\b" + _SCHOOL_WORD + r"\s+(?:(?:de|het|De|Het|'t|van|den)\s+)?[A-Z][\w'’.-]*"
-                     r"(?:\s+(?:[A-Z][\w'’.-]*|de|het|van|den)){0,3})")
+                r"Basisschool|[Kk]indcentrum|Integraal [Kk]indcentrum|Montessorischool|Daltonschool|Jenaplanschool|"
+                r"Vrije [Ss]chool)")
+_NAME_WORDS = (r"(?:(?:de|het|De|Het|'t|van|den)\s+[\w'’.-]+|[A-Z][\w'’.-]*)"
+               r"(?:\s+(?:(?:De|Het|de|het)\s+[\w'’.-]+|[A-Z][\w'’.-]*|van|den)){0,3}")
+_SCHOOL = re.compile(r"(?P<name>\b" + _SCHOOL_WORD + r"\s+" + _NAME_WORDS + ")"
+                     r"|bevoegd gezag van (?:de school\s+)?(?P<name2>" + _NAME_WORDS + ")")
 
 
 def owner_of(departures, sentence):
@@ -391,7 +393,9 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         for sentence in body[:25]:
             match = _SCHOOL.search(sentence.text)
             if match:
-                name = re.sub(r"[\s,.;:]+$", "", match.group("name"))
+                name = re.sub(r"[\s,;:]+$", "", match.group("name") or match.group("name2"))
+                if not re.search(r"[A-Z]", name) or re.fullmatch(r"(de|het) school", name, re.IGNORECASE):
+                    continue
                 result.school_name = name
                 result.proposals.append(Proposal("school_name", DEPARTURE, "Naam van de school", name,
                                                  _src(sentence), "", "De school zoals de eerste regels van het "

@@ -72,7 +72,13 @@ TEMPLATES = (
 )
 BY_KEY = {t.key: t for t in TEMPLATES}
 
-_REGIONAL_VT = re.compile(r"\bVeilig [Tt]huis ((?:[A-Z][\w'-]+)(?:[ -](?:[A-Z][\w'-]+|en|de|het))*)")
+_REGIONAL_VT = re.compile(r"\bVeilig [Tt]huis ((?:[A-Z][\w'-]+)(?:[ -](?:[A-Z][\w'-]+|en|de|het)){0,3})")
+# The Veilig Thuis regions (2015 on); a name the list does not hold is cut to its first word.
+REGIONS = ("Groningen", "Friesland", "Fryslân", "Drenthe", "IJsselland", "Twente", "Noord- en Oost-Gelderland",
+           "Gelderland-Midden", "Gelderland-Zuid", "Utrecht", "Flevoland", "Noord-Holland Noord", "Zaanstreek-Waterland",
+           "Kennemerland", "Amsterdam-Amstelland", "Gooi en Vechtstreek", "Haaglanden", "Hollands Midden",
+           "Rotterdam Rijnmond", "Zuid-Holland Zuid", "Zeeland", "West-Brabant", "Midden-Brabant", "Brabant Noordoost",
+           "Brabant Zuidoost", "Limburg-Noord", "Zuid-Limburg", "Noord-Limburg", "Midden-Nederland", "Regio Utrecht")
 _NOT_REGION = {"Het", "De", "In", "Bij", "Of", "En", "Voor", "Dit", "Zij", "U", "Meld"}
 
 
@@ -100,9 +106,10 @@ def regional_report_point(text: str) -> str:
     """'Veilig Thuis Drenthe' when the document names a regional Veilig Thuis, else ''."""
     counts: dict[str, int] = {}
     for match in _REGIONAL_VT.finditer(text):
-        region = match.group(1).split(" en ")[0].strip()
-        first = region.split()[0] if region else ""
-        if not region or first in _NOT_REGION:
+        captured = match.group(1).strip()
+        known = [r for r in REGIONS if captured == r or captured.startswith(r + " ")]
+        region = max(known, key=len) if known else captured.split()[0]
+        if region in _NOT_REGION:
             continue
         counts[f"Veilig Thuis {region}"] = counts.get(f"Veilig Thuis {region}", 0) + 1
     if not counts:

@@ -217,3 +217,20 @@ def test_a_pdf_is_read_in_the_sandbox_and_each_source_keeps_its_page():
     assert pages["Vraag Veilig Thuis Utrecht om advies."] == 2
     attends = next(p for p in conversion.proposals if p.id == "attends:3")
     assert attends.source["page"] == 1 and "intern begeleider" in attends.source["text"]
+
+
+def test_a_document_that_is_no_meldcode_gets_a_low_confidence_and_no_invented_rules():
+    conversion = convert_text("Notulen van de ouderraad\n\nDe schoolreis gaat dit jaar naar Ouwehands.\n"
+                              "Het schoolfeest is op vrijdag.\n", "notulen.txt")
+    assert conversion.recognition.confidence < 0.4
+    assert [p for p in conversion.proposals if p.kind == "departure"] == []
+    assert conversion.extraction.needs_person  # the sentences are listed for a person, not dropped
+
+
+def test_a_regional_veilig_thuis_is_named_as_the_region_has_it():
+    from protocol.convert.templates import regional_report_point
+
+    assert regional_report_point("Meld bij Veilig Thuis Zuid-Holland Zuid als u twijfelt.") == \
+        "Veilig Thuis Zuid-Holland Zuid"
+    assert regional_report_point("Bel Veilig Thuis Drenthe Dit mag anoniem.") == "Veilig Thuis Drenthe"
+    assert regional_report_point("Bel Veilig Thuis. Het advies is gratis.") == ""
