@@ -80,3 +80,17 @@ def test_a_coordinator_converts_the_schools_document_adopts_it_and_a_new_case_fo
     case = Case.objects.get(pupil=pupil)
     assert case.meldcode_version == version
     assert any("Veilig Thuis regio Utrecht" in line for line in needs(tp))
+
+
+def test_the_upload_page_and_the_draft_page_have_no_serious_accessibility_violations(new_page, people, school):
+    from e2e.conftest import axe_violations
+
+    page = new_page(bypass_csp=True)  # axe-core is injected as a script; only this check turns CSP off
+    sign_in(page, people[Role.IB])
+    page.goto(f"/meldcode/{school.slug}/omzetten/")
+    assert axe_violations(page) == []
+    page.get_by_label("Uw meldcode (.docx, .pdf of .txt)").set_input_files(files=[{
+        "name": "meldcode-de-linde.txt", "buffer": de_linde_document(), "mimeType": "text/plain"}])
+    page.get_by_role("button", name="Omzetten").click()
+    expect(page.get_by_role("region", name="Herkend sjabloon")).to_be_visible()
+    assert axe_violations(page) == []
