@@ -30,10 +30,11 @@ _STEP = re.compile(r"^stap\s+(\d|een|één|twee|drie|vier|vijf)\s*([ab])?\b", re
 _ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|met "
                       r"ondersteuning van|bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
                       r"begeleider|directeur|directie|aandachtsfunctionaris)", re.IGNORECASE)
-_CONSULT = re.compile(r"bespreekt? (u )?de signalen (altijd |eerst |in ieder geval )?met (de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
+_CONSULT = re.compile(r"(?:bespreekt? (u )?de signalen|overleg[t]?|consulteer[t]?)\s+(altijd |eerst |in ieder geval |u )?"
+                      r"(met )?(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
                       r"directie|aandachtsfunctionaris)", re.IGNORECASE)
 _DEADLINE = re.compile(r"\bbinnen\s+(\d+|een|één|twee|drie|vier|vijf|zes|zeven|tien|veertien)\s+(werk)?(dag|dagen|week|"
-                       r"weken|maand|maanden)\b", re.IGNORECASE)
+                       r"weken|maand|maanden|uur)\b", re.IGNORECASE)
 _FINAL = re.compile(r"eindverantwoordelijk", re.IGNORECASE)
 _VERWIJSINDEX = re.compile(r"vanaf stap\s*(\d)[^.]{0,80}verwijsindex|verwijsindex[^.]{0,80}vanaf stap\s*(\d)",
                            re.IGNORECASE)
@@ -44,6 +45,9 @@ _ATTENDS_ALL = (
     _ATTENDS,
     re.compile(r"gesprek[^.]{0,80}?\b(gevoerd|voert)\b[^.]{0,30}?\bdoor\s+(de\s+)?leerkracht\s+(en|samen met)\s+(de\s+|het\s+)?"
                + _ROLE, re.IGNORECASE),
+    re.compile(r"bij (dit|het|elk|ieder) gesprek[^.]{0,30}?\b(is|zijn|zit)\s+(ook\s+|altijd\s+|steeds\s+)?(de\s+|het\s+)?"
+               + _ROLE + r"[^.]{0,20}?\baanwezig", re.IGNORECASE),
+    re.compile(r"gesprek[^.]{0,60}?\bgevoerd door\s+(de\s+|het\s+)?" + _ROLE, re.IGNORECASE),
     re.compile(r"\b(de\s+|het\s+)?" + _ROLE + r"\s+(is|zit|neemt)\s+(altijd\s+|steeds\s+|ook\s+)?(aanwezig bij|bij|deel aan)"
                r"\s+(dit|het|elk|ieder|alle)\s+(gesprek|gesprekken)", re.IGNORECASE),
 )
@@ -59,6 +63,17 @@ _NAME_WORDS = (r"(?:(?:de|het|De|Het|'t|van|den)\s+[\w'’.-]+|[A-Z][\w'’.-]*)
                r"(?:\s+(?:(?:De|Het|de|het)\s+[\w'’.-]+|[A-Z][\w'’.-]*|van|den)){0,3}")
 _SCHOOL = re.compile(r"(?P<name>\b" + _SCHOOL_WORD + r"\s+" + _NAME_WORDS + ")"
                      r"|bevoegd gezag van (?:de school\s+)?(?P<name2>" + _NAME_WORDS + ")")
+
+
+def is_minor(dep) -> bool:
+    """Only a different spelling or word form: 'eer gerelateerd' for 'eergerelateerd', 'heeft' for 'hebben'."""
+    template_side, doc_side = " ".join(dep.template_words), " ".join(dep.doc_words)
+    if dep.kind != "changed":
+        return False
+    if template_side.replace(" ", "") == doc_side.replace(" ", ""):
+        return True
+    return len(dep.doc_words) <= 2 and len(dep.template_words) <= 2 and \
+        difflib.SequenceMatcher(None, template_side, doc_side).ratio() >= 0.5
 
 
 def owner_of(departures, sentence):
@@ -135,6 +150,8 @@ def _src(sentence: Sentence | None) -> dict | None:
     return {"text": sentence.text, "page": sentence.page, "line": sentence.line, "index": sentence.index} if sentence else None
 
 
+_SECTION = re.compile(r"^(?:(?:II|III|IV|V|VI)\b[.\s]|(?:bijlage|verantwoordelijkheden|taken en verantwoordelijkheden|"
+                      r"sociale kaart|randvoorwaarden)\b)", re.IGNORECASE)
 _NUMBER_WORDS = {"een": "1", "één": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5"}
 _STEP_WORDS = r"kaart|signalen|consultatie|collega|gesprek|ouder|wegen|weging|beslissen|hulp|melden|afwegingskader"
 _NUMBERED_STEP = re.compile(r"^(\d)\s*([ab])?[.)]\s+(?=\S)(?=.*\b(" + _STEP_WORDS + r"))", re.IGNORECASE)
@@ -152,6 +169,8 @@ def step_of(document: Document) -> dict[int, str]:
             current = number + (match.group(2) or "").lower()
         elif numbered:
             current = numbered.group(1) + (numbered.group(2) or "").lower()
+        elif len(s.text) < 130 and _SECTION.match(s.text):
+            current = ""  # a new part (responsibilities, the sociale kaart, an appendix): no step any more
         out[s.index] = current
     return out
 
@@ -249,6 +268,12 @@ def apply(data: dict, proposal: Proposal, base: dict) -> dict:
     pid = proposal.id
     if pid.startswith("template:"):
         return _apply_template(data, proposal)
+    if pid.startswith("text:"):
+        if proposal.status == "rejected" or not value:
+            return data
+        as_edit = Proposal("template:" + pid.removeprefix("text:"), TEMPLATE, proposal.title, proposal.value, None,
+                           status="edited", edited_value=value)
+        return _apply_template(data, as_edit)
     if proposal.status == "rejected" or not value:
         return data
     if pid == "school_name":
@@ -643,6 +668,17 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
     for route_id, route in (base.get("routes") or {}).items():
         _template_rule(result, document, skip, f"route:{route_id}", f"Route: {route['title']}",
                        route.get("guidance", ""))
+
+    # 9b. a template rule the school put in its own words (a departure no other proposal used): its sentence
+    for proposal in [p for p in result.proposals if p.kind == TEMPLATE and p.source]:
+        dep = owner.get(proposal.source["index"])
+        if dep is None or dep.consumed_by or is_minor(dep) or proposal.id.startswith("template:names:"):
+            continue
+        consume(dep, "text")
+        result.proposals.append(Proposal(
+            "text:" + proposal.id.removeprefix("template:"), DEPARTURE, f"In eigen woorden: {proposal.title}",
+            proposal.source["text"], proposal.source, proposal.value,
+            "De school formuleert deze regel van het sjabloon anders; de regel krijgt haar eigen zin."))
 
     # 10. the legal minimum on top of an older template
     if template.pre_2019:

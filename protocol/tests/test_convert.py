@@ -234,3 +234,39 @@ def test_a_regional_veilig_thuis_is_named_as_the_region_has_it():
         "Veilig Thuis Zuid-Holland Zuid"
     assert regional_report_point("Bel Veilig Thuis Drenthe Dit mag anoniem.") == "Veilig Thuis Drenthe"
     assert regional_report_point("Bel Veilig Thuis. Het advies is gratis.") == ""
+
+
+def jso_variant(**replacements) -> str:
+    path = Path(__file__).resolve().parents[1] / "convert" / "templates_ref" / "jso-2010.txt"
+    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    text = text.replace("[naam basisschool]", "KBS De Wegwijzer")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_a_made_up_2010_variant_gets_its_deadline_final_responsibility_and_own_wording_as_rules():
+    text = jso_variant(**{
+        "Bespreek de signalen met een deskundige collega.":
+            "Bespreek de signalen binnen twee werkdagen met de intern begeleider.",
+        "eindverantwoordelijkheid dragen voor de uitvoering van de meldcode.":
+            "de directeur is eindverantwoordelijk voor het besluit om te melden.",
+        "Vanaf stap 2 is het raadzaam registratie in de Verwijsindex Risicojongeren te overwegen indien u op dit "
+        "systeem bent aangesloten.": "De school is niet aangesloten op de Verwijsindex Risicojongeren.",
+        "Bespreek de signalen met de ouder.": "Bij dit gesprek is de intern begeleider altijd aanwezig.",
+    })
+    conversion = convert_text(text, "wegwijzer.txt")
+    assert conversion.recognition.key == "jso-2010"
+    own = {p.id: p for p in conversion.proposals if p.kind == "departure"}
+    assert own["school_name"].value == "KBS De Wegwijzer"
+    assert any(key.startswith("role_rule:2:") for key in own)  # "binnen twee werkdagen"
+    assert own["final_responsibility"].value.startswith("de directeur is eindverantwoordelijk")
+    assert own["text:verwijsindex"].value == "De school is niet aangesloten op de Verwijsindex Risicojongeren."
+    assert own["attends:3"].source["text"] == "Bij dit gesprek is de intern begeleider altijd aanwezig."
+    draft = load_plain(conversion.build())
+    assert draft["final_responsibility"]["roles"] == ["directie"]
+    assert draft["verwijsindex"]["rule"].startswith("De school is niet aangesloten")
+    assert next(s for s in draft["steps"] if s["id"] == "3")["requires"][0]["roles_present"] == ["ib"]
+    assert "report_point" not in own and "care_team" not in own  # what the school did not change stays
+    assert validate(conversion.build()) == []
