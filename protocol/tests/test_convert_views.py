@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from audit.models import AuditEvent
 from protocol.convert.drafts import ConversionDraft
+from protocol.convert.writer import load_plain
 from protocol.models import Adoption, MeldcodeVersion, current_version
 
 TEMPLATE_TEXT = (Path(__file__).resolve().parents[1] / "convert" / "templates_ref" / "jso-2010.txt").read_text(
@@ -88,7 +89,7 @@ def test_a_decision_through_htmx_returns_the_proposal_and_the_validators_verdict
                               {"proposal": "attends:3", "action": "accept", "number": "0"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'hx-swap-oob="true"' in body and "geaccepteerd" in body
+    assert 'id="verdict"' in body and 'id="opslaan-sectie" hx-swap-oob="true"' in body and "geaccepteerd" in body
     draft.refresh_from_db()
     assert draft.decisions["attends:3"]["status"] == "accepted"
     assert AuditEvent.objects.filter(action="meldcode.convert_decide").count() == 1
@@ -159,3 +160,16 @@ def test_the_documents_sociale_kaart_goes_to_the_existing_importer(school, ib_cl
     assert response.status_code == 302 and response.url == reverse("socialmap:import", args=[school.slug])
     preview = ib_client.get(response.url).content.decode()
     assert "Veilig Thuis Utrecht" in preview
+
+
+def test_the_last_decision_through_htmx_brings_the_adopt_button_with_it(school, ib_client):
+    upload(ib_client, school)
+    draft = ConversionDraft.objects.get()
+    decide = reverse("protocol:convert_decide", args=[school.slug, draft.pk])
+    ib_client.post(decide, {"action": "accept_all"})
+    response = ib_client.post(decide, {"proposal": "attends:3", "action": "reject", "number": "3"},
+                              HTTP_HX_REQUEST="true")
+    assert 'name="action" value="adopt"' in response.content.decode()
+    draft_data = load_plain(ConversionDraft.objects.get().conversion().build())
+    step3 = next(step for step in draft_data["steps"] if step["id"] == "3")
+    assert "roles_present" not in step3["requires"][0]
