@@ -204,3 +204,6 @@ def _owned_versions(school, board):
 def _exists(definition: Meldcode) -> VersionRefused:
     return VersionRefused(_("Versie %(version)s van '%(key)s' bestaat al. Verhoog 'version' in het bestand.")
                           % {"key": definition.key, "version": definition.version})
+
+
+from protocol.convert.drafts import ConversionDraft  # noqa: E402, F401 - the converter's drafts (issue 18)
