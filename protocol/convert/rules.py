@@ -26,11 +26,13 @@ ROLE_WORDS = (
 )
 ROLE_NAMES = {"ib": "de intern begeleider", "directie": "de directie", "leerkracht": "de leerkracht",
               "bestuur": "het bestuur"}
+# The school's own care team; the municipality's teams (wijkteam, sociaal team, jeugdteam) are partners on the
+# sociale kaart, not the team the meldcode means.
 CARE_TEAM_TERMS = ("zorgadviesteam", "ondersteuningsadviesteam", "ondersteuningsteam", "zorgteam", "zorgoverleg",
-                   "multidisciplinair overleg", "buurtteam", "wijkteam", "sociaal team", "jeugdteam", "team jeugd")
+                   "multidisciplinair overleg")
 _STEP = re.compile(r"^stap\s+(\d|een|één|twee|drie|vier|vijf)\s*([ab])?\b", re.IGNORECASE)
-_ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|met "
-                      r"ondersteuning van|bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
+_ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|"
+                      r"bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
                       r"begeleider|directeur|directie|aandachtsfunctionaris)", re.IGNORECASE)
 _CONSULT = re.compile(r"(?:bespreekt? (u )?de signalen|overleg[t]?|consulteer[t]?)\s+(altijd |eerst |in ieder geval |u )?"
                       r"(met )?(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
@@ -82,8 +84,19 @@ def owner_of(departures, sentence):
     return next((d for d in departures if d.kind != "removed" and sentence in d.doc), None)
 
 
+_ROLE2 = _ROLE.replace("?P<who>", "?P<who2>")
+_OFFICER = re.compile(r"\b(de\s+|het\s+)?" + _ROLE + r"\s+(is|fungeert als|treedt op als)\s+(de\s+|onze\s+)?"
+                      r"aandachtsfunctionaris|aandachtsfunctionaris(\s+\w+){0,4}\s*(is|:)\s+(de\s+|onze\s+)?"
+                      + _ROLE2, re.IGNORECASE)
+# "Bereid het gesprek samen met de IB voor" or "raadpleeg de IB" is help with the conversation, not presence at it.
+_NOT_ATTENDING = re.compile(r"voorbereid|voor te bereiden|bereid[^.]*\bvoor\b|raadpleeg|ondersteuning nodig|"
+                            r"advies (vragen|krijgen)|niet (samen|aanwezig)", re.IGNORECASE)
+
+
 def attendee_role(text: str) -> str:
     """The role the sentence says attends the conversation with the parent ('' when it says none)."""
+    if _NOT_ATTENDING.search(text):
+        return ""
     for pattern in _ATTENDS_ALL:
         match = pattern.search(align.fold(text)) or pattern.search(text)
         if match:
@@ -551,9 +564,25 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                                                         % {"count": len(where)}))
             claim(first, "care_team")
 
-    # 6. the aandachtsfunctionaris: the template leaves it open ("mogelijk de intern begeleider"); a school that
-    # names the IB in its own steps and keeps "als aandachtsfunctionaris is aangesteld" under the IB has chosen.
-    if ib_named and "intern begeleider" not in base["names"]["attention_officer"].split("(")[0]:
+    # 6. the aandachtsfunctionaris: named outright ("De intern begeleider is de aandachtsfunctionaris"), or: the
+    # template leaves it open ("mogelijk de intern begeleider"); a school that names the IB in its own steps and
+    # keeps "als aandachtsfunctionaris is aangesteld" under the IB has chosen.
+    base_officer = base["names"]["attention_officer"]
+    for sentence in own:
+        match = _OFFICER.search(align.fold(sentence.text)) or _OFFICER.search(sentence.text)
+        role = role_of(match.group("who") or match.group("who2")) if match else ""
+        if role:
+            value = {"ib": "intern begeleider (aandachtsfunctionaris)",
+                     "directie": "directeur (aandachtsfunctionaris)"}[role]
+            if value != base_officer:
+                result.proposals.append(Proposal("attention_officer", DEPARTURE, _("Aandachtsfunctionaris"), value,
+                                                 _src(sentence), base_officer,
+                                                 _("Het document noemt wie de aandachtsfunctionaris is.")))
+                claim(sentence, "attention_officer")
+            break
+    if any(p.id == "attention_officer" for p in result.proposals):
+        pass
+    elif ib_named and "intern begeleider" not in base["names"]["attention_officer"].split("(")[0]:
         source = next((s for s in body if re.search(r"als aandachtsfunctionaris.*aangesteld", s.text, re.IGNORECASE)),
                       None)
         if source is not None:
