@@ -187,6 +187,9 @@ def store(request, school_slug, pk):
     school = managed_school(request.user, school_slug)
     draft = _draft(school, pk)
     action = request.POST.get("action", "store")
+    if action not in ("store", "adopt"):
+        messages.error(request, _("Kies opslaan, of opslaan en vaststellen."))
+        return redirect(_url(draft))
     conversion = draft.conversion()
     context = _context(request, school, draft, conversion)
     if draft.version_id is not None:

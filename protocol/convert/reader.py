@@ -90,12 +90,25 @@ def extract_pages(data: bytes, *, kind: str, max_unpacked: int) -> str:
     text = PAGE_BREAK.join(pages)
     if readers._letters(text) < 20 or text.count("(cid:") > 20:
         # pdfminer cannot decode some embedded font encodings; pypdf often can (without page breaks then)
-        text = max(text, readers._read_pdf_with_pypdf(data), key=readers._letters)
+        text = max(text, _pypdf_pages(data), key=readers._letters)
     if not text.strip():
         raise sandbox.Refused("In de PDF staat geen tekst; is het een scan? Upload het originele document.")
     if len(text) > readers.MAX_CHARACTERS:
         raise sandbox.Refused("Het document bevat veel meer tekst dan een meldcode.")
     return text
+
+
+def _pypdf_pages(data: bytes) -> str:
+    """pypdf's text, page by page (the same reading as socialmap.readers, with the page breaks kept)."""
+    from pypdf import PdfReader
+
+    try:
+        pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    except MemoryError:
+        raise
+    except Exception:
+        return ""
+    return PAGE_BREAK.join(pages).replace("\x00", "")
 
 
 _BULLET = re.compile(r"^[\s\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8\uf0fc*>\-\u2013\u2014]+")

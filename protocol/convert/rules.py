@@ -11,6 +11,8 @@ import difflib
 import re
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+
 from protocol.convert import align
 from protocol.convert.reader import Document, Sentence
 from protocol.convert.writer import shipped
@@ -24,11 +26,13 @@ ROLE_WORDS = (
 )
 ROLE_NAMES = {"ib": "de intern begeleider", "directie": "de directie", "leerkracht": "de leerkracht",
               "bestuur": "het bestuur"}
+# The school's own care team; the municipality's teams (wijkteam, sociaal team, jeugdteam) are partners on the
+# sociale kaart, not the team the meldcode means.
 CARE_TEAM_TERMS = ("zorgadviesteam", "ondersteuningsadviesteam", "ondersteuningsteam", "zorgteam", "zorgoverleg",
-                   "multidisciplinair overleg", "buurtteam", "wijkteam", "sociaal team", "jeugdteam", "team jeugd")
+                   "multidisciplinair overleg")
 _STEP = re.compile(r"^stap\s+(\d|een|één|twee|drie|vier|vijf)\s*([ab])?\b", re.IGNORECASE)
-_ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|met "
-                      r"ondersteuning van|bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
+_ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(samen met|in aanwezigheid van|"
+                      r"bijgestaan door)\s+(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? "
                       r"begeleider|directeur|directie|aandachtsfunctionaris)", re.IGNORECASE)
 _CONSULT = re.compile(r"(?:bespreekt? (u )?de signalen|overleg[t]?|consulteer[t]?)\s+(altijd |eerst |in ieder geval |u )?"
                       r"(met )?(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
@@ -80,8 +84,19 @@ def owner_of(departures, sentence):
     return next((d for d in departures if d.kind != "removed" and sentence in d.doc), None)
 
 
+_ROLE2 = _ROLE.replace("?P<who>", "?P<who2>")
+_OFFICER = re.compile(r"\b(de\s+|het\s+)?" + _ROLE + r"\s+(is|fungeert als|treedt op als)\s+(de\s+|onze\s+)?"
+                      r"aandachtsfunctionaris|aandachtsfunctionaris(\s+\w+){0,4}\s*(is|:)\s+(de\s+|onze\s+)?"
+                      + _ROLE2, re.IGNORECASE)
+# "Bereid het gesprek samen met de IB voor" or "raadpleeg de IB" is help with the conversation, not presence at it.
+_NOT_ATTENDING = re.compile(r"voorbereid|voor te bereiden|bereid[^.]*\bvoor\b|raadpleeg|ondersteuning nodig|"
+                            r"advies (vragen|krijgen)|niet (samen|aanwezig)", re.IGNORECASE)
+
+
 def attendee_role(text: str) -> str:
     """The role the sentence says attends the conversation with the parent ('' when it says none)."""
+    if _NOT_ATTENDING.search(text):
+        return ""
     for pattern in _ATTENDS_ALL:
         match = pattern.search(align.fold(text)) or pattern.search(text)
         if match:
@@ -410,8 +425,8 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
     if names:
         name = sorted(names.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0][0]
         result.school_name = name
-        result.proposals.append(Proposal("school_name", DEPARTURE, "Naam van de school", name, _src(first_source),
-                                         "[naam basisschool]", "Ingevuld waar het sjabloon [naam basisschool] heeft."))
+        result.proposals.append(Proposal("school_name", DEPARTURE, _("Naam van de school"), name, _src(first_source),
+                                         "[naam basisschool]", _("Ingevuld waar het sjabloon [naam basisschool] heeft.")))
 
     if not names:
         # no placeholder to compare with: the school as the document's opening lines name it
@@ -422,9 +437,8 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 if not re.search(r"[A-Z]", name) or re.fullmatch(r"(de|het) school", name, re.IGNORECASE):
                     continue
                 result.school_name = name
-                result.proposals.append(Proposal("school_name", DEPARTURE, "Naam van de school", name,
-                                                 _src(sentence), "", "De school zoals de eerste regels van het "
-                                                                     "document haar noemen."))
+                result.proposals.append(Proposal("school_name", DEPARTURE, _("Naam van de school"), name,
+                                                 _src(sentence), "", _("De school zoals de eerste regels van het document haar noemen.")))
                 claim_sentence = owner_of(departures, sentence)
                 if claim_sentence is not None:
                     consume(claim_sentence, "school_name")
@@ -448,10 +462,9 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                     consume(dep, "report_point")
         if source is None:
             source = next((s for s in body if new_point.lower() in s.text.lower()), None)
-        result.proposals.append(Proposal("report_point", DEPARTURE, "Meldpunt (namen van instanties)", new_point,
+        result.proposals.append(Proposal("report_point", DEPARTURE, _("Meldpunt (namen van instanties)"), new_point,
                                          _src(source), base_point,
-                                         "Het document noemt dit meldpunt waar het sjabloon het AMK noemt; de naam "
-                                         "wordt overal in de meldcode vervangen."))
+                                         _("Het document noemt dit meldpunt waar het sjabloon het AMK noemt; de naam wordt overal in de meldcode vervangen.")))
 
     # 3. the care team: an abbreviation dropped or another team named where the template names its team
     base_team = base["names"]["care_team"]
@@ -463,18 +476,18 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if dep.kind == "removed" and removed and removed <= team_words and "(" in base_team:
             short = re.sub(r"\s*\([^)]*\)", "", base_team).strip()
             if short.lower() in align.fold(dep.doc[0].text):
-                result.proposals.append(Proposal("care_team", DEPARTURE, "Naam van het zorgteam", short,
+                result.proposals.append(Proposal("care_team", DEPARTURE, _("Naam van het zorgteam"), short,
                                                  _src(dep.doc[0]), base_team,
-                                                 "Het document noemt het team zonder de afkorting van het sjabloon."))
+                                                 _("Het document noemt het team zonder de afkorting van het sjabloon.")))
                 consume(dep, "care_team")
                 break
         if dep.kind == "changed" and removed & team_words:
             doc_text = " ".join(dep.doc_words)
             term = next((t for t in CARE_TEAM_TERMS if t in doc_text and t not in base_team.lower()), None)
             if term:
-                result.proposals.append(Proposal("care_team", DEPARTURE, "Naam van het zorgteam",
+                result.proposals.append(Proposal("care_team", DEPARTURE, _("Naam van het zorgteam"),
                                                  _original(dep.doc[0], align.words(term)), _src(dep.doc[0]), base_team,
-                                                 "Het document noemt een ander team waar het sjabloon het zorgteam noemt."))
+                                                 _("Het document noemt een ander team waar het sjabloon het zorgteam noemt.")))
                 consume(dep, "care_team")
                 break
 
@@ -511,21 +524,20 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 existing.value, existing.source = sentence.text, _src(sentence)
             continue
         seen_steps.add(step_id)
-        what = "het gesprek met de ouder (stap 3)" if step_id == "3" else "het delen van de zorg met de ouder (stap 1)"
+        what = _("het gesprek met de ouder (stap 3)") if step_id == "3" else _("het delen van de zorg met de ouder (stap 1)")
         result.proposals.append(Proposal(
-            f"attends:{step_id}", DEPARTURE, f"Wie is bij {what}", sentence.text, _src(sentence),
-            template_side(sentence), f"Het document zegt wie bij {what} aanwezig is; dat wordt een eis "
-                                     "(roles_present) en een rolregel."))
+            f"attends:{step_id}", DEPARTURE, _("Wie is bij %(what)s") % {"what": what}, sentence.text, _src(sentence),
+            template_side(sentence), _("Het document zegt wie bij %(what)s aanwezig is; dat wordt een eis (roles_present) en een rolregel.")
+                                     % {"what": what}))
 
     # 5. with whom the signals are discussed (step 2)
     for sentence in own:
         match = _CONSULT.search(align.fold(sentence.text)) or _CONSULT.search(sentence.text)
         if match and steps.get(sentence.index) == "2":
             ib_named = ib_named or role_of(match.group("who")) == "ib"
-            result.proposals.append(Proposal("consult_with", DEPARTURE, "Met wie u de signalen bespreekt (stap 2)",
+            result.proposals.append(Proposal("consult_with", DEPARTURE, _("Met wie u de signalen bespreekt (stap 2)"),
                                              sentence.text, _src(sentence), template_side(sentence),
-                                             "Het document noemt een vaste gesprekspartner waar het sjabloon 'een "
-                                             "deskundige collega' heeft."))
+                                             _("Het document noemt een vaste gesprekspartner waar het sjabloon 'een deskundige collega' heeft.")))
             claim(sentence, "consult_with")
             break
 
@@ -547,22 +559,37 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
             name = _original(first, align.words(term))
             abbreviation = re.search(re.escape(name) + r"\s*\(([A-Z]{2,6})\)", first.text)
             value = f"{name} ({abbreviation.group(1)})" if abbreviation else name
-            result.proposals.append(Proposal("care_team", DEPARTURE, "Naam van het zorgteam", value, _src(first),
-                                             base_team, f"Het document noemt dit team {len(where)} keer; het sjabloon "
-                                                        "noemt een ander team."))
+            result.proposals.append(Proposal("care_team", DEPARTURE, _("Naam van het zorgteam"), value, _src(first),
+                                             base_team, _("Het document noemt dit team %(count)s keer; het sjabloon noemt een ander team.")
+                                                        % {"count": len(where)}))
             claim(first, "care_team")
 
-    # 6. the aandachtsfunctionaris: the template leaves it open ("mogelijk de intern begeleider"); a school that
-    # names the IB in its own steps and keeps "als aandachtsfunctionaris is aangesteld" under the IB has chosen.
-    if ib_named and "intern begeleider" not in base["names"]["attention_officer"].split("(")[0]:
+    # 6. the aandachtsfunctionaris: named outright ("De intern begeleider is de aandachtsfunctionaris"), or: the
+    # template leaves it open ("mogelijk de intern begeleider"); a school that names the IB in its own steps and
+    # keeps "als aandachtsfunctionaris is aangesteld" under the IB has chosen.
+    base_officer = base["names"]["attention_officer"]
+    for sentence in own:
+        match = _OFFICER.search(align.fold(sentence.text)) or _OFFICER.search(sentence.text)
+        role = role_of(match.group("who") or match.group("who2")) if match else ""
+        if role:
+            value = {"ib": "intern begeleider (aandachtsfunctionaris)",
+                     "directie": "directeur (aandachtsfunctionaris)"}[role]
+            if value != base_officer:
+                result.proposals.append(Proposal("attention_officer", DEPARTURE, _("Aandachtsfunctionaris"), value,
+                                                 _src(sentence), base_officer,
+                                                 _("Het document noemt wie de aandachtsfunctionaris is.")))
+                claim(sentence, "attention_officer")
+            break
+    if any(p.id == "attention_officer" for p in result.proposals):
+        pass
+    elif ib_named and "intern begeleider" not in base["names"]["attention_officer"].split("(")[0]:
         source = next((s for s in body if re.search(r"als aandachtsfunctionaris.*aangesteld", s.text, re.IGNORECASE)),
                       None)
         if source is not None:
-            result.proposals.append(Proposal("attention_officer", DEPARTURE, "Aandachtsfunctionaris",
+            result.proposals.append(Proposal("attention_officer", DEPARTURE, _("Aandachtsfunctionaris"),
                                              "intern begeleider (aandachtsfunctionaris)", _src(source),
                                              base["names"]["attention_officer"],
-                                             "De school noemt de IB in haar eigen stappen, en de IB is volgens de "
-                                             "taken 'als aandachtsfunctionaris aangesteld'."))
+                                             _("De school noemt de IB in haar eigen stappen, en de IB is volgens de taken 'als aandachtsfunctionaris aangesteld'.")))
 
     # 7. a requirement the school left out: demoted to advice when the step's overview still mentions it
     for step in base.get("steps", []):
@@ -582,16 +609,15 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
             if remnant is None:
                 result.needs_person.append(NeedsPerson(
                     removal.template_text[:400], _src(removal.first),
-                    f"Het sjabloon eist dit in stap {step['id']} ('{item['id']}'); uw document noemt het niet meer. "
-                    "De eis blijft staan tot iemand beslist.", removal.template_text[:400]))
+                    _("Het sjabloon eist dit in stap %(step)s ('%(id)s'); uw document noemt het niet meer. De eis blijft staan "
+                      "tot iemand beslist.") % {"step": step["id"], "id": item["id"]}, removal.template_text[:400]))
                 continue
             before = next((s for s in in_step if s.index == remnant.index - 1 and not s.heading), None)
             value = f"{before.text.rstrip('.')}. {remnant.text}" if before else remnant.text
             value = re.sub(r"\.{2,}", ".", value)
             result.proposals.append(Proposal(
-                f"demote:{step['id']}:{item['id']}", DEPARTURE, f"Eis wordt advies (stap {step['id']})", value,
-                _src(remnant), rule, "Uw document schrapt deze plicht uit de tekst van de stap; alleen het "
-                                     "routeschema noemt haar nog. Ze wordt een advies in plaats van een eis."))
+                f"demote:{step['id']}:{item['id']}", DEPARTURE, _("Eis wordt advies (stap %(step)s)") % {"step": step["id"]}, value,
+                _src(remnant), rule, _("Uw document schrapt deze plicht uit de tekst van de stap; alleen het routeschema noemt haar nog. Ze wordt een advies in plaats van een eis.")))
 
     # 8. deadlines, final responsibility, the Verwijsindex, ages: only where the school's value differs
     for sentence in own:
@@ -601,24 +627,24 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if _DEADLINE.search(sentence.text) and steps.get(sentence.index):
             result.proposals.append(Proposal(
                 f"role_rule:{steps[sentence.index]}:{sentence.index}", DEPARTURE,
-                f"Termijn in stap {steps[sentence.index]}", sentence.text, _src(sentence), template_side(sentence),
-                "Een termijn van de school; die wordt een rolregel van de stap."))
+                _("Termijn in stap %(step)s") % {"step": steps[sentence.index]}, sentence.text, _src(sentence), template_side(sentence),
+                _("Een termijn van de school; die wordt een rolregel van de stap.")))
             claim(sentence, "deadline")
             continue
         if _FINAL.search(sentence.text) and not any(p.id == "final_responsibility" for p in result.proposals):
             roles = final_roles(sentence.text)
             if roles and roles != list((base.get("final_responsibility") or {}).get("roles", [])):
-                result.proposals.append(Proposal("final_responsibility", DEPARTURE, "Eindverantwoordelijkheid",
+                result.proposals.append(Proposal("final_responsibility", DEPARTURE, _("Eindverantwoordelijkheid"),
                                                  sentence.text, _src(sentence), template_side(sentence),
-                                                 "Het document legt de eindverantwoordelijkheid bij: "
-                                                 + ", ".join(roles) + "."))
+                                                 _("Het document legt de eindverantwoordelijkheid bij: %(roles)s.")
+                                                 % {"roles": ", ".join(roles)}))
                 claim(sentence, "final")
                 continue
         match = _VERWIJSINDEX.search(sentence.text)
         if match and not any(p.id == "verwijsindex_from" for p in result.proposals):
             step_no = match.group(1) or match.group(2)
             if step_no != str((base.get("verwijsindex") or {}).get("from_step")):
-                result.proposals.append(Proposal("verwijsindex_from", DEPARTURE, "Verwijsindex vanaf stap",
+                result.proposals.append(Proposal("verwijsindex_from", DEPARTURE, _("Verwijsindex vanaf stap"),
                                                  step_no, _src(sentence), template_side(sentence)))
                 claim(sentence, "verwijsindex")
                 continue
@@ -626,7 +652,7 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if match and steps.get(sentence.index) == "5b" and int(match.group("age")) != base.get("child_involvement_age"):
             if not any(p.id == "child_involvement_age" for p in result.proposals):
                 result.proposals.append(Proposal("child_involvement_age", DEPARTURE,
-                                                 "Leerling betrekken bij het gesprek over de melding vanaf",
+                                                 _("Leerling betrekken bij het gesprek over de melding vanaf"),
                                                  match.group("age"), _src(sentence), template_side(sentence)))
                 claim(sentence, "age")
                 continue
@@ -634,7 +660,7 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if match and int(match.group("age")) != (base.get("consent") or {}).get("pupil_from_age"):
             if not any(p.id == "consent_pupil_age" for p in result.proposals):
                 result.proposals.append(Proposal("consent_pupil_age", DEPARTURE,
-                                                 "Toestemming van de leerling zelf vanaf", match.group("age"),
+                                                 _("Toestemming van de leerling zelf vanaf"), match.group("age"),
                                                  _src(sentence), template_side(sentence)))
                 claim(sentence, "consent_age")
 
@@ -646,27 +672,28 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 if any(p.id == f"demote:{step['id']}:{item['id']}" for p in result.proposals):
                     continue
                 _template_rule(result, document, skip, f"step:{step['id']}:{item['id']}",
-                               f"Stap {step['id']}: {item['need']}", item.get("rule", ""))
+                               _("Stap %(step)s: %(need)s") % {"step": step["id"], "need": item["need"]}, item.get("rule", ""))
     names = base.get("names", {})
-    for key, label in (("report_point", "Meldpunt"), ("care_team", "Zorgteam"), ("attention_officer",
-                                                                                  "Aandachtsfunctionaris")):
+    for key, label in (("report_point", _("Meldpunt")), ("care_team", _("Zorgteam")), ("attention_officer",
+                                                                                  _("Aandachtsfunctionaris"))):
         if any(p.id == key for p in result.proposals):
             continue
         short = re.sub(r"\s*\([^)]*\)", "", names.get(key, "")).strip()
         source = next((s for s in body if short and short.lower() in s.text.lower()), None)
         if source is not None:
             result.proposals.append(Proposal(f"template:names:{key}", TEMPLATE, f"{label}: {names[key]}", names[key],
-                                             _src(source), names[key], "Naam uit het sjabloon; uw document noemt haar."))
+                                             _src(source), names[key],
+                                             _("Naam uit het sjabloon; uw document noemt haar.")))
     for key in ("consent", "verwijsindex", "final_responsibility"):
         section = base.get(key) or {}
-        _template_rule(result, document, skip, key, {"consent": "Toestemming van de ouder",
-                                                     "verwijsindex": "Verwijsindex",
-                                                     "final_responsibility": "Eindverantwoordelijkheid"}[key],
+        _template_rule(result, document, skip, key, {"consent": _("Toestemming van de ouder"),
+                                                     "verwijsindex": _("Verwijsindex"),
+                                                     "final_responsibility": _("Eindverantwoordelijkheid")}[key],
                        section.get("rule") or section.get("text", ""))
     for exemption in base.get("exemptions", []):
         _template_rule(result, document, skip, f"exemption:{exemption['id']}", exemption["title"], exemption["rule"])
     for route_id, route in (base.get("routes") or {}).items():
-        _template_rule(result, document, skip, f"route:{route_id}", f"Route: {route['title']}",
+        _template_rule(result, document, skip, f"route:{route_id}", _("Route: %(title)s") % {"title": route["title"]},
                        route.get("guidance", ""))
 
     # 9b. a template rule the school put in its own words (a departure no other proposal used): its sentence
@@ -676,17 +703,18 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
             continue
         consume(dep, "text")
         result.proposals.append(Proposal(
-            "text:" + proposal.id.removeprefix("template:"), DEPARTURE, f"In eigen woorden: {proposal.title}",
+            "text:" + proposal.id.removeprefix("template:"), DEPARTURE, _("In eigen woorden: %(title)s") % {"title": proposal.title},
             proposal.source["text"], proposal.source, proposal.value,
-            "De school formuleert deze regel van het sjabloon anders; de regel krijgt haar eigen zin."))
+            _("De school formuleert deze regel van het sjabloon anders; de regel krijgt haar eigen zin.")))
 
     # 10. the legal minimum on top of an older template
     if template.pre_2019:
         result.proposals.append(Proposal(
-            "afwegingskader_2019", LEGAL, "Wettelijk minimum: het afwegingskader van 2019", "afwegingskader 2019",
-            None, "de beslisvragen van het sjabloon",
-            "Sinds 1 januari 2019 moet een meldcode het afwegingskader bevatten (Besluit verplichte meldcode). Uw "
-            "document is ouder; deze toevoeging vervangt de beslisvragen door de vijf vragen van het landelijk model."))
+            "afwegingskader_2019", LEGAL, _("Wettelijk minimum: het afwegingskader van 2019"), "afwegingskader 2019",
+            None, _("de beslisvragen van het sjabloon"),
+            _("Sinds 1 januari 2019 moet een meldcode het afwegingskader bevatten (Besluit verplichte meldcode). Uw "
+              "document is ouder; deze toevoeging vervangt de beslisvragen door de vijf vragen van het landelijk "
+              "model.")))
 
     # 11. everything else the school changed: for a person
     for dep in departures:
@@ -694,17 +722,17 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
             continue
         template_side, doc_side = " ".join(dep.template_words), " ".join(dep.doc_words)
         if dep.kind == "changed" and template_side.replace(" ", "") == doc_side.replace(" ", ""):
-            why = "Alleen spelling anders dan het sjabloon; geen regel."
+            why = _("Alleen spelling anders dan het sjabloon; geen regel.")
         elif dep.kind == "changed" and len(dep.doc_words) <= 2 and len(dep.template_words) <= 2 and \
                 difflib.SequenceMatcher(None, template_side, doc_side).ratio() >= 0.5:
-            why = "Alleen een woordvorm anders dan het sjabloon; geen regel."
+            why = _("Alleen een woordvorm anders dan het sjabloon; geen regel.")
         elif any(doc_side and doc_side in " ".join(d.template_words) for d in departures if d.kind == "removed") or \
                 any(template_side and template_side in " ".join(d.doc_words) for d in departures if d.kind == "added"):
-            why = "Tekst van het sjabloon op een andere plaats; geen regel."
+            why = _("Tekst van het sjabloon op een andere plaats; geen regel.")
         elif dep.kind == "removed":
-            why = "Deze tekst van het sjabloon staat niet in uw document."
+            why = _("Deze tekst van het sjabloon staat niet in uw document.")
         else:
-            why = "Eigen tekst van de school die de converter niet in een regel kan omzetten."
+            why = _("Eigen tekst van de school die de converter niet in een regel kan omzetten.")
         result.needs_person.append(NeedsPerson(dep.text if dep.kind != "removed" else dep.template_text[:400],
                                                _src(dep.first), why, dep.template_text[:400]))
     return result
@@ -716,8 +744,7 @@ def _template_rule(result: Extraction, document: Document, skip: set[int], pid: 
     first = re.split(r"(?<=[.:;])\s+", rule.strip())[0]
     source = best_sentence(document, first, skip) or best_sentence(document, rule, skip)
     if source is None:
-        result.needs_person.append(NeedsPerson(rule, None, "Regel van het sjabloon die de converter niet in uw "
-                                                           "document terugvindt; zij blijft staan tot iemand beslist."))
+        result.needs_person.append(NeedsPerson(rule, None, _("Regel van het sjabloon die de converter niet in uw document terugvindt; zij blijft staan tot iemand beslist.")))
         return
     result.proposals.append(Proposal(f"template:{pid}", TEMPLATE, title, rule, _src(source), rule,
-                                     "Regel van het sjabloon; uw document bevat haar ook."))
+                                     _("Regel van het sjabloon; uw document bevat haar ook.")))

@@ -270,3 +270,19 @@ def test_a_made_up_2010_variant_gets_its_deadline_final_responsibility_and_own_w
     assert next(s for s in draft["steps"] if s["id"] == "3")["requires"][0]["roles_present"] == ["ib"]
     assert "report_point" not in own and "care_team" not in own  # what the school did not change stays
     assert validate(conversion.build()) == []
+
+
+def test_help_with_the_parent_conversation_is_not_read_as_presence_at_it():
+    from protocol.convert.rules import attendee_role
+
+    assert attendee_role("Bereid het gesprek samen met de intern begeleider voor.") == ""
+    assert attendee_role("Hebt u ondersteuning nodig bij het gesprek, raadpleeg dan de IB.") == ""
+    assert attendee_role("Het gesprek wordt gevoerd in aanwezigheid van de directeur.") == "directie"
+    assert attendee_role("Doe dit samen met de ib’ er.") == "ib"
+
+
+def test_a_named_aandachtsfunctionaris_becomes_the_name_of_the_role():
+    text = jso_variant(**{"Bespreek de signalen met een deskundige collega.":
+                          "Bespreek de signalen met een deskundige collega. De directeur is de aandachtsfunctionaris."})
+    own = {p.id: p for p in convert_text(text, "wegwijzer.txt").proposals if p.kind == "departure"}
+    assert own["attention_officer"].value == "directeur (aandachtsfunctionaris)"
