@@ -351,3 +351,14 @@ def test_the_fourth_example_walks_from_signal_to_closure_quoting_its_own_rules()
 
 def states(guidance):
     return {s.id: s.state for s in guidance.steps}
+
+
+def test_the_format_guide_shows_the_complete_fourth_example_that_validates():
+    """docs/meldcode-format.md shows De Wilgenhoek exactly as it ships."""
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "meldcode-format.md").read_text(encoding="utf-8")
+    section = guide.split("## Het vierde voorbeeld: OBS De Wilgenhoek (formaat 2)", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("\n```\n", 1)[0] + "\n"
+    assert block == TEXT
+    assert "Van uw Word-document naar het bestand" in guide and "## Formaat 2" in guide
