@@ -530,10 +530,6 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]]]:
     """The YAML document with line-aware containers, plus problems (syntax errors, duplicate keys)."""
-    tabs = _tab_lines(text)
-    if tabs:
-        return None, [(filename, line, "Op deze regel staat een tab vóór de tekst. YAML springt alleen in met "
-                                       "spaties: vervang de tab door spaties (bijv. twee per niveau).") for line in tabs]
     loader = _LineLoader(text)
     try:
         node = loader.get_single_node()
@@ -544,6 +540,13 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
+        # A tab where YAML wants spaces is the usual cause; name every such line (only when the file does not parse,
+        # so that a tab inside a text that parses stays allowed).
+        tabs = _tab_lines(text)
+        if tabs:
+            return None, [(filename, tab, "Op deze regel staat een tab vóór de tekst. YAML springt alleen in met "
+                                          "spaties: vervang de tab door spaties (bijv. twee per niveau).")
+                          for tab in tabs]
         return None, [(filename, line, _yaml_message(error, text, line))]
     except yaml.YAMLError as error:
         return None, [(filename, 1, f"Geen geldige YAML: {error}.")]

@@ -362,3 +362,45 @@ def test_the_format_guide_shows_the_complete_fourth_example_that_validates():
     block = section.split("```yaml\n", 1)[1].split("\n```\n", 1)[0] + "\n"
     assert block == TEXT
     assert "Van uw Word-document naar het bestand" in guide and "## Formaat 2" in guide
+
+
+# --- The validator on format-2 mistakes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("    organisation_kinds: [jgz]", "    organisation_kinds: [ggd]", "onbekende soort organisatie 'ggd'"),
+    ("  - key: wijkteam", "  - key: ib", "is al een rol van school"),
+    ("        due: immediately", "        due: soon", "Schrijf immediately, urgent"),
+    ("    due: {school_days: 5}\n    guidance: >-\n      De intern",
+     "    due: {school_days: 5, weeks: 1}\n    guidance: >-\n      De intern", "geef één termijn"),
+    ("        if: {record: consultation, where: {with: care_team}}", "        if: {record: meeting}",
+     "'record' is 'meeting'"),
+    ("        by: leerkracht\n        need: Leg het signaal", "        by: conciërge\n        need: Leg het signaal",
+     "'by' is 'conciërge'"),
+    ("        scope: step", "        scope: stap", "'scope' is 'stap'"),
+    ("        after: weighing", "        after: besluit", "'after' noemt 'besluit'"),
+])
+def test_a_mistake_in_a_format_2_field_is_named_with_its_line(old, new, words):
+    assert old in TEXT
+    broken = TEXT.replace(old, new, 1)
+    with pytest.raises(DefinitionError) as error:
+        example(broken)
+    assert words in str(error.value)
+    line = broken[:broken.index(new)].count("\n") + 1
+    assert any(abs(problem_line - line) <= 3 for _file, problem_line, message in error.value.problems
+               if words in message)
+
+
+def test_a_party_may_not_carry_final_responsibility():
+    """Besluit verplichte meldcode: final responsibility lies within the school (the app asks that person's
+    approval); a partner cannot carry it."""
+    with pytest.raises(DefinitionError) as error:
+        example(TEXT.replace("final_responsibility:\n  roles: [directie]", "final_responsibility:\n  roles: [expertiseteam]"))
+    assert "onbekende rol 'expertiseteam'" in str(error.value)
+
+
+def test_a_tab_inside_a_text_that_parses_stays_allowed():
+    """Only a tab that breaks the file is reported: a format-1 file that loads today keeps loading."""
+    text = (DEFINITIONS_DIR / "landelijk-2019.yaml").read_text(encoding="utf-8")
+    text = text.replace("      Weeg op basis van de signalen", "      \tWeeg op basis van de signalen", 1)
+    assert load_definition(text).key == "landelijk-2019"
