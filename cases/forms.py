@@ -152,6 +152,8 @@ class ConsultationForm(EntryForm):
     anonymous = forms.TypedChoiceField(label=_("Besproken"), choices=[
         ("1", _("Anoniem (zonder naam van het kind)")), ("0", _("Met naam"))],
         coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="1")
+    party = forms.ChoiceField(label=_("Partij uit de meldcode"), required=False,
+                              help_text=_("Kies de partij als de meldcode die noemt (bijv. de jeugdarts in stap 4)."))
     question = forms.CharField(label=_("Vraag of zorg die u voorlegde"), widget=TEXT)
     advice = forms.CharField(label=_("Ontvangen advies"), widget=TEXT)
 
@@ -161,16 +163,21 @@ class ConsultationForm(EntryForm):
         self.fields["organisation"].choices = [("", "—")] + [(str(o.pk), o.name) for o in organisations]
         self.organisation_names = {str(o.pk): o.name for o in organisations}
         if self.has_parties:  # format 2: with which party of the meldcode
-            self.fields["party"] = forms.ChoiceField(
-                label=_("Partij uit de meldcode"), required=False,
-                choices=[("", "—")] + self.party_choices(roles=False),
-                help_text=_("Kies de partij als de meldcode die noemt (bijv. de jeugdarts in stap 4)."))
+            self.fields["party"].choices = [("", "—")] + self.party_choices(roles=False)
+        else:
+            del self.fields["party"]
 
     def facts(self):
         facts = super().facts()
         if "party" in self.fields:
             facts["party"] = self.cleaned_data.get("party") or ""
         return facts
+
+    def content(self):
+        content = super().content()
+        if content.get("party"):  # the dossier shows the party's name
+            content["party"] = self.definition.who(content["party"])
+        return content
 
     def clean(self):
         data = super().clean()
@@ -275,14 +282,16 @@ class DecisionForm(EntryForm):
     asks_approval = True
 
     approved_by = forms.ChoiceField(label=_("Goedgekeurd door (eindverantwoordelijk)"), required=False)
+    parties = forms.MultipleChoiceField(label=_("Samen besloten met"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.author_roles = self.user.roles_at(self.case.school) if self.user is not None and self.case else set()
         if self.has_parties:  # format 2: a decision the meldcode has taken together with a party
-            self.fields["parties"] = forms.MultipleChoiceField(
-                label=_("Samen besloten met"), required=False, widget=forms.CheckboxSelectMultiple,
-                choices=self.party_choices(roles=False))
+            self.fields["parties"].choices = self.party_choices(roles=False)
+        else:
+            del self.fields["parties"]
         deciding = self.definition is not None and self.case is not None
         needed = engine.approval_needed(self.definition, self.author_roles) if deciding else ()
         self.approvers = {}
@@ -321,6 +330,8 @@ class DecisionForm(EntryForm):
         content = super().content()
         for name in self.DECISION_FACTS:
             content.pop(name, None)
+        if content.get("parties"):  # the dossier shows the parties by name
+            content["parties"] = [self.definition.who(p) for p in content["parties"]]
         return content
 
     def facts(self):
@@ -598,6 +609,14 @@ class AssignmentForm(EntryForm):
         self.fields["task"].choices = tasks
         self.fields["party"].choices = self.party_choices()
 
+    def content(self):
+        """The dossier shows the task and who took it in words; the ids are the facts the engine reads."""
+        content = super().content()
+        tasks = dict(self.fields["task"].choices)
+        content["task"] = str(tasks.get(self.cleaned_data["task"], self.cleaned_data["task"])).lstrip("— ")
+        content["party"] = self.definition.who(self.cleaned_data["party"])
+        return content
+
 
 class PlanForm(EntryForm):
     """Format 2: a handelingsplan or begeleidingsplan (goals, actions, who, evaluation dates). Its evaluation dates
@@ -616,6 +635,11 @@ class PlanForm(EntryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["who"].choices = self.party_choices()
+
+    def content(self):
+        content = super().content()
+        content["who"] = self.definition.who(self.cleaned_data["who"])
+        return content
 
     def clean(self):
         data = super().clean()

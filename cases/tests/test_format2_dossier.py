@@ -52,8 +52,11 @@ def test_the_taakverdeling_names_the_party_that_took_the_task_on_the_case_page(c
     entry = Entry.objects.get(case=case, kind=EntryKind.ASSIGNMENT)
     assert entry.facts == {"task": "consult_coordinator", "party": "zorgcoordinator"}
     assert entry.content["agreement"] == "Besloten in het expertiseteam."
+    assert entry.content["party"] == "zorgcoördinator van het bestuur"
+    assert entry.content["task"] == "Bespreek de signalen met de zorgcoördinator van het bestuur."
     page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert "Dit doet: zorgcoördinator van het bestuur." in page
+    assert "Wie doet het?" in page  # the journal shows the taakverdeling in words
 
 
 def test_a_taakverdeling_with_a_party_the_meldcode_does_not_name_changes_nothing(case, people, verified_client):
@@ -71,7 +74,9 @@ def test_a_consultation_records_the_party_and_satisfies_the_step(case, people, v
         "with_": "organisation", "party": "zorgcoordinator", "anonymous": "1", "question": "Zorgen over Sanne.",
         "advice": "Gesprek met de ouder plannen."})
     assert response.status_code == 302
-    assert Entry.objects.get(case=case, kind=EntryKind.CONSULTATION).facts["party"] == "zorgcoordinator"
+    consultation = Entry.objects.get(case=case, kind=EntryKind.CONSULTATION)
+    assert consultation.facts["party"] == "zorgcoordinator"
+    assert consultation.content["party"] == "zorgcoördinator van het bestuur"
     case.refresh_from_db()
     assert case.current_step == "3"
 
@@ -87,6 +92,7 @@ def test_a_plan_s_evaluation_dates_become_tasks_for_the_coordinator(case, people
     assert response.status_code == 302
     entry = Entry.objects.get(case=case, kind=EntryKind.PLAN)
     assert entry.facts == {"evaluate_on": [first.isoformat(), second.isoformat()], "who": "wijkteam"}
+    assert entry.content["who"] == "wijkteam" and entry.content["goals"] == "Sanne komt uitgerust op school."
     tasks = Task.objects.filter(case=case, need_id="plan_evaluation").order_by("due_on")
     assert [t.due_on for t in tasks] == [first, second] and tasks[0].assignee == people[Role.IB]
     guidance = case.guidance()
@@ -137,3 +143,35 @@ def test_a_deadline_that_was_met_is_no_longer_a_task(case, people, add_entry):
     send_due_reminders(due)
     assert not Task.objects.filter(case=case, need_id="consult_coordinator", done_at__isnull=True).exists()
     assert not mail.outbox
+
+
+def test_a_weighing_records_the_parties_it_was_taken_with(case, people, verified_client):
+    """The school's file: discussed in the expertise team, the decision is taken together with that team."""
+    client = verified_client(people[Role.DIRECTIE])
+    form_page = client.get(reverse("cases:new_entry", args=[case.reference, EntryKind.WEIGHING])).content.decode()
+    assert "Samen besloten met" in form_page
+    response = post(client, case, EntryKind.WEIGHING, {"q_vermoeden": "no", "r_vermoeden": "Geen vermoeden.",
+                                                       "parties": ["expertiseteam"]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    weighing = Entry.objects.get(case=case, kind=EntryKind.WEIGHING)
+    assert weighing.facts["parties"] == ["expertiseteam"]
+    assert weighing.content["parties"] == ["Expertiseteam Rivierenland"]
+
+
+def test_a_format_1_dossier_has_no_party_fields(make_case, pupil, people, verified_client):
+    case = make_case(pupil)
+    client = verified_client(people[Role.IB])
+    page = client.get(reverse("cases:new_entry", args=[case.reference, EntryKind.CONSULTATION])).content.decode()
+    assert "Partij uit de meldcode" not in page
+    page = client.get(reverse("cases:new_entry", args=[case.reference, EntryKind.CONVERSATION])).content.decode()
+    assert 'value="early"' not in page
+
+
+def test_a_report_under_a_format_2_meldcode_plans_recontact_after_the_period_in_its_file(case, people, add_entry):
+    """The school's file: after a report, contact Veilig Thuis again after six weeks when nothing improves."""
+    from cases.journal import plan_tasks
+
+    report = add_entry(case, people[Role.IB], kind="report", facts={})
+    plan_tasks(report)
+    task = Task.objects.get(case=case, kind=Task.Kind.RECONTACT_VT)
+    assert task.due_on == timezone.localdate() + datetime.timedelta(weeks=6)
