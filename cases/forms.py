@@ -43,6 +43,17 @@ class EntryForm(forms.Form):
             raise forms.ValidationError(_("Dit tijdstip ligt in de toekomst."))
         return value
 
+    def party_choices(self, *, roles=True) -> list[tuple[str, str]]:
+        """Format 2: the parties the meldcode names (and the school roles), for who-does-what fields."""
+        definition = self.definition
+        parties = [(p.key, p.name) for p in definition.parties] if definition is not None else []
+        role_choices = [(value, label) for value, label in Role.choices] if roles else []
+        return parties + role_choices
+
+    @property
+    def has_parties(self) -> bool:
+        return self.definition is not None and bool(getattr(self.definition, "parties", ()))
+
     def content(self) -> dict:
         skip = set(self.meta_fields) | set(self.fact_fields)
         return {name: _jsonable(value) for name, value in self.cleaned_data.items() if name not in skip}
@@ -141,6 +152,8 @@ class ConsultationForm(EntryForm):
     anonymous = forms.TypedChoiceField(label=_("Besproken"), choices=[
         ("1", _("Anoniem (zonder naam van het kind)")), ("0", _("Met naam"))],
         coerce=lambda v: v == "1", widget=forms.RadioSelect, initial="1")
+    party = forms.ChoiceField(label=_("Partij uit de meldcode"), required=False,
+                              help_text=_("Kies de partij als de meldcode die noemt (bijv. de jeugdarts in stap 4)."))
     question = forms.CharField(label=_("Vraag of zorg die u voorlegde"), widget=TEXT)
     advice = forms.CharField(label=_("Ontvangen advies"), widget=TEXT)
 
@@ -149,6 +162,22 @@ class ConsultationForm(EntryForm):
         self.consent_given = consent_given
         self.fields["organisation"].choices = [("", "—")] + [(str(o.pk), o.name) for o in organisations]
         self.organisation_names = {str(o.pk): o.name for o in organisations}
+        if self.has_parties:  # format 2: with which party of the meldcode
+            self.fields["party"].choices = [("", "—")] + self.party_choices(roles=False)
+        else:
+            del self.fields["party"]
+
+    def facts(self):
+        facts = super().facts()
+        if "party" in self.fields:
+            facts["party"] = self.cleaned_data.get("party") or ""
+        return facts
+
+    def content(self):
+        content = super().content()
+        if content.get("party"):  # the dossier shows the party's name
+            content["party"] = self.definition.who(content["party"])
+        return content
 
     def clean(self):
         data = super().clean()
@@ -220,6 +249,21 @@ class ConversationForm(EntryForm):
                                  required=False)
     agreements = forms.CharField(label=_("Afspraken"), widget=TEXT, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.definition is not None and getattr(self.definition, "format", 1) >= 2:
+            # Format 2: the conversations with the parent are distinct by moment.
+            self.fields["purpose"].choices = [
+                ("early", _("Eerste, informeel gesprek met de ouder (stap 1)")),
+                ("parent", _("Gesprek met de ouder (stap 3)")),
+                ("pre_report", _("Gesprek over de voorgenomen melding (5b)")),
+                ("post_decision", _("Gesprek na het besluit (hulp of melding)")),
+                ("other", _("Ander gesprek"))]
+        if self.has_parties:
+            field = self.fields["roles_present"]
+            field.choices = self.party_choices(roles=False) + list(Role.choices)
+            field.label = _("Aanwezige rollen van school en partijen")
+
     def clean(self):
         data = super().clean()
         if data.get("purpose") == "pre_report" and not data.get("objections"):
@@ -238,10 +282,16 @@ class DecisionForm(EntryForm):
     asks_approval = True
 
     approved_by = forms.ChoiceField(label=_("Goedgekeurd door (eindverantwoordelijk)"), required=False)
+    parties = forms.MultipleChoiceField(label=_("Samen besloten met"), required=False,
+                                        widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.author_roles = self.user.roles_at(self.case.school) if self.user is not None and self.case else set()
+        if self.has_parties:  # format 2: a decision the meldcode has taken together with a party
+            self.fields["parties"].choices = self.party_choices(roles=False)
+        else:
+            del self.fields["parties"]
         deciding = self.definition is not None and self.case is not None
         needed = engine.approval_needed(self.definition, self.author_roles) if deciding else ()
         self.approvers = {}
@@ -280,12 +330,16 @@ class DecisionForm(EntryForm):
         content = super().content()
         for name in self.DECISION_FACTS:
             content.pop(name, None)
+        if content.get("parties"):  # the dossier shows the parties by name
+            content["parties"] = [self.definition.who(p) for p in content["parties"]]
         return content
 
     def facts(self):
         facts = super().facts()
         facts.update({name: _jsonable(self.cleaned_data[name]) for name in self.DECISION_FACTS
                       if name in self.cleaned_data})
+        if "parties" in self.fields:
+            facts["parties"] = list(self.cleaned_data.get("parties") or [])
         return facts
 
 
@@ -531,10 +585,76 @@ class NoteForm(EntryForm):
     text = forms.CharField(label=_("Aantekening"), widget=TEXT)
 
 
+class AssignmentForm(EntryForm):
+    """Format 2: who does what. A party of the meldcode (or a school role) takes a step or one of its tasks; the
+    guidance then names them (protocol.engine: Need.who)."""
+
+    kind = EntryKind.ASSIGNMENT
+    fact_fields = ("task", "party")
+
+    task = forms.ChoiceField(label=_("Welke taak?"))
+    party = forms.ChoiceField(label=_("Wie doet het?"))
+    agreement = forms.CharField(label=_("Afspraak"), widget=TEXT, required=False,
+                                help_text=_("Bijv. wat het expertiseteam heeft besloten, en tot wanneer."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tasks = []
+        if self.definition is not None:
+            for step in self.definition.steps:
+                tasks.append((step.id, _("Stap %(step)s: %(title)s") % {"step": step.id, "title": step.title}))
+                tasks += [(r.id, f"— {r.need}") for r in step.requires if r.record]
+            if self.definition.requires_plan:
+                tasks.append(("plan_evaluation", _("Evaluaties van het handelingsplan")))
+        self.fields["task"].choices = tasks
+        self.fields["party"].choices = self.party_choices()
+
+    def content(self):
+        """The dossier shows the task and who took it in words; the ids are the facts the engine reads."""
+        content = super().content()
+        tasks = dict(self.fields["task"].choices)
+        content["task"] = str(tasks.get(self.cleaned_data["task"], self.cleaned_data["task"])).lstrip("— ")
+        content["party"] = self.definition.who(self.cleaned_data["party"])
+        return content
+
+
+class PlanForm(EntryForm):
+    """Format 2: a handelingsplan or begeleidingsplan (goals, actions, who, evaluation dates). Its evaluation dates
+    become due needs in the guidance and tasks for the coordinator."""
+
+    kind = EntryKind.PLAN
+    fact_fields = ("evaluate_on", "who")
+
+    goals = forms.CharField(label=_("Doelen"), widget=TEXT)
+    actions = forms.CharField(label=_("Acties"), widget=TEXT, help_text=_("Wat er gebeurt, door wie en wanneer."))
+    who = forms.ChoiceField(label=_("Wie houdt de regie op het plan?"))
+    evaluation_1 = forms.DateField(label=_("Eerste evaluatie op"), widget=DATE_WIDGET)
+    evaluation_2 = forms.DateField(label=_("Tweede evaluatie op"), widget=DATE_WIDGET, required=False)
+    evaluation_3 = forms.DateField(label=_("Derde evaluatie op"), widget=DATE_WIDGET, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["who"].choices = self.party_choices()
+
+    def content(self):
+        content = super().content()
+        content["who"] = self.definition.who(self.cleaned_data["who"])
+        return content
+
+    def clean(self):
+        data = super().clean()
+        days = sorted(d for d in (data.get(f"evaluation_{n}") for n in (1, 2, 3)) if d)
+        start = data.get("occurred_at")
+        if start and any(day < timezone.localtime(start).date() for day in days):
+            self.add_error("evaluation_1", _("Een evaluatiedatum ligt vóór de datum van het plan."))
+        data["evaluate_on"] = days
+        return data
+
+
 ENTRY_FORMS = {form.kind: form for form in (
     SignalForm, FollowupForm, ConsultationForm, ConsentForm, ConversationForm, ExemptionForm, WeighingForm,
     VerwijsindexForm, HelpForm, HelpEvaluationForm, ReportForm, FeedbackForm, EmergencyContactForm, DutyForm,
-    ClosureForm, NoteForm)}
+    ClosureForm, NoteForm, AssignmentForm, PlanForm)}
 
 
 class CorrectionForm(forms.Form):

@@ -186,7 +186,16 @@ def plan_tasks(entry: Entry):
             except ValueError:
                 continue
     elif entry.kind == EntryKind.REPORT:
-        add(Task.Kind.RECONTACT_VT, today + RECONTACT_VT_AFTER)
+        period = case.definition().recontact_after  # format 2: the period of the school's file
+        add(Task.Kind.RECONTACT_VT, today + (timedelta(days=period.days) if period and period.days else
+                                             RECONTACT_VT_AFTER))
+    elif entry.kind == EntryKind.PLAN:
+        # The plan's evaluation dates; a newer plan replaces the dates of the one before.
+        case.tasks.filter(kind=Task.Kind.MONITOR, need_id="plan_evaluation", done_at__isnull=True).update(
+            done_at=timezone.now())
+        for day in entry.facts.get("evaluate_on") or ():
+            tasks.append(Task(case=case, kind=Task.Kind.MONITOR, due_on=date.fromisoformat(day), assignee=assignee,
+                              source_entry=entry, need_id="plan_evaluation"))
     elif entry.kind == EntryKind.HELP_EVALUATION:
         case.tasks.filter(kind__in=[Task.Kind.HELP_DEADLINE, Task.Kind.MONITOR], done_at__isnull=True,
                           due_on__lte=today).update(done_at=timezone.now())

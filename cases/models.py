@@ -195,6 +195,9 @@ class EntryKind(models.TextChoices):
     DUTY = "duty", _("Plicht van het bestuur")
     CLOSURE = "closure", _("Afsluiting")
     NOTE = "note", _("Aantekening")
+    # Format 2 of the meldcode: who does what, and the handelingsplan / begeleidingsplan (docs/meldcode-format.md).
+    ASSIGNMENT = "assignment", _("Taakverdeling: wie doet wat")
+    PLAN = "plan", _("Handelingsplan of begeleidingsplan")
 
 
 # Kinds the protocol engine reasons about (a free note is only part of the chronology).
@@ -292,6 +295,7 @@ class Task(models.Model):
         CONSENT = "consent", _("Toestemming van de ouder ontbreekt")
         IDLE = "idle", _("Dossier is al lange tijd stil")
         ACCESS_REQUEST = "access_request", _("Inzageverzoek beantwoorden")
+        DUE = "due", _("Termijn uit de meldcode")
         OTHER = "other", _("Actie")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
@@ -302,6 +306,10 @@ class Task(models.Model):
     source_entry = models.ForeignKey(Entry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # A deadline of the meldcode (Task.Kind.DUE): the engine's need it follows, and when the directie was told
+    # that it is still overdue (cases.notifications.send_due_reminders).
+    need_id = models.CharField(max_length=80, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_on"]

@@ -72,6 +72,7 @@ def send_due_reminders(today=None) -> int:
     Returns the number of tasks reminded.
     """
     today = today or timezone.localdate()
+    sync_due_needs(today)
     due = (Task.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_on__lte=today,
                                case__status=Case.Status.OPEN)
            .order_by("case_id", "assignee_id", "due_on")
@@ -90,4 +91,63 @@ def send_due_reminders(today=None) -> int:
         recipients = [assignee_id] if assignee_id else responsible_ids(Case.objects.get(pk=case_id))
         if recipients:
             send_notification.enqueue(recipients, case_id, _("Meldcode: er staat een actie open"), lead)
+    escalate_overdue(today)
     return sum(claimed.values())
+
+
+def sync_due_needs(today) -> int:
+    """Format 2: the deadlines of the meldcode become tasks. For every open case whose meldcode has deadlines, each
+    need with a due date (protocol.engine.Need.due) gets one open task for the coordinator; a task whose need was
+    met, or whose due date moved, is done. Returns the number of tasks created."""
+    from protocol.models import MeldcodeVersion
+
+    created = 0
+    versions = {}
+    cases = Case.objects.open().select_related("school", "pupil", "meldcode_version")
+    for case in cases.iterator():
+        version: MeldcodeVersion = case.meldcode_version
+        if version.pk not in versions:
+            versions[version.pk] = version.definition().format >= 2
+        if not versions[version.pk]:
+            continue
+        guidance = case.guidance()
+        wanted = {(n.id, n.due) for n in guidance.requirements if n.due is not None and not n.advisory}
+        open_tasks = list(case.tasks.filter(kind=Task.Kind.DUE, done_at__isnull=True))
+        have = {(t.need_id, t.due_on) for t in open_tasks}
+        gone = [t.pk for t in open_tasks if (t.need_id, t.due_on) not in wanted]
+        if gone:
+            Task.objects.filter(pk__in=gone).update(done_at=timezone.now())
+        new = [Task(case=case, kind=Task.Kind.DUE, need_id=need_id, due_on=due, assignee=case.coordinator)
+               for need_id, due in sorted(wanted - have, key=lambda item: (item[1], item[0]))]
+        Task.objects.bulk_create(new)
+        created += len(new)
+    return created
+
+
+def escalate_overdue(today) -> int:
+    """A deadline of the meldcode still open ESCALATE_AFTER_SCHOOL_DAYS school days after it passed goes to the
+    directie of the school as well (once per task), after the coordinator was reminded."""
+    from protocol.engine import ESCALATE_AFTER_SCHOOL_DAYS, add_school_days
+
+    escalated = 0
+    overdue = (Task.objects.filter(kind=Task.Kind.DUE, done_at__isnull=True, escalated_at__isnull=True,
+                                   reminded_at__isnull=False, case__status=Case.Status.OPEN, due_on__lt=today)
+               .select_related("case"))
+    per_case: dict[int, int] = {}
+    for item in overdue:
+        if add_school_days(item.due_on, ESCALATE_AFTER_SCHOOL_DAYS) >= today:
+            continue
+        if Task.objects.filter(pk=item.pk, escalated_at__isnull=True).update(escalated_at=timezone.now()):
+            per_case[item.case_id] = per_case.get(item.case_id, 0) + 1
+            escalated += 1
+    for case_id, count in per_case.items():
+        case = Case.objects.get(pk=case_id)
+        heads = [user.pk for user in User.objects.filter(memberships__school=case.school_id, is_active=True,
+                                                         memberships__role=Role.DIRECTIE).distinct()
+                 if access.READ in access.permissions(user, case)]
+        if heads:
+            send_notification.enqueue(heads, case_id, _("Meldcode: een termijn is al enige tijd verstreken"), _(
+                "In een dossier van uw school is een termijn uit de meldcode al meer dan %(days)s schooldagen "
+                "verstreken (%(count)s). De coördinator is eerder herinnerd.") % {
+                "days": ESCALATE_AFTER_SCHOOL_DAYS, "count": count})
+    return escalated

@@ -23,7 +23,8 @@ from accounts.roles import ROLE_IDS
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest format; every format-1 file keeps loading and working unchanged
+FORMATS = (1, 2)
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
 SHIPPED_KEYS = ("landelijk-2019", "jso-2010", "de-sprong")
 
@@ -62,7 +63,8 @@ RECORD_VOCABULARY: dict[str, dict[str, Any]] = {
     "followup": {"resolves_hypothesis": bool},
     "consultation": {"with": CONSULTATION_PARTNERS, "anonymous": bool},
     "consent": {"status": ("given", "refused", "withdrawn")},
-    "conversation": {"purpose": ("parent", "pre_report", "other"), "child_present": bool, "signed": bool},
+    "conversation": {"purpose": ("parent", "pre_report", "other", "early", "post_decision"), "child_present": bool,
+                     "signed": bool},
     "exemption": {"applies_to": EXEMPTION_TARGETS},
     "weighing": {},
     "verwijsindex": {"registered": bool},
@@ -73,6 +75,40 @@ RECORD_VOCABULARY: dict[str, dict[str, Any]] = {
     "emergency_contact": {},
     "duty": {},
     "closure": {"reason": ("unfounded", "help_completed", "handed_over", "pupil_left")},
+    # Format 2: who does what (a party or role takes a step or requirement), and the handelingsplan.
+    "assignment": {},
+    "plan": {},
+}
+# Format 2: the distinct conversations with the parent by moment (docs/meldcode-format.md, "Gesprekken").
+CONVERSATION_PURPOSES = {
+    "early": "een eerste, informeel gesprek met de ouder (stap 1)",
+    "parent": "het gesprek met de ouder over de signalen (stap 3)",
+    "pre_report": "het gesprek over de voorgenomen melding (5b)",
+    "post_decision": "het gesprek na het besluit (hulp of melding)",
+    "other": "een ander gesprek",
+}
+# The kinds of organisation on the sociale kaart a party can link to (socialmap.models.Kind).
+ORGANISATION_KINDS = ("veilig_thuis", "police", "crisis", "jgz", "cjg", "care_team", "youth_care", "ggz", "mee",
+                      "social_work", "helpline", "other")
+URGENCIES = ("immediately", "urgent", "normal")
+# What a deadline counts from: the moment the step began, or the first record of a kind.
+DUE_STARTS = ("step",) + tuple(k for k in ("signal", "consultation", "conversation", "weighing", "help", "plan",
+                                           "report", "feedback", "emergency_contact"))
+SCOPES = ("case", "step")
+# Bodies that no longer exist; since 1 January 2015 both are Veilig Thuis (Wet maatschappelijke ondersteuning
+# 2015, art. 4.1.1). A format-2 file shows them as Veilig Thuis; every file gets a visible note.
+OUTDATED_BODIES = (
+    (re.compile(r"(?:het )?Advies- en Meldpunt Kindermishandeling(?: \(AMK\))?"), "Advies- en Meldpunt Kindermishandeling (AMK)"),
+    (re.compile(r"(?:het )?\bAMK\b"), "AMK"),
+    (re.compile(r"(?:het )?Steunpunt Huiselijk Geweld(?: \(SHG\))?"), "Steunpunt Huiselijk Geweld"),
+)
+# What a format-2 file may leave out: the national model of 2019 fills it in, marked as such on the meldcode page.
+NATIONAL_DEFAULTS = {
+    "definitions": "begripsbepalingen",
+    "child_involvement_age": "de leeftijd vanaf wanneer het kind bij het gesprek over een melding is",
+    "consent": "toestemming van de ouder (en de leerling vanaf 16 jaar)",
+    "final_responsibility": "eindverantwoordelijkheid",
+    "signal_list": "signaleringslijst",
 }
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -101,6 +137,62 @@ class Names:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Format 2: a partner or body the meldcode names (an expertise team, JGZ, the zorgcoördinator of the board),
+    usable wherever a school role is, and linked to organisations of the school's sociale kaart."""
+
+    key: str
+    name: str
+    description: str = ""
+    organisation_kinds: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Due:
+    """Format 2: when a step or requirement must be done. `school_days` count Monday to Friday (holidays are not
+    known to the app and count as school days); `days` are calendar days; both from `start`."""
+
+    urgency: str = "normal"  # immediately | urgent | normal
+    school_days: int | None = None
+    days: int | None = None
+    start: str = "step"  # step | the first record of this kind
+
+    def label(self) -> str:
+        if self.urgency == "immediately":
+            return "direct"
+        if self.urgency == "urgent" and self.school_days in (None, 1) and self.days is None:
+            return "met spoed (binnen 1 schooldag)"
+        if self.school_days is not None:
+            return f"binnen {self.school_days} schooldag{'en' if self.school_days != 1 else ''}"
+        if self.days is not None:
+            if self.days % 7 == 0:
+                weeks = self.days // 7
+                return f"na {weeks} we{'ken' if weeks != 1 else 'ek'}"
+            return f"binnen {self.days} dag{'en' if self.days != 1 else ''}"
+        return ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Format 2: `if:` a record of this kind (matching `where`, naming `parties`) exists, the requirement applies."""
+
+    record: str
+    where: Mapping[str, tuple] = field(default_factory=dict)
+    parties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """Something the app added to or changed in a school's file, shown on the meldcode page with why."""
+
+    field: str
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Requirement:
     """What must be recorded before a step counts as done, with the school's own rule as the reason."""
 
@@ -115,6 +207,13 @@ class Requirement:
     check: str | None = None
     advisory: bool = False
     line: int = field(default=0, compare=False)
+    # Format 2 (all empty in a format-1 file, which then behaves as before).
+    parties: tuple[str, ...] = ()  # parties (or roles) the record must name: who is present, with whom
+    scope: str = "case"  # case | step: only a record made once this step began counts
+    after: tuple[str, ...] = ()  # only a record after the first of these kinds counts
+    due: Due | None = None
+    condition: Condition | None = None  # the requirement applies only when this happened
+    by: str = ""  # the party or role that carries it, unless the case's taakverdeling says otherwise
 
 
 @dataclass(frozen=True)
@@ -131,6 +230,7 @@ class Step:
     advice: tuple[Requirement, ...]
     branch: str | None = None
     line: int = field(default=0, compare=False)
+    due: Due | None = None  # format 2: the deadline of the whole step
 
     @property
     def decides(self) -> bool:
@@ -273,6 +373,32 @@ class Meldcode:
     signal_list: SignalList
     closing_rule: str
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    format: int = 1
+    parties: tuple[Party, ...] = ()
+    # What the national model filled in (format 2) and names of bodies that no longer exist, each with why.
+    defaults_applied: tuple[Applied, ...] = ()
+    outdated_names: tuple[Applied, ...] = ()
+    recontact_after: Due | None = None  # format 2: after a report, contact the report point again after this
+
+    def party(self, key: str) -> Party | None:
+        return next((p for p in self.parties if p.key == key), None)
+
+    def who(self, key: str) -> str:
+        """The name of a party or (the Dutch label of) a school role."""
+        party = self.party(key)
+        if party is not None:
+            return party.name
+        from accounts.roles import Role
+
+        labels = {value: str(label).split(" / ")[0].lower() for value, label in Role.choices}
+        return labels.get(key, key)
+
+    def default_applied(self, name: str) -> Applied | None:
+        return next((a for a in self.defaults_applied if a.field == name), None)
+
+    @property
+    def requires_plan(self) -> bool:
+        return any(r.record == "plan" for s in self.steps for r in (*s.requires, *s.advice))
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -414,7 +540,14 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [(filename, line, f"Geen geldige YAML: {error.problem or error.context}.")]
+        # A tab where YAML wants spaces is the usual cause; name every such line (only when the file does not parse,
+        # so that a tab inside a text that parses stays allowed).
+        tabs = _tab_lines(text)
+        if tabs:
+            return None, [(filename, tab, "Op deze regel staat een tab vóór de tekst. YAML springt alleen in met "
+                                          "spaties: vervang de tab door spaties (bijv. twee per niveau).")
+                          for tab in tabs]
+        return None, [(filename, line, _yaml_message(error, text, line))]
     except yaml.YAMLError as error:
         return None, [(filename, 1, f"Geen geldige YAML: {error}.")]
     except (RecursionError, ValueError, TypeError, OverflowError):
@@ -430,6 +563,48 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, list[tuple[str, int, str]
     return data, problems
 
 
+def _tab_lines(text: str) -> list[int]:
+    """Lines indented with a tab (YAML allows only spaces there)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[:len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            found.append(number)
+    return found
+
+
+def _looks_indented(lines: list[str], line: int) -> bool:
+    """The line is a `key:` indented deeper than the text line before it (a bad indent, not a colon in a text)."""
+    current = lines[line - 1]
+    previous = next((x for x in reversed(lines[:line - 1]) if x.strip() and not x.strip().startswith("#")), "")
+    depth = len(current) - len(current.lstrip(" "))
+    return (bool(re.match(r"^\s*[A-Za-z_][\w-]*:(\s|$)", current))
+            and depth > len(previous) - len(previous.lstrip(" ")) and not previous.rstrip().endswith(":"))
+
+
+def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
+    """A syntax error in plain Dutch, with a hint for the usual mistakes (a colon in a text, a bad indent)."""
+    problem = f"{error.problem or ''} {error.context or ''}"
+    lines = text.splitlines()
+    if "mapping values are not allowed" in problem and 1 < line <= len(lines) and _looks_indented(lines, line):
+        return ("De inspringing klopt niet: deze regel springt verder in dan de regel erboven, terwijl die geen blok "
+                "opent. Zet velden van hetzelfde blok precies onder elkaar, met spaties.")
+    if "mapping values are not allowed" in problem:
+        return ("De regel bevat een dubbele punt met een spatie erna midden in een tekst (zoals 'Let op: ...'). Zet "
+                "de hele tekst tussen aanhalingstekens, bijv. rule: \"Let op: bel eerst.\"")
+    if "\t" in problem or "'\\t'" in problem:
+        return "Op deze regel staat een tab. YAML springt alleen in met spaties: vervang de tab door spaties."
+    if any(word in problem for word in ("expected <block end>", "did not find expected key",
+                                         "did not find expected '-'", "could not find expected ':'",
+                                         "expected <block mapping start>")):
+        return ("De inspringing klopt niet (op of vlak vóór deze regel). Velden van hetzelfde blok beginnen precies "
+                "onder elkaar, met spaties; een punt van een lijst begint met '- ' op dezelfde inspringing als de "
+                "andere punten.")
+    if "found unexpected end of stream" in problem or "found unexpected ':'" in problem:
+        return "Er mist een aanhalingsteken aan het eind van een tekst; sluit elke tekst die met \" begint af met \"."
+    return f"Geen geldige YAML: {(error.problem or error.context or '').strip()}."
+
+
 # --- The validator ---------------------------------------------------------------------------------
 
 _MISSING = object()
@@ -442,6 +617,8 @@ class _Reader:
         self.filename = filename
         self.legal_minimum = legal_minimum
         self.problems: list[tuple[str, int, str]] = []
+        self.format = 1
+        self.party_keys: tuple[str, ...] = ()  # format 2: parties may stand wherever a school role may
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append((self.filename, line, message))
@@ -517,13 +694,15 @@ class _Reader:
             self.problem(parent.line_of(key), f"{where}: '{key}' '{value}' mag alleen letters, cijfers en _ bevatten.")
         return value
 
-    def roles(self, parent, key, where, *, required=False) -> tuple[str, ...]:
+    def roles(self, parent, key, where, *, required=False, parties=True) -> tuple[str, ...]:
         items = self.sequence(parent, key, where, required=required)
         result = []
+        allowed = set(ROLE_IDS) | (set(self.party_keys) if parties else set())
         for index, item in enumerate(items):
-            if not isinstance(item, str) or item not in ROLE_IDS:
+            if not isinstance(item, str) or item not in allowed:
+                choices = sorted(ROLE_IDS) + (list(self.party_keys) if parties else [])
                 self.problem(items.line_of(index),
-                             f"{where}: onbekende rol '{item}' in '{key}'. Kies uit: {', '.join(sorted(ROLE_IDS))}.")
+                             f"{where}: onbekende rol '{item}' in '{key}'. Kies uit: {', '.join(choices)}.")
             else:
                 result.append(item)
         return tuple(result)
@@ -540,11 +719,14 @@ class _Reader:
             return default
         return value
 
-    def known_keys(self, parent, allowed, where) -> None:
+    def known_keys(self, parent, allowed, where, *, newer=()) -> None:
         if not isinstance(parent, dict):
             return
         for key in parent:
-            if key not in allowed:
+            if key in newer and key not in allowed:
+                self.problem(parent.line_of(key), f"{where}: het veld '{key}' bestaat pas in formaat 2. Zet "
+                                                  "'format: 2' bovenaan het bestand.")
+            elif key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)
                 suggestion = f" Bedoelde u '{hint[0]}'?" if hint else f" Toegestaan: {', '.join(allowed)}."
                 self.problem(parent.line_of(key), f"{where}: onbekend veld '{key}'.{suggestion}")
@@ -569,6 +751,11 @@ STEP_KEYS = ("id", "title", "goal", "guidance", "actions", "carried_out_by", "in
              "advice", "branch")
 REQUIREMENT_KEYS = ("id", "need", "rule", "record", "where", "roles_present", "before", "exempt_by", "check")
 QUESTION_KEYS = ("id", "text", "hint", "yes", "no")
+# Fields that exist from format 2 on; in a format-1 file they are unknown, as they always were.
+TOP_LEVEL_KEYS_2 = TOP_LEVEL_KEYS + ("parties", "recontact_after")
+STEP_KEYS_2 = STEP_KEYS + ("due",)
+REQUIREMENT_KEYS_2 = REQUIREMENT_KEYS + ("parties", "scope", "after", "due", "if", "by")
+PARTY_KEYS = ("key", "name", "description", "organisation_kinds", "organisations")
 BRANCH_KEYS = ("outcome", "next", "text")
 
 
@@ -613,16 +800,31 @@ def validate_file(path: str | Path) -> list[tuple[str, int, str]]:
 
 
 def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
-    r.known_keys(data, TOP_LEVEL_KEYS, "Meldcode")
-    fmt = data.get("format", FORMAT_VERSION)
-    if fmt != FORMAT_VERSION:
+    fmt = data.get("format", 1)
+    if isinstance(fmt, bool) or fmt not in FORMATS:
         r.problem(data.line_of("format"), f"Meldcode: 'format' is {fmt}; deze versie van de app leest formaat "
-                                          f"{FORMAT_VERSION}.")
+                                          f"{' en '.join(str(f) for f in FORMATS)}.")
+        fmt = 1
+    r.format = fmt
+    r.known_keys(data, TOP_LEVEL_KEYS_2 if fmt >= 2 else TOP_LEVEL_KEYS, "Meldcode",
+                 newer=TOP_LEVEL_KEYS_2)
+    outdated = _outdated_names(data)
+    defaults_applied: list[Applied] = []
+    if fmt >= 2:
+        _modernise(data)
+        defaults_applied = _apply_national_defaults(data)
+        parties = _read_parties(r, data)
+        r.party_keys = tuple(p.key for p in parties)
+    else:
+        parties = []
     key = r.text(data, "key", "Meldcode")
     if key and not KEY_PATTERN.match(key):
         r.problem(data.line_of("key"), f"Meldcode: 'key' '{key}' mag alleen kleine letters, cijfers en "
                                        "streepjes bevatten (bijv. de-vlinder).")
     raw_version = data.get("version")
+    if isinstance(raw_version, datetime.date):
+        # A version such as 2025-08-01 is judged like any other text, not as a date.
+        data["version"] = raw_version.isoformat()
     if isinstance(raw_version, float):
         r.problem(data.line_of("version"), f"Meldcode: zet de versie tussen aanhalingstekens (\"{raw_version}\"), "
                                            "anders leest YAML haar als getal.")
@@ -664,7 +866,10 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
                   r.text(names_data, "care_team", "Namen") if names_data else "",
                   r.text(names_data, "attention_officer", "Namen") if names_data else "")
 
-    child_age = r.integer(data, "child_involvement_age", "Meldcode", minimum=4, maximum=18)
+    # Format 2 judges the age as the law does (12 at the latest) everywhere; format 1 keeps its wider range for
+    # stored versions, with the legal minimum checked separately.
+    child_age = r.integer(data, "child_involvement_age", "Meldcode", minimum=4,
+                          maximum=LEGAL_CHILD_AGE if fmt >= 2 else 18)
 
     consent_data = r.mapping(data, "consent", "Meldcode")
     r.known_keys(consent_data, ("needed_for", "pupil_from_age", "rule", "refusal_rule"), "Toestemming")
@@ -693,6 +898,8 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
                                                 "bestaat niet.")
     verwijsindex = Verwijsindex(vi_from, r.text(vi_data, "rule", "Verwijsindex") if vi_data else "")
 
+    if fmt >= 2:
+        defaults_applied += _apply_national_afwegingskader(data)
     questions = _read_afwegingskader(r, data)
     exemptions = _read_exemptions(r, data)
     _check_requirement_references(r, data, steps, exemptions)
@@ -702,7 +909,8 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
 
     final_data = r.mapping(data, "final_responsibility", "Meldcode")
     r.known_keys(final_data, ("roles", "text"), "Eindverantwoordelijkheid")
-    final = FinalResponsibility(r.roles(final_data, "roles", "Eindverantwoordelijkheid", required=True)
+    final = FinalResponsibility(r.roles(final_data, "roles", "Eindverantwoordelijkheid", required=True,
+                                        parties=False)
                                 if final_data else (),
                                 r.text(final_data, "text", "Eindverantwoordelijkheid") if final_data else "")
 
@@ -729,7 +937,9 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
         verwijsindex=verwijsindex, steps=tuple(steps), afwegingskader=tuple(questions),
         exemptions=tuple(exemptions), routes=routes, final_responsibility=final,
         responsibilities=tuple(responsibilities), not_responsible_for=not_responsible_for,
-        signal_list=signal_list, closing_rule=closing_rule, raw=data,
+        signal_list=signal_list, closing_rule=closing_rule, raw=data, format=fmt, parties=tuple(parties),
+        defaults_applied=tuple(defaults_applied), outdated_names=tuple(outdated),
+        recontact_after=_read_due(r, data, "recontact_after", "Meldcode") if fmt >= 2 else None,
     )
 
 
@@ -754,7 +964,7 @@ def _read_steps(r: _Reader, data: LineDict) -> list[Step]:
             r.problem(item.line, f"{where}: het veld 'id' ontbreekt (bijv. id: \"3\").")
         else:
             r.unique(items, seen, step_id, index, "Stap")
-        r.known_keys(item, STEP_KEYS, where)
+        r.known_keys(item, STEP_KEYS_2 if r.format >= 2 else STEP_KEYS, where, newer=STEP_KEYS_2)
         branch = r.choice(item, "branch", where, BRANCHES, required=False)
         expected_branch = MANDATORY_BRANCH.get(step_id)
         if expected_branch and branch != expected_branch and "branch" in item and branch is not None:
@@ -770,6 +980,7 @@ def _read_steps(r: _Reader, data: LineDict) -> list[Step]:
             carried_out_by=r.roles(item, "carried_out_by", where, required=True),
             involved=r.roles(item, "involved", where), role_rules=r.texts(item, "role_rules", where, required=False),
             requires=requires, advice=advice, branch=branch, line=item.line,
+            due=_read_due(r, item, "due", where) if r.format >= 2 else None,
         ))
     if items or "steps" in data:
         present = {s.id for s in steps}
@@ -803,7 +1014,8 @@ def _read_requirements(r: _Reader, step: LineDict, key: str, where: str, *, advi
         inner = f"{where}, {key} '{req_id}'"
         if req_id:
             r.unique(items, seen, req_id, index, f"{where}: eis")
-        r.known_keys(item, REQUIREMENT_KEYS, inner)
+        r.known_keys(item, REQUIREMENT_KEYS_2 if r.format >= 2 else REQUIREMENT_KEYS, inner,
+                     newer=REQUIREMENT_KEYS_2)
         record, check = _read_kind(r, item, inner)
         where_clause = _read_where(r, item, record, inner)
         roles_present = r.roles(item, "roles_present", inner)
@@ -814,10 +1026,11 @@ def _read_requirements(r: _Reader, step: LineDict, key: str, where: str, *, advi
             r.problem(item.line_of("exempt_by"), f"{inner}: 'exempt_by' is de id van één uitzondering, bijv. "
                                                  "exempt_by: parent_conversation.")
             exempt_by = None
+        extra = _read_requirement_2(r, item, record, inner) if r.format >= 2 else {}
         result.append(Requirement(
             id=req_id, need=r.text(item, "need", inner), rule=r.text(item, "rule", inner),
             record=record, where=where_clause, roles_present=roles_present, before=_read_before(r, item, inner),
-            exempt_by=exempt_by, check=check, advisory=advisory, line=item.line,
+            exempt_by=exempt_by, check=check, advisory=advisory, line=item.line, **extra,
         ))
     return result
 
@@ -840,19 +1053,20 @@ def _read_kind(r: _Reader, item: LineDict, inner: str) -> tuple[str | None, str 
     return record, check
 
 
-def _read_before(r: _Reader, item: LineDict, inner: str) -> tuple[str, ...]:
-    """`before: report` or `before: [weighing, help, report]`: the record must precede the first of these."""
-    before = item.get("before")
+def _read_before(r: _Reader, item: LineDict, inner: str, key: str = "before") -> tuple[str, ...]:
+    """`before: report` or `before: [weighing, help, report]`: the record must precede the first of these.
+    Format 2's `after:` reads the same way: the record must follow the first of these."""
+    before = item.get(key)
     if before is None:
         return ()
     kinds = list(before) if isinstance(before, list) else [before]
     if not kinds:
-        r.problem(item.line_of("before"), f"{inner}: de lijst 'before' is leeg.")
+        r.problem(item.line_of(key), f"{inner}: de lijst '{key}' is leeg.")
     result = []
     for kind in kinds:
         if not isinstance(kind, str) or kind not in RECORD_VOCABULARY:
-            r.problem(item.line_of("before"), f"{inner}: 'before' noemt '{kind}', dat is geen soort vastlegging. "
-                                              f"Kies uit: {', '.join(RECORD_VOCABULARY)}.")
+            r.problem(item.line_of(key), f"{inner}: '{key}' noemt '{kind}', dat is geen soort vastlegging. "
+                                         f"Kies uit: {', '.join(RECORD_VOCABULARY)}.")
         elif kind not in result:
             result.append(kind)
     return tuple(result)
@@ -1014,6 +1228,206 @@ def _read_exemptions(r: _Reader, data: LineDict) -> list[Exemption]:
     return result
 
 
+# --- Format 2 -------------------------------------------------------------------------------------
+
+def _walk_texts(node, change=None, found=None):
+    """Every text in the file (values, not keys); `change` replaces each in place, keeping line numbers."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str):
+                if found is not None:
+                    found.append(value)
+                if change is not None:
+                    node[key] = change(value)
+            else:
+                _walk_texts(value, change, found)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, str):
+                if found is not None:
+                    found.append(value)
+                if change is not None:
+                    node[index] = change(value)
+            else:
+                _walk_texts(value, change, found)
+
+
+def _outdated_names(data: LineDict) -> list[Applied]:
+    """Names of bodies that no longer exist, with a note; a format-2 file shows them as Veilig Thuis."""
+    texts: list[str] = []
+    _walk_texts(data, found=texts)
+    modern = data.get("format") == 2
+    notes = []
+    for pattern, name in OUTDATED_BODIES:
+        if name == "AMK" and notes and "AMK" in notes[0].what:
+            continue  # the full name was noted already
+        if any(pattern.search(text) for text in texts):
+            what = (f"'{name}' wordt getoond als Veilig Thuis." if modern else
+                    f"Dit bestand noemt '{name}'; die instantie heet nu Veilig Thuis.")
+            notes.append(Applied("names", what, "Het Advies- en Meldpunt Kindermishandeling (AMK) en het Steunpunt "
+                                                "Huiselijk Geweld zijn op 1 januari 2015 samengegaan in Veilig Thuis."))
+    return notes
+
+
+def modernise_text(text: str) -> str:
+    for pattern, _name in OUTDATED_BODIES:
+        text = pattern.sub("Veilig Thuis", text)
+    return text.replace("Veilig Thuis (Veilig Thuis)", "Veilig Thuis")
+
+
+def _modernise(data: LineDict) -> None:
+    _walk_texts(data, change=modernise_text)
+
+
+def _national_raw() -> LineDict:
+    import copy
+
+    return copy.deepcopy(shipped("landelijk-2019").raw)
+
+
+def _apply_national_defaults(data: LineDict) -> list[Applied]:
+    """Format 2: what the school's document lacks, the national model of 2019 fills in, said on the meldcode
+    page; nothing is invented silently."""
+    national = _national_raw()
+    applied = []
+    why = "Het document van de school regelt dit niet; het landelijk model 2019 geldt."
+    for key, label in NATIONAL_DEFAULTS.items():
+        if data.get(key) is None:
+            data[key] = national[key]
+            data.lines.setdefault(key, data.line)
+            applied.append(Applied(key, f"{label[0].upper()}{label[1:]}: uit het landelijk model.", why))
+        elif key == "definitions" and isinstance(data[key], dict):
+            for name in MANDATORY_DEFINITIONS:
+                if data[key].get(name) is None:
+                    data[key][name] = national[key][name]
+                    applied.append(Applied(f"definitions.{name}", f"Begrip '{name}': uit het landelijk model.", why))
+        elif key == "consent" and isinstance(data[key], dict) and data[key].get("pupil_from_age") is None:
+            data[key]["pupil_from_age"] = national[key]["pupil_from_age"]
+            applied.append(Applied("consent.pupil_from_age", "Toestemming van de leerling zelf vanaf "
+                                   f"{national[key]['pupil_from_age']} jaar: uit het landelijk model.", why))
+    return applied
+
+
+def _apply_national_afwegingskader(data: LineDict) -> list[Applied]:
+    """Format 2: a meldcode without the five questions of 2019 may be uploaded and kept, but it is used with the
+    national afwegingskader on top (Besluit verplichte meldcode, since 1 January 2019)."""
+    own = data.get("afwegingskader")
+    if isinstance(own, list) and len(own) == len(AFWEGINGSKADER_2019):
+        return []
+    count = len(own) if isinstance(own, list) else 0
+    data["afwegingskader"] = _national_raw()["afwegingskader"]
+    data.lines.setdefault("afwegingskader", data.line)
+    had = f"{count} vragen" if count else "geen afwegingskader"
+    return [Applied("afwegingskader", f"Het afwegingskader van het landelijk model (vijf vragen) is toegevoegd; het "
+                                      f"document van de school had {had}.",
+                    "Sinds 1 januari 2019 besluit elke school met de vijf vragen van het afwegingskader of zij meldt "
+                    "en of zij hulp kan organiseren (Besluit verplichte meldcode).")]
+
+
+def _read_parties(r: _Reader, data: LineDict) -> list[Party]:
+    items = r.sequence(data, "parties", "Partijen", required=False)
+    parties: list[Party] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            r.problem(items.line_of(index), "Partijen: elke partij is een blok met 'key' en 'name'.")
+            continue
+        key = r.identifier(item, "key", f"Partij {index + 1}")
+        where = f"Partij '{key}'"
+        r.known_keys(item, PARTY_KEYS, where)
+        if key:
+            r.unique(items, seen, key, index, "Partij")
+            if key in ROLE_IDS:
+                r.problem(item.line_of("key"), f"{where}: '{key}' is al een rol van school; kies een andere sleutel.")
+        kinds = []
+        raw_kinds = r.sequence(item, "organisation_kinds", where, required=False)
+        for k_index, kind in enumerate(raw_kinds):
+            if kind not in ORGANISATION_KINDS:
+                r.problem(raw_kinds.line_of(k_index), f"{where}: onbekende soort organisatie '{kind}'. Kies uit: "
+                                                      f"{', '.join(ORGANISATION_KINDS)}.")
+            else:
+                kinds.append(kind)
+        parties.append(Party(key, r.text(item, "name", where), r.text(item, "description", where, required=False),
+                             tuple(kinds), r.texts(item, "organisations", where, required=False), line=item.line))
+    return parties
+
+
+DUE_WORDS = {"immediately": "immediately", "direct": "immediately", "urgent": "urgent", "urgently": "urgent",
+             "met spoed": "urgent"}
+
+
+def _read_due(r: _Reader, parent, key: str, where: str) -> Due | None:
+    """`due: immediately`, `due: urgent`, or a block: {school_days: 5}, {days: 10}, {weeks: 6}, with `from`
+    (step, or a kind of record) and `urgency`."""
+    value = parent.get(key) if isinstance(parent, dict) else None
+    if value is None:
+        return None
+    line = parent.line_of(key)
+    if isinstance(value, str):
+        urgency = DUE_WORDS.get(value.strip().lower())
+        if urgency is None:
+            r.problem(line, f"{where}: '{key}' is '{value}'. Schrijf immediately, urgent, of een blok zoals "
+                            "{school_days: 5}.")
+            return None
+        return Due(urgency, school_days=0 if urgency == "immediately" else 1)
+    if not isinstance(value, dict):
+        r.problem(line, f"{where}: '{key}' moet immediately, urgent of een blok zoals {{school_days: 5}} zijn.")
+        return None
+    r.known_keys(value, ("school_days", "days", "weeks", "from", "urgency"), f"{where}, {key}")
+    periods = [k for k in ("school_days", "days", "weeks") if k in value]
+    if len(periods) > 1:
+        r.problem(line, f"{where}, {key}: geef één termijn (school_days, days of weeks), niet {' en '.join(periods)}.")
+    amounts = {}
+    for period in periods:
+        amounts[period] = r.integer(value, period, f"{where}, {key}", minimum=0, maximum=365)
+    urgency = r.choice(value, "urgency", f"{where}, {key}", URGENCIES, required=False, default="normal")
+    start = r.choice(value, "from", f"{where}, {key}", DUE_STARTS, required=False, default="step")
+    if not periods and urgency == "normal":
+        r.problem(line, f"{where}, {key}: geef een termijn, bijv. school_days: 5.")
+    days = amounts.get("days")
+    if "weeks" in amounts:
+        days = amounts["weeks"] * 7
+    school_days = amounts.get("school_days")
+    if not periods:
+        school_days = 0 if urgency == "immediately" else 1
+    return Due(urgency, school_days=school_days, days=days, start=start)
+
+
+def _read_requirement_2(r: _Reader, item: LineDict, record: str | None, inner: str) -> dict:
+    """The format-2 fields of a requirement: parties, scope, after, due, if, by."""
+    extra: dict[str, Any] = {}
+    parties = r.roles(item, "parties", inner)
+    if parties and record is None:
+        r.problem(item.line_of("parties"), f"{inner}: 'parties' kan alleen bij een eis met 'record'.")
+    extra["parties"] = parties
+    extra["scope"] = r.choice(item, "scope", inner, SCOPES, required=False, default="case")
+    extra["after"] = _read_before(r, item, inner, "after")
+    extra["due"] = _read_due(r, item, "due", inner)
+    by = item.get("by")
+    if by is not None:
+        if not isinstance(by, str) or by not in set(ROLE_IDS) | set(r.party_keys):
+            r.problem(item.line_of("by"), f"{inner}: 'by' is '{by}', maar moet een rol of partij zijn. Kies uit: "
+                                          f"{', '.join(sorted(ROLE_IDS) + list(r.party_keys))}.")
+        else:
+            extra["by"] = by
+    condition = item.get("if")
+    if condition is not None:
+        if not isinstance(condition, dict):
+            r.problem(item.line_of("if"), f"{inner}: 'if' moet een blok zijn, bijv. if: {{record: consultation, "
+                                          "where: {with: care_team}}.")
+        else:
+            where = f"{inner}, if"
+            r.known_keys(condition, ("record", "where", "parties"), where)
+            kind = condition.get("record")
+            if not isinstance(kind, str) or kind not in RECORD_VOCABULARY:
+                r.problem(condition.line_of("record"), f"{where}: 'record' is '{kind}'. Kies uit: "
+                                                       f"{', '.join(RECORD_VOCABULARY)}.")
+            else:
+                extra["condition"] = Condition(kind, _read_where(r, condition, kind, where),
+                                               r.roles(condition, "parties", where))
+    return extra
+
+
 # --- The legal minimum ------------------------------------------------------------------------------
 # What no school may leave out of its meldcode (domain: the Besluit verplichte meldcode and the afwegingskader).
 
@@ -1141,7 +1555,8 @@ def _read_routes(r: _Reader, data: LineDict) -> Routes:
                 r.unique(items, seen, did, index, "Route medewerker: plicht")
             r.known_keys(item, ("id", "title", "guidance", "roles", "rule", "condition"), where)
             duties.append(Duty(did, r.text(item, "title", where), r.text(item, "guidance", where),
-                               r.roles(item, "roles", where, required=True), r.text(item, "rule", where),
+                               r.roles(item, "roles", where, required=True, parties=False),
+                               r.text(item, "rule", where),
                                r.text(item, "condition", where, required=False), line=item.line))
         if duties and all(d.condition for d in duties):
             r.problem(items.line, "Route medewerker: minstens één plicht moet altijd gelden (zonder 'condition').")

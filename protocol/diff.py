@@ -25,9 +25,13 @@ WORKFLOW_FIELDS = frozenset({
     "record", "where", "roles_present", "before", "exempt_by", "check", "branch", "outcome", "next",
     "child_involvement_age", "needed_for", "pupil_from_age", "from_step", "applies_to", "carried_out_by",
     "involved", "report_point", "care_team", "roles", "condition", "purpose", "with", "grounds",
+    # Format 2
+    "parties", "scope", "after", "due", "if", "school_days", "days", "weeks", "from", "urgency",
+    "recontact_after", "organisation_kinds", "format",
 })
 # Lists whose items (by id) are rules the dossier follows: adding or removing one changes the way of working.
-WORKFLOW_LISTS = frozenset({"steps", "requires", "advice", "afwegingskader", "exemptions", "grounds", "duties"})
+WORKFLOW_LISTS = frozenset({"steps", "requires", "advice", "afwegingskader", "exemptions", "grounds", "duties",
+                            "parties"})
 
 
 def _labels() -> dict[str, str]:
@@ -53,6 +57,12 @@ def _labels() -> dict[str, str]:
         "needed_for": _("nodig voor"), "pupil_from_age": _("leerling zelf vanaf"), "refusal_rule": _("bij weigering"),
         "from_step": _("vanaf stap"), "ages": _("leeftijden"), "applies_to": _("geldt voor"),
         "kind": _("soort"), "name": _("naam"),
+        # Format 2
+        "format": _("formaat"), "parties": _("Partijen"), "scope": _("reikwijdte"), "after": _("pas na"),
+        "due": _("termijn"), "if": _("alleen als"), "school_days": _("schooldagen"), "days": _("dagen"),
+        "weeks": _("weken"), "from": _("vanaf"), "urgency": _("urgentie"),
+        "recontact_after": _("opnieuw contact na"), "organisation_kinds": _("soorten organisatie"),
+        "organisations": _("organisaties"), "description": _("omschrijving"),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -20,6 +20,8 @@ from protocol.definition import (
     AFWEGINGSKADER_2019,
     LEGAL_CHILD_AGE,
     LEGAL_GROUNDS,
+    Condition,
+    Due,
     Duty,
     Exemption,
     Meldcode,
@@ -29,8 +31,8 @@ from protocol.definition import (
 
 # The order in which the dossier offers actions; `allowed_actions` keeps it.
 ACTION_ORDER = (
-    "signal", "followup", "consultation", "consent", "conversation", "exemption", "verwijsindex", "weighing",
-    "help", "help_evaluation", "report", "feedback", "emergency_contact", "duty", "closure",
+    "signal", "followup", "consultation", "assignment", "consent", "conversation", "exemption", "verwijsindex",
+    "weighing", "help", "plan", "help_evaluation", "report", "feedback", "emergency_contact", "duty", "closure",
 )
 ALWAYS_ALLOWED = ("report", "emergency_contact")
 # Records that move a case past the earlier steps for good: whatever was not done before them was skipped.
@@ -48,7 +50,9 @@ APPROVAL_KINDS = ("weighing", "report", "exemption", "closure")
 DEFAULT_FINAL_ROLES = ("directie",)
 # Contact with the report point (or the police / 112 in acute danger).
 VT_CONTACT_KINDS = ("emergency_contact", "report")
-PARENT_PURPOSES = ("parent", "pre_report")
+PARENT_PURPOSES = ("parent", "pre_report", "early", "post_decision")
+# Overdue needs go to the coordinator; still overdue this many school days later, to the directie as well.
+ESCALATE_AFTER_SCHOOL_DAYS = 3
 # WPO art. 4a: the duties the law ties to a condition, by their ids in the staff route (see definition.py).
 STAFF_SEXUAL_OFFENCE_DUTY = "consult_inspector"
 STAFF_GROUNDS_DUTIES = ("inform_parents", "police_report")
@@ -89,6 +93,28 @@ class Need:
     message: str
     rule: str
     advisory: bool = False
+    # Format 2: when it is due (from the deadlines in the meldcode and the facts), how urgent, whether it is overdue
+    # on the case's `today`, and who carries it (the party or role of the file or of the case's taakverdeling).
+    due: date | None = None
+    urgency: str = ""
+    overdue: bool = False
+    who: str = ""
+
+    def escalate(self, today: date) -> bool:
+        """Overdue for long enough to tell the directie too."""
+        return self.due is not None and today > add_school_days(self.due, ESCALATE_AFTER_SCHOOL_DAYS)
+
+
+def add_school_days(day: date, count: int) -> date:
+    """`count` school days after `day`: Monday to Friday. Holidays and study days are not known to the app and
+    count as school days (docs/meldcode-format.md, "Termijnen")."""
+    while day.weekday() >= 5:  # a deadline counted from a weekend starts on the Monday
+        day += timedelta(days=1)
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,16 @@ class _Case:
 
     def has(self, kind: str) -> bool:
         return any(r.kind == kind for r in self.records)
+
+    def happened(self, condition: Condition) -> bool:
+        """Format 2 `if:`: a record of the kind, matching its `where` and naming its parties."""
+        return any(_matches_where(r, condition.where) and set(condition.parties) <= _named(r)
+                   for r in self.of(condition.record))
+
+    def assigned(self, task_ids) -> str:
+        """The party or role the case's taakverdeling gives this task (a requirement or step id); the latest wins."""
+        found = [r for r in self.of("assignment") if str(r.data.get("task", "")) in task_ids and r.data.get("party")]
+        return str(found[-1].data["party"]) if found else ""
 
     @property
     def open_hypotheses(self) -> int:
@@ -301,10 +337,25 @@ def _help_after_report(definition: Meldcode, question, answer: bool) -> str | No
 
 
 def _matches(record: Record, requirement: Requirement) -> bool:
-    for key, allowed in requirement.where.items():
+    return _matches_where(record, requirement.where) and set(requirement.parties) <= _named(record)
+
+
+def _matches_where(record: Record, where) -> bool:
+    for key, allowed in where.items():
         if record.data.get(key) not in allowed:
             return False
     return True
+
+
+def _named(record: Record) -> set[str]:
+    """The roles and parties a record names: present at a conversation, consulted, or taking part in a decision."""
+    named = set()
+    for key in ("roles_present", "parties"):
+        value = record.data.get(key) or ()
+        named.update(str(v) for v in (value if isinstance(value, list | tuple) else (value,)))
+    if record.data.get("party"):
+        named.add(str(record.data["party"]))
+    return named
 
 
 def _date(record: Record) -> str:
@@ -321,13 +372,17 @@ def _role_names(roles) -> str:
 class _Check:
     """Whether one requirement is met, and if not, the precise reason."""
 
-    def __init__(self, met: bool, reason: str = "", *, final: bool = False):
+    def __init__(self, met: bool, reason: str = "", *, final: bool = False, applies: bool = True):
         self.met = met
         self.reason = reason
         self.final = final  # can no longer be met in time (e.g. the report was already made)
+        self.applies = applies  # format 2 `if:`: false when its condition did not occur
 
 
-def _check(case: _Case, requirement: Requirement) -> _Check:
+def _check(case: _Case, requirement: Requirement, since: datetime | None = None) -> _Check:
+    """`since`: the moment the requirement's step began (format 2 `scope: step`)."""
+    if requirement.condition is not None and not case.happened(requirement.condition):
+        return _Check(True, applies=False)
     if requirement.check == "hypotheses_resolved":
         count = case.open_hypotheses
         if count:
@@ -346,6 +401,29 @@ def _check(case: _Case, requirement: Requirement) -> _Check:
 
     candidates = [r for r in case.of(requirement.record) if _matches(r, requirement)]
     deadline = case.deadline(requirement.before)
+    earlier = []
+    if requirement.scope == "step" and since is not None:
+        earlier = [r for r in candidates if r.at < since]
+        candidates = [r for r in candidates if r.at >= since]
+    if requirement.after:
+        start = case.deadline(requirement.after)
+        if start is None:
+            return _Check(False, _("Dit kan pas na de %(kind)s.") % {"kind": _record_label(requirement.after[0])})
+        earlier += [r for r in candidates if r.at <= start.at]
+        candidates = [r for r in candidates if r.at > start.at]
+    if not candidates and earlier:
+        return _Check(False, _("Wat op %(date)s is vastgelegd, was vóór deze stap en telt hier niet mee.")
+                      % {"date": _date(earlier[-1])}, final=deadline is not None)
+    if not candidates and requirement.parties:
+        near = [r for r in case.of(requirement.record) if _matches_where(r, requirement.where)
+                and (since is None or requirement.scope != "step" or r.at >= since)]
+        if near:
+            missing = [p for p in requirement.parties if p not in _named(near[-1])]
+            return _Check(False, _("Bij de %(kind)s van %(date)s was %(who)s niet betrokken.")
+                          % {"kind": _record_label(near[-1].kind), "date": _date(near[-1]),
+                             "who": ", ".join(case.definition.who(p) for p in missing)},
+                          # a decision taken without them stays so (a correction of the decision can add them)
+                          final=deadline is not None or requirement.record in DECISION_KINDS)
     if not candidates:
         return _Check(False, final=deadline is not None)
     in_time = [r for r in candidates if deadline is None or r.at <= deadline.at]
@@ -359,13 +437,16 @@ def _check(case: _Case, requirement: Requirement) -> _Check:
             missing = sorted(set(requirement.roles_present) - set(last.data.get("roles_present", ())))
             final = deadline is not None
             return _Check(False, _("Bij het gesprek van %(date)s was geen %(roles)s aanwezig.")
-                          % {"date": _date(last), "roles": _role_names(missing)}, final=final)
+                          % {"date": _date(last), "roles": ", ".join(case.definition.who(r) for r in missing)},
+                          final=final)
     return _Check(True)
 
 
 def _record_label(kind: str | None) -> str:
     return {"report": _("melding"), "weighing": _("weging"), "help": _("inzet van hulp"),
-            "emergency_contact": _("noodcontact")}.get(kind or "", kind or "")
+            "emergency_contact": _("noodcontact"), "feedback": _("terugkoppeling"), "plan": _("handelingsplan"),
+            "signal": _("signalering"), "consultation": _("consultatie"), "conversation": _("gesprek")}.get(
+        kind or "", kind or "")
 
 
 # --- Evaluation ------------------------------------------------------------------------------------
@@ -413,10 +494,11 @@ def _evaluate_steps(case: _Case) -> Guidance:
     complete: dict[str, bool] = {}
     # Help that failed is over: its steps are finished (not skipped) and the report branch takes over.
     ended = {s.id for s in definition.steps if s.branch == "start_help"} if case.help_failed else set()
+    starts = _step_starts(case) if definition.format >= 2 else {}
     for step in definition.steps:
         rows = []
         for requirement in step.requires:
-            check = _check(case, requirement)
+            check = _check(case, requirement, starts.get(step.id))
             covering = None
             if not check.met and requirement.exempt_by:
                 covering = case.exemption_record(definition.exemption(requirement.exempt_by))
@@ -502,10 +584,12 @@ def _evaluate_steps(case: _Case) -> Guidance:
             if check.met or covering is not None or check.final or requirement.check == "hypotheses_resolved":
                 continue
             message = requirement.need + (f" {check.reason}" if check.reason else "")
-            requirements.append(Need(step.id, requirement.id, message, requirement.rule))
+            requirements.append(_timed(case, Need(step.id, requirement.id, message, requirement.rule), step,
+                                       requirement, starts))
         for requirement in step.advice:
-            if not _check(case, requirement).met:
-                advice.append(Need(step.id, requirement.id, requirement.need, requirement.rule, advisory=True))
+            if not _check(case, requirement, starts.get(step.id)).met:
+                advice.append(_timed(case, Need(step.id, requirement.id, requirement.need, requirement.rule,
+                                                advisory=True), step, requirement, starts))
     deciding_reached = deciding is not None and (pre_current is None or pre.index(pre_current) >= deciding)
     hypotheses = _hypotheses_advice(case, pre, current, deciding_reached, closed)
     if hypotheses is not None:
@@ -519,6 +603,8 @@ def _evaluate_steps(case: _Case) -> Guidance:
                 requirements.append(need)
     approvals = () if closed else _missing_approvals(case)
     requirements.extend(approvals)
+    if not closed:
+        requirements.extend(_plan_evaluations(case))
     if all_complete:
         requirements.append(_closing_need(case, current, outcome))
     verwijsindex_open = _verwijsindex_open(case, active, current_index)
@@ -538,6 +624,103 @@ def _evaluate_steps(case: _Case) -> Guidance:
         warnings=tuple(_warnings(case, outcome, skipped, closed, currents)), open_hypotheses=case.open_hypotheses,
         deviation_needed=not closed and case.report_due, followups=tuple(followups), approvals=tuple(approvals),
     )
+
+
+def _step_starts(case: _Case) -> dict[str, datetime | None]:
+    """Format 2: when each step began. The first step with the first record; a later step of the main line when
+    the step before it was complete (or passed by a committing act); a step of 5a or 5b with the decision or the
+    first help or report. None while a step has not begun."""
+    definition = case.definition
+    starts: dict[str, datetime | None] = {}
+    main = [s for s in definition.steps if s.branch is None]
+    previous_start = case.records[0].at if case.records else None
+    for index, step in enumerate(main):
+        if index == 0:
+            starts[step.id] = previous_start
+            continue
+        before = main[index - 1]
+        start = None
+        if previous_start is not None:
+            for record in case.records:
+                if record.at < previous_start:
+                    continue
+                upto = _Case(definition, replace(case.facts, records=[r for r in case.records if r.at <= record.at]))
+                if all(_check(upto, q, starts.get(before.id)).met or q.check == "hypotheses_resolved"
+                       or (q.exempt_by and upto.exemption_record(definition.exemption(q.exempt_by)))
+                       for q in before.requires):
+                    start = record.at
+                    break
+            committing = [r for r in case.records if r.kind in COMMITTING_RECORDS]
+            if start is None and committing:
+                start = committing[0].at
+        starts[step.id] = start
+        previous_start = start
+    decided = case.moment("weighing")
+    for step in definition.steps:
+        if step.branch is None:
+            continue
+        own = case.first("help" if step.branch == "start_help" else "report")
+        moments = [m.at for m in (decided, own) if m is not None]
+        starts[step.id] = min(moments) if moments else None
+    return starts
+
+
+def _timed(case: _Case, need: Need, step: Step, requirement: Requirement | None,
+           starts: Mapping[str, datetime | None]) -> Need:
+    """Format 2: the need with its due date (from the requirement's or the step's deadline), urgency, whether it is
+    overdue, and who carries it (the case's taakverdeling, else the file's `by`)."""
+    definition = case.definition
+    if definition.format < 2:
+        return need
+    due_rule = (requirement.due if requirement is not None else None) or step.due
+    due = None
+    urgency = ""
+    if due_rule is not None:
+        due = _due_date(case, due_rule, starts.get(step.id))
+        urgency = due_rule.urgency
+    who_key = case.assigned({need.id, step.id}) or (requirement.by if requirement is not None else "")
+    who = definition.who(who_key) if who_key else ""
+    message = need.message
+    if who:
+        message = f"{message} " + _("Dit doet: %(who)s.") % {"who": who}
+    if due is not None:
+        message = f"{message} " + _("Uiterlijk %(date)s.") % {"date": due.strftime("%d-%m-%Y")}
+    return replace(need, message=message, due=due, urgency=urgency, who=who,
+                   overdue=due is not None and case.facts.today > due)
+
+
+def _due_date(case: _Case, rule: Due, step_start: datetime | None) -> date | None:
+    start = step_start if rule.start == "step" else (case.first(rule.start).at if case.first(rule.start) else None)
+    if start is None:
+        return None
+    day = _local_day(start)
+    if rule.days is not None:
+        return day + timedelta(days=rule.days)
+    return add_school_days(day, rule.school_days or 0)
+
+
+def _plan_evaluations(case: _Case) -> list[Need]:
+    """The evaluation dates of the latest handelingsplan are due needs: each needs an evaluation recorded after
+    the plan; the next one is listed, and every one already past (school's file: the plan in 5a)."""
+    plan = case.latest("plan")
+    if plan is None:
+        return []
+    dates = sorted(d for d in (_as_date(v) for v in plan.data.get("evaluate_on") or ()) if d is not None)
+    done = len([r for r in case.of("help_evaluation") if r.at >= plan.at])
+    pending = dates[done:]
+    today = case.facts.today
+    listed = [d for d in pending if d < today] + [d for d in pending if d >= today][:1]
+    who_key = case.assigned({"plan_evaluation", "plan"}) or str(plan.data.get("who") or "")
+    who = case.definition.who(who_key) if who_key else ""
+    needs = []
+    for day in listed:
+        message = _("Evalueer het handelingsplan (afgesproken voor %(date)s) en leg de evaluatie vast.") % {
+            "date": day.strftime("%d-%m-%Y")}
+        if who:
+            message += " " + _("Dit doet: %(who)s.") % {"who": who}
+        needs.append(Need("5a", "plan_evaluation", message, case.definition.step("5a").guidance, due=day,
+                          overdue=today > day, who=who))
+    return needs
 
 
 def _state(step: Step, pre: list[Step], lanes: dict[str, list[Step]], currents: list[Step], complete, closed,
@@ -609,9 +792,15 @@ def _report_followups(case: _Case) -> list[Need]:
     again = [r for r in case.records if r.at > since and (
         r.kind in VT_CONTACT_KINDS or (r.kind == "consultation" and r.data.get("with") == "veilig_thuis"))]
     if not again:
-        needs.append(Need("5b", "report_recontact", _(
+        need = Need("5b", "report_recontact", _(
             "Blijf de leerling volgen. Verbetert de situatie niet, neem dan opnieuw contact op met %(point)s en leg "
-            "dat vast.") % {"point": point}, rule))
+            "dat vast.") % {"point": point}, rule)
+        period = case.definition.recontact_after
+        if period is not None:  # format 2: the file says after how long
+            due = _due_date(case, replace(period, start="step"), since)
+            need = replace(need, message=need.message + " " + _("Uiterlijk %(date)s.") % {
+                "date": due.strftime("%d-%m-%Y")}, due=due, urgency=period.urgency, overdue=case.facts.today > due)
+        needs.append(need)
     return needs
 
 
@@ -795,8 +984,12 @@ def _allowed_actions(case, deciding_reached, outcome, exemptions, closed, verwij
         allowed.add("weighing")
     if (outcome is not None and outcome.help) or case.has("help"):
         allowed.add("help")
-    if case.has("help"):
+    if case.has("help") or case.has("plan"):
         allowed.add("help_evaluation")
+    if case.definition.parties:
+        allowed.add("assignment")  # format 2: who does what
+    if case.definition.requires_plan and ((outcome is not None and outcome.help) or case.has("help")):
+        allowed.add("plan")
     if case.has("report"):
         allowed.add("feedback")
     return tuple(a for a in ACTION_ORDER if a in allowed)

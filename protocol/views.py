@@ -25,6 +25,7 @@ from protocol.models import (
 )
 from protocol.presentation import (
     afwegingskader_rows,
+    parties_view,
     responsibilities_view,
     role_names,
     route_columns,
@@ -73,7 +74,8 @@ def show(request, school_slug):
         "school": school, "version": version, "definition": definition, "adoption": adoption,
         "columns": route_columns(definition), "steps": steps_view(definition),
         "questions": afwegingskader_rows(definition), "responsibilities": responsibilities_view(definition),
-        "staff_duties": staff_duties_view(definition),
+        "staff_duties": staff_duties_view(definition), "parties": parties_view(definition),
+        "defaults": {a.field for a in definition.defaults_applied},
         "final_roles": role_names(definition.final_responsibility.roles),
         "can_manage": can_manage(request.user, school), "socialmap_url": _socialmap_url(school),
     })
