@@ -161,20 +161,37 @@ class BoardAdoption(models.Model):
         return school.board_id == self.board_id and (self.all_schools or self.schools.filter(pk=school.pk).exists())
 
 
-def board_adoption_for(school) -> BoardAdoption | None:
-    """The latest adoption by the school's board that covers this school."""
+def board_adoption_for(school, at=None) -> BoardAdoption | None:
+    """The latest adoption by the school's board that covers this school (made at or before `at`)."""
     if school.board_id is None:
         return None
-    return (BoardAdoption.objects.filter(board_id=school.board_id)
-            .filter(models.Q(all_schools=True) | models.Q(schools=school))
-            .select_related("version", "board").order_by("-adopted_at", "-pk").first())
+    adoptions = (BoardAdoption.objects.filter(board_id=school.board_id)
+                 .filter(models.Q(all_schools=True) | models.Q(schools=school)))
+    if at is not None:
+        adoptions = adoptions.filter(adopted_at__lte=at)
+    return adoptions.select_related("version", "board").order_by("-adopted_at", "-pk").distinct().first()
 
 
-def current_adoption(school) -> Adoption | BoardAdoption | None:
-    """The decision that sets the school's meldcode: its own latest adoption or its board's, whichever is later
-    (a school that adopts its own after the board did, keeps its own)."""
-    own = Adoption.objects.filter(school=school).select_related("version").order_by("-adopted_at", "-pk").first()
-    board = board_adoption_for(school)
+def board_of_case(case):
+    """The board whose meldcode the case follows (a board's own version, or the one the board adopted for the
+    school when the case was opened), or None when it is the school's own."""
+    version = case.meldcode_version
+    if version.owner_board_id is not None:
+        return version.owner_board
+    adoption = current_adoption(case.school, at=case.opened_at)
+    if isinstance(adoption, BoardAdoption) and adoption.version_id == version.pk:
+        return adoption.board
+    return None
+
+
+def current_adoption(school, at=None) -> Adoption | BoardAdoption | None:
+    """The decision that sets the school's meldcode (at a moment, default now): its own latest adoption or its
+    board's, whichever is later (a school that adopts its own after the board did, keeps its own)."""
+    own = Adoption.objects.filter(school=school).select_related("version")
+    if at is not None:
+        own = own.filter(adopted_at__lte=at)
+    own = own.order_by("-adopted_at", "-pk").first()
+    board = board_adoption_for(school, at)
     if own is None or (board is not None and board.adopted_at > own.adopted_at):
         return board or own
     return own

@@ -123,6 +123,14 @@ class Words:
 
 NATIONAL = Words()
 
+_GENERIC = re.compile("|".join(re.escape(g) for g in (GENERIC_REPORT_POINT, GENERIC_CARE_TEAM, GENERIC_ATTENTION_OFFICER,
+                                                      GENERIC_ACUTE)), re.IGNORECASE)
+
+
+def uses_generic_names(text) -> bool:
+    """Whether a product text names something a meldcode may name otherwise."""
+    return bool(text) and _GENERIC.search(str(text)) is not None
+
 
 def words_for_definition(definition) -> Words:
     if definition is None:
