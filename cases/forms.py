@@ -7,6 +7,7 @@ Each form splits what it collects in two: `content()` is narrative and is stored
 from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -45,7 +46,7 @@ class WordedForm(forms.Form, metaclass=_WordedMetaclass):
         return self._words
 
     def add_error(self, field, error):
-        if isinstance(error, str):
+        if isinstance(error, (str, Promise)):
             error = self.words.say(error)
         super().add_error(field, error)
 
