@@ -133,7 +133,7 @@ def anonymised_context(case: Case) -> dict:
     pupil = case.pupil
     guardians = [(g.relation or _("ouder"), g.has_authority) for g in pupil.guardians.current()]
     return {
-        "case": None, "title": _("Geanonimiseerde samenvatting"),
+        "case": None, "title": _("Geanonimiseerde samenvatting"), "words": case.words(),
         "about": {
             "age": anonymiser.age(pupil.date_of_birth, today),
             "group": pupil.group,

@@ -187,3 +187,22 @@ def test_the_case_page_shows_the_current_steps_own_guidance_role_rules_and_check
         assert rule in flat_page
     for action in step.actions:
         assert action in flat_page
+
+
+def test_the_emergency_sheet_names_the_schools_report_point_beside_the_national_number(vlinder, school, people,
+                                                                                      verified_client):
+    response = verified_client(people[Role.LEERKRACHT]).get(reverse("socialmap:emergency", args=[school.slug]))
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    assert "Bel meteen Veilig Thuis Utrecht, ook als u stap 2" in page
+    assert 'href="tel:08002000"' in page and 'href="tel:112"' in page
+
+
+def test_the_anonymised_summary_names_the_schools_care_team(vlinder, pupil, people):
+    from django.template.loader import render_to_string
+
+    from documents.exports import anonymised_context
+
+    case = open_case(vlinder, pupil, people)
+    html = render_to_string("documents/anonymised.html", {**anonymised_context(case), "layout": "documents/screen.html"})
+    assert "bespreking in het RET (regionaal expertiseteam)" in html
