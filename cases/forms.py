@@ -592,6 +592,9 @@ class OpenCaseForm(WordedForm):
         self.fields["pupil"].empty_label = _("Kies een leerling")
         self.fields["subject_staff"].empty_label = _("Alleen bij een vermoeden over een medewerker")
         self.fields["coordinator"].empty_label = _("De eerste intern begeleider van de school")
+        # The school's name for the attention officer (the meldcode's `names.attention_officer`).
+        self.fields["coordinator"].label = _("Coördinator (%(attention_officer)s)") % {
+            "attention_officer": self.words.attention_officer}
         staff = User.objects.filter(memberships__school=school).distinct()
         self.fields["subject_staff"].queryset = staff
         self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)

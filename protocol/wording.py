@@ -77,8 +77,10 @@ class Words:
     def _substitutions(self):
         pairs = [_replacer(GENERIC_ACUTE, self.acute, ignore_case=True),
                  _replacer(GENERIC_REPORT_POINT, self.report_point),
-                 _replacer(GENERIC_CARE_TEAM, self.care_team, ignore_case=True),
-                 _replacer(GENERIC_ATTENTION_OFFICER, self.attention_officer, ignore_case=True)]
+                 _replacer(GENERIC_CARE_TEAM, self.care_team, ignore_case=True)]
+        # The attention officer is not replaced in running text: the product names the role "Intern begeleider /
+        # aandachtsfunctionaris" (accounts.roles), a role and not the meldcode's name for it. Forms that ask for the
+        # attention officer use `attention_officer` themselves (the case-opening form's coordinator).
         return [pair for pair in pairs if pair is not None]
 
     def say(self, text) -> str:
@@ -123,8 +125,8 @@ class Words:
 
 NATIONAL = Words()
 
-_GENERIC = re.compile("|".join(re.escape(g) for g in (GENERIC_REPORT_POINT, GENERIC_CARE_TEAM, GENERIC_ATTENTION_OFFICER,
-                                                      GENERIC_ACUTE)), re.IGNORECASE)
+_GENERIC = re.compile("|".join(re.escape(g) for g in (GENERIC_REPORT_POINT, GENERIC_CARE_TEAM, GENERIC_ACUTE)),
+                      re.IGNORECASE)
 
 
 def uses_generic_names(text) -> bool:

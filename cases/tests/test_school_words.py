@@ -147,6 +147,7 @@ def test_the_case_opening_form_names_the_schools_acute_route(school, pupil, peop
     form = OpenCaseForm(school=school)
     routes = dict(form.fields["route"].choices)
     assert routes[Route.ACUTE] == "Noodsituatie"
+    assert form.fields["coordinator"].label == "Coördinator (intern begeleider (aandachtsfunctionaris))"
     page = verified_client(people[Role.LEERKRACHT]).get(reverse("cases:open", args=[school.slug])).content.decode()
     assert "Noodsituatie" in page and "Acute onveiligheid" not in page
 
