@@ -207,3 +207,10 @@ def test_the_anonymised_summary_names_the_schools_care_team(vlinder, pupil, peop
     case = open_case(vlinder, pupil, people)
     html = render_to_string("documents/anonymised.html", {**anonymised_context(case), "layout": "documents/screen.html"})
     assert "bespreking in het RET (regionaal expertiseteam)" in html
+
+
+def test_the_journal_buttons_name_the_schools_report_point(vlinder, pupil, people, verified_client):
+    case = open_case(vlinder, pupil, people)
+    page = verified_client(people[Role.IB]).get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Besluit 5b: melding bij Veilig Thuis Utrecht</a>" in page
+    assert "Terugkoppeling van Veilig Thuis Utrecht</a>" in page
