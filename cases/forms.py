@@ -5,7 +5,9 @@ Each form splits what it collects in two: `content()` is narrative and is stored
 """
 
 from django import forms
+from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -14,6 +16,7 @@ from cases.models import ClosureReason, EntryKind, RetentionRule, Route
 from core.concurrency import GuardedEditMixin
 from protocol import engine
 from protocol.definition import LEGAL_GROUNDS
+from protocol.wording import NATIONAL, words_for
 from schools.models import School
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -21,7 +24,34 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = forms.Textarea(attrs={"rows": 4})
 
 
-class EntryForm(forms.Form):
+class _WordedMetaclass(DeclarativeFieldsMetaclass):
+    """Once a form is fully built (also by a subclass's __init__), its texts are put in the meldcode's names."""
+
+    def __call__(cls, *args, **kwargs):
+        form = super().__call__(*args, **kwargs)
+        form.words.apply_to_form(form)
+        return form
+
+
+class WordedForm(forms.Form, metaclass=_WordedMetaclass):
+    """A form whose labels, buttons, choices and messages use the names of the case's (or school's) meldcode:
+    "Veilig Thuis Utrecht" where the school's file names its report point so."""
+
+    @property
+    def words(self):
+        if not hasattr(self, "_words"):
+            source = next((getattr(self, name) for name in ("definition", "case", "school")
+                           if getattr(self, name, None) is not None), None)
+            self._words = words_for(source) if source is not None else NATIONAL
+        return self._words
+
+    def add_error(self, field, error):
+        if isinstance(error, (str, Promise)):
+            error = self.words.say(error)
+        super().add_error(field, error)
+
+
+class EntryForm(WordedForm):
     kind: str = ""
     # Fields that are neither content nor facts (handled by the view).
     meta_fields = ("occurred_at", "revision")
@@ -661,7 +691,7 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Reden van de correctie"), widget=TEXT)
 
 
-class OpenCaseForm(forms.Form):
+class OpenCaseForm(WordedForm):
     pupil = forms.ModelChoiceField(label=_("Leerling"), queryset=None)
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices, widget=forms.RadioSelect, initial=Route.REGULAR,
                               help_text=_("Kies ‘Medewerker als vermoedelijke pleger’ als het vermoeden een collega betreft: "
@@ -676,11 +706,15 @@ class OpenCaseForm(forms.Form):
         from schools.models import Pupil
 
         kwargs.setdefault("label_suffix", "")
+        self.school = school
         super().__init__(*args, **kwargs)
         self.fields["pupil"].queryset = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)
         self.fields["pupil"].empty_label = _("Kies een leerling")
         self.fields["subject_staff"].empty_label = _("Alleen bij een vermoeden over een medewerker")
         self.fields["coordinator"].empty_label = _("De eerste intern begeleider van de school")
+        # The school's name for the attention officer (the meldcode's `names.attention_officer`).
+        self.fields["coordinator"].label = _("Coördinator (%(attention_officer)s)") % {
+            "attention_officer": self.words.attention_officer}
         staff = User.objects.filter(memberships__school=school).distinct()
         self.fields["subject_staff"].queryset = staff
         self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)

@@ -97,7 +97,8 @@ def entry_menu(case: Case, guidance, user=None) -> list[tuple[str, str, bool]]:
     if user is not None:
         kinds = [k for k in kinds if may_record(case, user, k)]
     allowed = set(guidance.allowed_actions)
-    return sorted(((k.value, k.label, k.value in allowed) for k in kinds), key=lambda item: not item[2])
+    words = case.words()  # the buttons in the names of the case's meldcode ("melding bij Veilig Thuis Utrecht")
+    return sorted(((k.value, words.say(k.label), k.value in allowed) for k in kinds), key=lambda item: not item[2])
 
 
 def write_entry(case: Case, form, author, *, save: bool, corrects: Entry | None = None,

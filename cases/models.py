@@ -27,6 +27,14 @@ def new_reference() -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def _worded(label, case):
+    """A choice label in the names of the case's meldcode; the case is only looked up when the label uses a name
+    the meldcode may word otherwise (keeps lists free of extra queries)."""
+    from protocol.wording import uses_generic_names, words_for_case
+
+    return words_for_case(case()).say(label) if uses_generic_names(label) else str(label)
+
+
 class Route(models.TextChoices):
     REGULAR = "regular", _("Stappenplan")
     ACUTE = "acute", _("Acute onveiligheid")
@@ -87,6 +95,15 @@ class Case(models.Model):
             models.Index(fields=["school", "status", "last_activity_at"]),
             models.Index(fields=["route", "school"]),
         ]
+
+    def words(self):
+        """The names of this case's meldcode (report point, care team, acute route), see protocol.wording."""
+        from protocol.wording import words_for_case
+
+        return words_for_case(self)
+
+    def get_route_display(self):
+        return _worded(dict(Route.choices).get(self.route, self.route), lambda: self)
 
     def __str__(self):
         return self.reference
@@ -236,6 +253,9 @@ class Entry(RowIdentity):
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["case", "status", "occurred_at"])]
 
+    def get_kind_display(self):
+        return _worded(dict(EntryKind.choices).get(self.kind, self.kind), lambda: self.case)
+
     def __str__(self):
         return f"{self.get_kind_display()} ({self.case.reference})"
 
@@ -310,6 +330,9 @@ class Task(models.Model):
     # that it is still overdue (cases.notifications.send_due_reminders).
     need_id = models.CharField(max_length=80, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+
+    def get_kind_display(self):
+        return _worded(dict(self.Kind.choices).get(self.kind, self.kind), lambda: self.case)
 
     class Meta:
         ordering = ["due_on"]

@@ -21,6 +21,9 @@ def send_notification(user_ids: list[int], case_id: int, subject: str, lead: str
     if case is None:
         return 0
     link = settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.reference])
+    # In the names of the case's meldcode; the national numbers stay beside the school's report point.
+    words = case.words()
+    subject, lead = words.say(subject), words.say(lead)
     sent = 0
     for user in User.objects.filter(pk__in=user_ids, is_active=True):
         if access.READ not in access.permissions(user, case):
@@ -28,6 +31,8 @@ def send_notification(user_ids: list[int], case_id: int, subject: str, lead: str
         body = _("%(lead)s\n\nDossier %(ref)s. Log in om te zien wat er nodig is:\n%(link)s\n\n"
                  "Dit bericht bevat bewust geen inhoud uit het dossier.") % {
             "lead": lead, "ref": case.reference, "link": link}
+        body += "\n\n" + _("Bij direct gevaar: bel 112. Advies of melden: %(report_point)s, landelijk 0800-2000 "
+                           "(gratis, dag en nacht).") % {"report_point": words.report_point}
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         sent += 1
     return sent

@@ -250,7 +250,7 @@ def new_entry(request, reference, kind):
     else:
         audit("entry.form", request=request, school=case.school, case=case, details={"kind": kind})
     return render(request, "cases/entry_form.html", {
-        "case": case, "form": form, "kind": kind, "kind_label": EntryKind(kind).label, "guidance": guidance,
+        "case": case, "form": form, "kind": kind, "kind_label": case.words().label(EntryKind, kind), "guidance": guidance,
         "out_of_order": kind not in guidance.allowed_actions,
     }, status=400 if form.errors else 200)
 

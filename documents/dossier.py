@@ -285,7 +285,7 @@ def sections(case: Case, entries: list[DocEntry]) -> list[Section]:
     """The chronology per step of the case's meldcode, in the order of the meldcode; empty steps left out."""
     definition = case.definition()
     order = [(step.id, f"{_('Stap')} {step.id}: {step.title}") for step in definition.steps]
-    order = [("acute", str(EXTRA_SECTIONS["acute"]))] + order + [
+    order = [("acute", case.words().say(EXTRA_SECTIONS["acute"]))] + order + [
         (key, str(title)) for key, title in EXTRA_SECTIONS.items() if key != "acute"]
     result = []
     for section_id, title in order:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import Case, Entry, EntryKind
 from documents import dossier
 from documents.models import EXPORT_LIFETIME, ExportJob, ExportKind, InspectionExport, InspectionGround
+from protocol.wording import NATIONAL
 
 TEMPLATES = {
     ExportKind.DOSSIER_PDF: "documents/dossier.html",
@@ -90,7 +91,7 @@ def _latest_version(entry: dossier.DocEntry) -> dossier.DocEntry:
     return entry.corrections[-1] if entry.corrections else entry
 
 
-def _summary_item(entry: dossier.DocEntry) -> SummaryItem:
+def _summary_item(entry: dossier.DocEntry, words=NATIONAL) -> SummaryItem:
     shown = _latest_version(entry)
     rows = [(label, value) for label, value in shown.rows if label != str(_("Bron"))]
     source = dict(shown.rows).get(str(_("Bron")), "")
@@ -99,9 +100,9 @@ def _summary_item(entry: dossier.DocEntry) -> SummaryItem:
         from_others = source or _("een ander")
     elif entry.kind == EntryKind.CONSULTATION:
         partner = shown.facts.get("with")
-        from_others = _("advies van %(who)s") % {"who": PARTNER_LABELS.get(partner, _("een ander"))}
+        from_others = _("advies van %(who)s") % {"who": words.say(PARTNER_LABELS.get(partner, _("een ander")))}
     elif entry.kind == EntryKind.FEEDBACK:
-        from_others = _("Veilig Thuis")
+        from_others = words.say(_("Veilig Thuis"))
     return SummaryItem(number=entry.number, when=shown.when, title=entry.kind_label, rows=rows,
                        from_others=from_others, hypothesis=shown.is_hypothesis, corrected=bool(entry.corrections),
                        signed_by=[s.participant for s in (shown.signatures or entry.signatures) if s.signed])
@@ -111,11 +112,12 @@ def vt_summary_context(case: Case) -> dict:
     entries = dossier.doc_entries(case)
 
     def items(kinds):
-        return [_summary_item(e) for e in entries if e.kind in kinds]
+        return [_summary_item(e, words) for e in entries if e.kind in kinds]
 
+    words = case.words()
     return {
         "case": case, "header": dossier.case_header(case),
-        "title": _("Samenvatting voor Veilig Thuis, dossier %(ref)s") % {"ref": case.reference},
+        "title": words.say(_("Samenvatting voor Veilig Thuis, dossier %(ref)s") % {"ref": case.reference}),
         "facts": items(FACT_KINDS), "consultations": items((EntryKind.CONSULTATION,)),
         "parents": items(PARENT_KINDS), "decisions": items(DECISION_KINDS),
         "today": timezone.localdate(),
@@ -131,7 +133,7 @@ def anonymised_context(case: Case) -> dict:
     pupil = case.pupil
     guardians = [(g.relation or _("ouder"), g.has_authority) for g in pupil.guardians.current()]
     return {
-        "case": None, "title": _("Geanonimiseerde samenvatting"),
+        "case": None, "title": _("Geanonimiseerde samenvatting"), "words": case.words(),
         "about": {
             "age": anonymiser.age(pupil.date_of_birth, today),
             "group": pupil.group,

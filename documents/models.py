@@ -80,6 +80,13 @@ class ExportJob(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
 
+    def get_kind_display(self):
+        """The kind in the names of the case's meldcode ("Samenvatting voor Veilig Thuis Utrecht (pdf)")."""
+        from protocol.wording import uses_generic_names, words_for_case
+
+        label = dict(ExportKind.choices).get(self.kind, self.kind)
+        return words_for_case(self.case).say(label) if self.case_id and uses_generic_names(label) else str(label)
+
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk}"
 

@@ -32,7 +32,8 @@ def test_the_acute_button_shows_emergency_numbers_and_records_the_contact_at_onc
         signed_in, people, case, crisis_service):
     page = signed_in(people[Role.LEERKRACHT])
     page.goto(f"/dossiers/d/{case.reference}/")
-    page.get_by_role("link", name="Acute onveiligheid").click()
+    # The national model's file names its acute route "Acuut gevaar" (routes.acute.title): the button says so.
+    page.get_by_role("link", name="Acuut gevaar", exact=True).click()
 
     expect(page.get_by_role("alert")).to_contain_text("Bel 112")
     numbers = page.locator("ul.numbers")
@@ -45,7 +46,7 @@ def test_the_acute_button_shows_emergency_numbers_and_records_the_contact_at_onc
     page.get_by_role("button", name="Noodcontact vastleggen").click()
 
     expect(page.get_by_text("Het noodcontact is vastgelegd.")).to_be_visible()
-    expect(page.locator(".case-head .badge").first).to_have_text("Acute onveiligheid")
+    expect(page.locator(".case-head .badge").first).to_have_text("Acuut gevaar")
     expect(page.locator('article[data-kind="emergency_contact"]')).to_contain_text("Veilig Thuis komt vandaag langs")
     assert not any("Acuut gevaar" in notice for notice in notices(page))
     case.refresh_from_db()
@@ -59,7 +60,7 @@ def test_a_case_opened_on_the_acute_route_starts_at_the_emergency_sheet(signed_i
     fill_fields(page, {"pupil": str(pupil.pk), "route": "acute"})
     page.get_by_role("button", name="Dossier openen").click()
 
-    expect(page.locator("h1")).to_have_text("Acute onveiligheid")
+    expect(page.locator("h1")).to_have_text("Acuut gevaar")
     case = Case.objects.get(pupil=pupil)
     page.goto(f"/dossiers/d/{case.reference}/")
     assert any("Acuut gevaar: neem nu contact op met Veilig Thuis" in notice for notice in notices(page))

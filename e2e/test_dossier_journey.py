@@ -194,7 +194,7 @@ def test_a_case_goes_from_first_signal_to_closure_with_the_guidance_following_ev
     expect(ip.get_by_role("region", name="Dossier gesloten")).to_contain_text("bewaard tot")
     assert tasks(ip) == ["Geen open acties."]
     expect(ip.locator(".entry-menu")).to_have_count(0)
-    expect(ip.get_by_role("link", name="Acute onveiligheid")).to_have_count(0)
+    expect(ip.get_by_role("link", name="Acuut gevaar", exact=True)).to_have_count(0)
 
     case.refresh_from_db()
     assert (case.status, case.current_step, case.closure_reason) == (Case.Status.CLOSED, "closed", "handed_over")

@@ -53,3 +53,42 @@ class AdoptForm(forms.Form):
                 "lopende dossiers houden hun versie."),
         required=True,
     )
+
+
+class BoardAdoptForm(forms.Form):
+    """A board adopts one version for all its schools or for the schools it ticks."""
+
+    version = forms.ModelChoiceField(label=_("Meldcodeversie"), queryset=None,
+                                     error_messages={"required": _("Kies de versie die het bestuur vaststelt."),
+                                                     "invalid_choice": _("Kies een versie uit de lijst.")})
+    scope = forms.ChoiceField(label=_("Voor welke scholen?"), widget=forms.RadioSelect, initial="all", choices=[
+        ("all", _("Alle scholen van het bestuur")), ("some", _("Alleen de scholen die ik hieronder aanvink"))])
+    schools = forms.ModelMultipleChoiceField(label=_("Scholen"), queryset=None, required=False,
+                                             widget=forms.CheckboxSelectMultiple,
+                                             error_messages={"invalid_choice": _("Kies scholen van dit bestuur.")})
+    confirm = forms.BooleanField(
+        label=_("Ik bevestig dat het bestuur (bevoegd gezag) deze versie heeft vastgesteld. Nieuwe dossiers van de "
+                "gekozen scholen volgen haar; een school die daarna een eigen versie vaststelt, houdt die."),
+        error_messages={"required": _("Vink de bevestiging aan om deze versie vast te stellen.")})
+
+    def __init__(self, *args, board, **kwargs):
+        from django.db.models import Q
+
+        from protocol.models import MeldcodeVersion
+        from schools.models import School
+
+        super().__init__(*args, **kwargs)
+        self.board = board
+        self.fields["version"].queryset = MeldcodeVersion.objects.filter(
+            Q(owner_school__isnull=True, owner_board__isnull=True) | Q(owner_board=board)).order_by("title", "-created_at")
+        self.fields["schools"].queryset = School.objects.filter(board=board).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "some" and not data.get("schools"):
+            self.add_error("schools", _("Vink minstens één school aan, of kies ‘Alle scholen van het bestuur’."))
+        version = data.get("version")
+        if version is not None and version.legal_problems():
+            self.add_error("version", _("Deze versie voldoet niet aan het wettelijk minimum en kan niet worden "
+                                        "vastgesteld. Upload een verbeterde versie."))
+        return data

@@ -132,10 +132,98 @@ class Adoption(models.Model):
         return f"{self.school} – {self.version}"
 
 
+class BoardAdoption(models.Model):
+    """A board (bevoegd gezag) adopted a meldcode version for all its schools, or for the schools listed.
+
+    Each school keeps its own sociale kaart; a school may still adopt its own version afterwards, and then its
+    own adoption counts (the most recent decision that covers the school counts, see current_adoption)."""
+
+    board = models.ForeignKey("schools.Board", on_delete=models.CASCADE, related_name="adoptions",
+                              verbose_name=_("bestuur"))
+    version = models.ForeignKey(MeldcodeVersion, on_delete=models.PROTECT, related_name="board_adoptions",
+                                verbose_name=_("versie"))
+    all_schools = models.BooleanField(_("voor alle scholen van het bestuur"), default=True)
+    schools = models.ManyToManyField("schools.School", blank=True, related_name="board_adoptions",
+                                     verbose_name=_("scholen"))
+    adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("vastgesteld door"))
+    adopted_at = models.DateTimeField(_("vastgesteld op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vaststelling door het bestuur")
+        verbose_name_plural = _("vaststellingen door het bestuur")
+        ordering = ["-adopted_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.board} – {self.version}"
+
+    def covers(self, school) -> bool:
+        return school.board_id == self.board_id and (self.all_schools or self.schools.filter(pk=school.pk).exists())
+
+
+def board_adoption_for(school, at=None) -> BoardAdoption | None:
+    """The latest adoption by the school's board that covers this school (made at or before `at`)."""
+    if school.board_id is None:
+        return None
+    adoptions = (BoardAdoption.objects.filter(board_id=school.board_id)
+                 .filter(models.Q(all_schools=True) | models.Q(schools=school)))
+    if at is not None:
+        adoptions = adoptions.filter(adopted_at__lte=at)
+    return adoptions.select_related("version", "board").order_by("-adopted_at", "-pk").distinct().first()
+
+
+def board_of_case(case):
+    """The board whose meldcode the case follows (a board's own version, or the one the board adopted for the
+    school when the case was opened), or None when it is the school's own."""
+    version = case.meldcode_version
+    if version.owner_board_id is not None:
+        return version.owner_board
+    adoption = current_adoption(case.school, at=case.opened_at)
+    if isinstance(adoption, BoardAdoption) and adoption.version_id == version.pk:
+        return adoption.board
+    return None
+
+
+def current_adoption(school, at=None) -> Adoption | BoardAdoption | None:
+    """The decision that sets the school's meldcode (at a moment, default now): its own latest adoption or its
+    board's, whichever is later (a school that adopts its own after the board did, keeps its own)."""
+    own = Adoption.objects.filter(school=school).select_related("version")
+    if at is not None:
+        own = own.filter(adopted_at__lte=at)
+    own = own.order_by("-adopted_at", "-pk").first()
+    board = board_adoption_for(school, at)
+    if own is None or (board is not None and board.adopted_at > own.adopted_at):
+        return board or own
+    return own
+
+
 def current_version(school) -> MeldcodeVersion | None:
-    """The version the school adopted last, or None when it never adopted one."""
-    adoption = Adoption.objects.filter(school=school).select_related("version").order_by("-adopted_at", "-pk").first()
+    """The version the school (or its board for it) adopted last, or None when none was adopted."""
+    adoption = current_adoption(school)
     return adoption.version if adoption else None
+
+
+def effective_version(school) -> MeldcodeVersion | None:
+    """The version a new case of this school starts under: the adopted one, else the national model."""
+    return current_version(school) or default_version()
+
+
+def adopt_for_board(board, version: MeldcodeVersion, *, schools=None, by=None) -> BoardAdoption:
+    """Record that `board` adopts `version` for all its schools (schools=None) or for the schools given."""
+    if version.owner_school_id is not None or (version.owner_board_id not in (None, board.pk)):
+        raise ValueError("This meldcode version belongs to another school or board.")
+    if version.legal_problems():
+        raise VersionRefused(_("Deze versie voldoet niet aan het wettelijk minimum en kan niet worden vastgesteld. "
+                               "Upload een verbeterde versie."))
+    schools = list(schools) if schools is not None else None
+    if schools is not None and (not schools or any(s.board_id != board.pk for s in schools)):
+        raise ValueError("Choose one or more schools of this board.")
+    with transaction.atomic():
+        adoption = BoardAdoption.objects.create(board=board, version=version, all_schools=schools is None,
+                                                adopted_by=by)
+        if schools:
+            adoption.schools.set(schools)
+    return adoption
 
 
 def adopt(school, version: MeldcodeVersion, by=None) -> Adoption:

@@ -9,16 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.roles import Role
 from audit.log import record as audit_record
 from protocol.access import can_manage, managed_school, readable_school
 from protocol.definition import DefinitionError
 from protocol.diff import compare, source_diff
-from protocol.forms import AdoptForm, UploadForm
+from protocol.forms import AdoptForm, BoardAdoptForm, UploadForm
 from protocol.models import (
-    Adoption,
+    BoardAdoption,
     MeldcodeVersion,
     VersionRefused,
     adopt,
+    adopt_for_board,
+    current_adoption,
     current_version,
     default_version,
     store_version,
@@ -32,6 +35,7 @@ from protocol.presentation import (
     staff_duties_view,
     steps_view,
 )
+from schools.access import school_for
 
 
 def _socialmap_url(school) -> str:
@@ -67,7 +71,7 @@ def _version_for(school, pk: int | None) -> MeldcodeVersion:
 @require_GET
 def show(request, school_slug):
     school = readable_school(request.user, school_slug)
-    adoption = Adoption.objects.filter(school=school).select_related("version", "adopted_by").first()
+    adoption = current_adoption(school)  # the school's own, or its board's for it
     version = adoption.version if adoption else default_version()
     definition = version.definition()
     return render(request, "protocol/show.html", {
@@ -78,6 +82,8 @@ def show(request, school_slug):
         "defaults": {a.field for a in definition.defaults_applied},
         "final_roles": role_names(definition.final_responsibility.roles),
         "can_manage": can_manage(request.user, school), "socialmap_url": _socialmap_url(school),
+        "board_adoption": adoption if isinstance(adoption, BoardAdoption) else None,
+        "is_board": Role.BESTUUR in request.user.roles_at(school),
     })
 
 
@@ -156,3 +162,42 @@ def diff(request, school_slug, a_id, b_id):
         "school": school, "old": old, "new": new, "changes": compare(old.definition(), new.definition()),
         "lines": source_diff(old.source, new.source, f"{old.key} {old.version}", f"{new.key} {new.version}"),
     })
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def board(request, school_slug):
+    """The board (bevoegd gezag) adopts one meldcode version for all or some of its schools. Only the bestuur role;
+    each covered school gets an audit event. Each school keeps its own sociale kaart, and may still adopt its own."""
+    school = school_for(request.user, school_slug, Role.BESTUUR)
+    board_ = school.board
+    form = BoardAdoptForm(request.POST or None, board=board_)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        schools = list(data["schools"]) if data["scope"] == "some" else None
+        try:
+            adoption = adopt_for_board(board_, data["version"], schools=schools, by=request.user)
+        except VersionRefused as error:
+            form.add_error("version", str(error))
+        else:
+            covered = schools if schools is not None else list(board_.schools.all())
+            for covered_school in covered:
+                audit_record("meldcode.board_adopt", request=request, school=covered_school,
+                             object_repr=str(adoption.version),
+                             details={"version_id": adoption.version_id, "board_adoption_id": adoption.pk,
+                                      "board_id": board_.pk, "all_schools": adoption.all_schools,
+                                      "key": adoption.version.key, "version": adoption.version.version})
+            messages.success(request, _("Het bestuur heeft %(title)s (versie %(version)s) vastgesteld voor "
+                                        "%(count)s school/scholen. Nieuwe dossiers volgen deze versie.")
+                             % {"title": adoption.version.title, "version": adoption.version.version,
+                                "count": len(covered)})
+            return redirect("protocol:board", school_slug=school.slug)
+    if request.method == "GET":
+        audit_record("meldcode.board_view", request=request, school=school, object_repr=str(board_))
+    schools = [{"school": s, "adoption": current_adoption(s)} for s in board_.schools.order_by("name")]
+    return render(request, "protocol/board.html", {
+        "school": school, "board": board_, "form": form, "schools": schools,
+        "adoptions": BoardAdoption.objects.filter(board=board_).select_related("version", "adopted_by")
+        .prefetch_related("schools")[:20],
+    }, status=400 if form.errors else 200)

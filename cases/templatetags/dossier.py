@@ -26,6 +26,7 @@ def entry_fields(entry, definition=None):
     order = [name for name in fields if name in content] + [name for name in content if name not in fields]
     signal_categories = {c.id: c.title for c in definition.signal_list} if definition is not None else {}
     rows = []
+    worded = _lazy_words(entry, definition)
     if entry.kind == "weighing" and definition is not None:
         # The afwegingskader: each answered question with its answer and the reasoning given.
         for question in definition.afwegingskader:
@@ -38,16 +39,32 @@ def entry_fields(entry, definition=None):
         if name in HIDDEN or name.startswith("r_") or value in ("", None, []):
             continue
         field = fields.get(name)
-        label = EXTRA_LABELS.get(name) or (field.label if field is not None else name)
+        label = worded(EXTRA_LABELS.get(name) or (field.label if field is not None else name))
         choices = signal_categories if name == "categories" else dict(getattr(field, "choices", []) or [])
         if isinstance(value, list):
-            value = ", ".join(str(choices.get(v, v)) for v in value)
+            value = ", ".join(str(worded(choices[v]) if v in choices else v) for v in value)
         elif isinstance(value, bool):
             value = CHOICE_LABELS[value]
-        else:
-            value = choices.get(value, value)
+        elif isinstance(value, str) and value in choices:
+            value = worded(choices[value])  # a choice label in the meldcode's names; typed text stays as typed
         rows.append((label, value))
     return rows
+
+
+def _lazy_words(entry, definition):
+    """Labels in the names of the case's meldcode; the case is only looked up when a label needs it."""
+    from protocol.wording import uses_generic_names, words_for
+
+    found = []
+
+    def worded(text):
+        if not uses_generic_names(text):
+            return text
+        if not found:
+            found.append(words_for(definition if definition is not None else entry.case))
+        return found[0].say(text)
+
+    return worded
 
 
 @register.filter
