@@ -37,7 +37,7 @@ _ATTENDS = re.compile(r"(gesprek|doe dit|voert? (de leerkracht|u)).{0,60}?\b(sam
 _CONSULT = re.compile(r"(?:bespreekt? (u )?de signalen|overleg[t]?|consulteer[t]?)\s+(altijd |eerst |in ieder geval |u )?"
                       r"(met )?(de\s+|het\s+)?(?P<who>ib\b|ib'?\s?er|intern(e)? begeleider|directeur|"
                       r"directie|aandachtsfunctionaris)", re.IGNORECASE)
-_DEADLINE = re.compile(r"\bbinnen\s+(\d+|een|één|twee|drie|vier|vijf|zes|zeven|tien|veertien)\s+(werk)?(dag|dagen|week|"
+_DEADLINE = re.compile(r"\bbinnen\s+(\d+|een|één|twee|drie|vier|vijf|zes|zeven|tien|veertien)\s+(werk|school)?(dag|dagen|week|"
                        r"weken|maand|maanden|uur)\b", re.IGNORECASE)
 _FINAL = re.compile(r"eindverantwoordelijk", re.IGNORECASE)
 _VERWIJSINDEX = re.compile(r"vanaf stap\s*(\d)[^.]{0,80}verwijsindex|verwijsindex[^.]{0,80}vanaf stap\s*(\d)",
@@ -55,6 +55,27 @@ _ATTENDS_ALL = (
     re.compile(r"\b(de\s+|het\s+)?" + _ROLE + r"\s+(is|zit|neemt)\s+(altijd\s+|steeds\s+|ook\s+)?(aanwezig bij|bij|deel aan)"
                r"\s+(dit|het|elk|ieder|alle)\s+(gesprek|gesprekken)", re.IGNORECASE),
 )
+# Sentences that look like a rule but are not one of this meldcode: an example or case, a tip pointing to another
+# protocol, an old version or the history of a name, a fill-in field, a body's reachability, the version line.
+_ASIDE = re.compile(
+    r"^\W*(tip|voorbeeld|casus|wist u dat)\b|\b(voorbeeld|casus)\b[^.:]{0,30}:"
+    r"|\b(vorige|oude|eerdere) versie\b|\bversie \d|\bin de meldcode van (19|20)\d\d\b|\bnog alleen\b"
+    r"|\b(tot|sinds|per) (\d{1,2} \w+ )?(19|20)\d\d\b|\bheette\b|\bvoorheen\b|\bvervallen\b|\bwerkt niet meer\b"
+    r"|\w+protocol\b|\bprotocol\s+(?!van deze meldcode)\w+"
+    r"|klik of tik om|\.{6,}|…{2,}|\bin te vullen\b|\bbereikbaar\b|\bvastgesteld (door|op)\b", re.IGNORECASE)
+# A deadline another body keeps (Veilig Thuis investigates within five days) is not the school's.
+_OTHERS_DEADLINE = re.compile(r"^\W*(veilig thuis|het amk|amk|advies- en meldpunt|de politie|de raad|de inspectie)\b",
+                              re.IGNORECASE)
+# "samen met de intern begeleider of de directeur": a choice between roles the format cannot hold.
+_ALTERNATIVE_ROLES = re.compile(_ROLE + r"\s+of\s+(de\s+|het\s+|een\s+)?" + _ROLE.replace("?P<who>", "?P<alt>"),
+                                re.IGNORECASE)
+
+
+def is_aside(text: str) -> bool:
+    """An example, a tip, a pointer to another protocol, history or an empty fill-in field: never a rule's source."""
+    return bool(_ASIDE.search(text))
+
+
 _CHILD_AGE = re.compile(r"leerling[^.]{0,60}?\b(vanaf|van|wanneer deze)\s+(?P<age>\d{1,2})\s+jaar", re.IGNORECASE)
 _CONSENT_AGE = re.compile(r"toestemming[^.]{0,80}?leerling[^.]{0,40}?\b(vanaf|van)\s+(?P<age>\d{1,2})\s+jaar",
                           re.IGNORECASE)
@@ -317,7 +338,9 @@ def apply(data: dict, proposal: Proposal, base: dict) -> dict:
                 step["involved"] = rest or ([] if "directie" in carried else ["directie"])
                 _kind, conversation = _requirement(step, "parent_conversation")
                 if conversation is not None:
-                    conversation["roles_present"] = [role]
+                    # "de leerkracht voert het gesprek samen met de IB": both are there
+                    teacher = ["leerkracht"] if re.search(r"leerkracht", value, re.IGNORECASE) and role != "leerkracht" else []
+                    conversation["roles_present"] = teacher + [role]
                     conversation["rule"] = f"{conversation['rule']} {value}".strip()
                     conversation["need"] = (f"Bespreek de signalen met de ouder, samen met {ROLE_NAMES[role]}, en leg "
                                             "het gesprek vast.")
@@ -332,6 +355,8 @@ def apply(data: dict, proposal: Proposal, base: dict) -> dict:
         if step is not None:
             _kind, consultation = _requirement(step, "collegial_consultation")
             if consultation is not None:
+                # the school names the colleague to consult; the template's "colleague or care team" narrows to it
+                consultation["where"] = {**(consultation.get("where") or {}), "with": ["colleague"]}
                 consultation["need"] = f"Bespreek de signalen met {ROLE_NAMES[role]} of in het {data['names']['care_team']}."
                 consultation["rule"] = value
             step["goal"] = re.sub(r"met een deskundige collega", f"met {ROLE_NAMES[role]}", step.get("goal", ""))
@@ -389,7 +414,7 @@ def best_sentence(document: Document, text: str, skip: set[int], minimum: float 
         return None
     best, best_score = None, 0.0
     for s in document.sentences:
-        if s.index in skip:
+        if s.index in skip or is_aside(s.text):
             continue
         have = _content(s.text)
         score = len(wanted & have) / len(wanted) - 0.1 * (len(have - wanted) > 2 * len(wanted))
@@ -408,6 +433,8 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
     departures = alignment.departures
     kaart = alignment.kaart
     body = [s for s in document.sentences if s.index not in kaart]
+    # what can carry a rule: not an example, a tip, another protocol, history or an empty fill-in field
+    body_rules = [s for s in body if not is_aside(s.text)]
 
     def consume(dep, how):
         if not dep.consumed_by:
@@ -445,10 +472,10 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 break
 
     # 2. the report point
-    regional = regional_report_point(" ".join(s.text for s in body))
+    regional = regional_report_point(" ".join(s.text for s in body_rules))
     base_point = base["names"]["report_point"]
     new_point = regional or ("Veilig Thuis" if "AMK" in base_point and re.search(
-        r"veilig thuis", " ".join(s.text for s in body), re.IGNORECASE) else "")
+        r"veilig thuis", " ".join(s.text for s in body_rules), re.IGNORECASE) else "")
     if new_point and new_point != base_point:
         point_words = align.words(new_point)
         source = None
@@ -460,8 +487,8 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
                 if old <= {"advies", "en", "meldpunt", "kindermishandeling", "amk", "het", "veilig", "thuis"} or \
                         len(dep.doc_words) <= len(point_words) + 1:
                     consume(dep, "report_point")
-        if source is None:
-            source = next((s for s in body if new_point.lower() in s.text.lower()), None)
+        if source is None or is_aside(source.text):
+            source = next((s for s in body_rules if new_point.lower() in s.text.lower()), None)
         result.proposals.append(Proposal("report_point", DEPARTURE, _("Meldpunt (namen van instanties)"), new_point,
                                          _src(source), base_point,
                                          _("Het document noemt dit meldpunt waar het sjabloon het AMK noemt; de naam wordt overal in de meldcode vervangen.")))
@@ -498,7 +525,7 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if dep.kind != "removed":
             for sentence in dep.doc:
                 owner.setdefault(sentence.index, dep)
-    own = [s for s in body if s.index in owner or not template.full_reference]
+    own = [s for s in body_rules if s.index in owner or not template.full_reference]
 
     def claim(sentence, how):
         if sentence.index in owner:
@@ -514,6 +541,12 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         step_id = steps.get(sentence.index, "")
         role = attendee_role(sentence.text)
         if not role or step_id not in ("1", "3"):
+            continue
+        if _ALTERNATIVE_ROLES.search(align.fold(sentence.text)) or _ALTERNATIVE_ROLES.search(sentence.text):
+            claim(sentence, "attends")
+            result.needs_person.append(NeedsPerson(sentence.text, _src(sentence), _(
+                "Het document laat de keuze tussen twee rollen ('of'); het formaat kan die keuze niet vastleggen. "
+                "Kies wie er altijd bij het gesprek is."), template_side(sentence)))
             continue
         claim(sentence, "attends")
         ib_named = ib_named or role == "ib"
@@ -572,8 +605,10 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         match = _OFFICER.search(align.fold(sentence.text)) or _OFFICER.search(sentence.text)
         role = role_of(match.group("who") or match.group("who2")) if match else ""
         if role:
-            value = {"ib": "intern begeleider (aandachtsfunctionaris)",
-                     "directie": "directeur (aandachtsfunctionaris)"}[role]
+            title = re.search(r"aandachtsfunctionaris(\s+huiselijk geweld en kindermishandeling)?", sentence.text,
+                              re.IGNORECASE)
+            title = title.group(0).lower() if title else "aandachtsfunctionaris"
+            value = {"ib": "intern begeleider", "directie": "directeur"}[role] + f" ({title})"
             if value != base_officer:
                 result.proposals.append(Proposal("attention_officer", DEPARTURE, _("Aandachtsfunctionaris"), value,
                                                  _src(sentence), base_officer,
@@ -624,10 +659,11 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         dep = owner.get(sentence.index)
         if dep is not None and dep.consumed_by:
             continue
-        if _DEADLINE.search(sentence.text) and steps.get(sentence.index):
+        if _DEADLINE.search(sentence.text) and steps.get(sentence.index) and not _OTHERS_DEADLINE.search(sentence.text):
+            step_id = _deadline_step(base, steps[sentence.index], sentence.text)
             result.proposals.append(Proposal(
-                f"role_rule:{steps[sentence.index]}:{sentence.index}", DEPARTURE,
-                _("Termijn in stap %(step)s") % {"step": steps[sentence.index]}, sentence.text, _src(sentence), template_side(sentence),
+                f"role_rule:{step_id}:{sentence.index}", DEPARTURE,
+                _("Termijn in stap %(step)s") % {"step": step_id}, sentence.text, _src(sentence), template_side(sentence),
                 _("Een termijn van de school; die wordt een rolregel van de stap.")))
             claim(sentence, "deadline")
             continue
@@ -679,7 +715,14 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         if any(p.id == key for p in result.proposals):
             continue
         short = re.sub(r"\s*\([^)]*\)", "", names.get(key, "")).strip()
-        source = next((s for s in body if short and short.lower() in s.text.lower()), None)
+        carrying = [s for s in body_rules if short and short.lower() in s.text.lower()]
+        naming = [s for s in carrying if _NAMING.search(s.text)]
+        if naming:
+            result.needs_person.append(NeedsPerson(naming[0].text, _src(naming[0]), _(
+                "Het document geeft hier een eigen naam; controleer de naam (%(name)s in het sjabloon).")
+                % {"name": names[key]}, names[key]))
+            continue
+        source = carrying[0] if carrying else None
         if source is not None:
             result.proposals.append(Proposal(f"template:names:{key}", TEMPLATE, f"{label}: {names[key]}", names[key],
                                              _src(source), names[key],
@@ -736,6 +779,23 @@ def extract(document: Document, recognition, base: dict) -> Extraction:
         result.needs_person.append(NeedsPerson(dep.text if dep.kind != "removed" else dep.template_text[:400],
                                                _src(dep.first), why, dep.template_text[:400]))
     return result
+
+
+# "Het zorgteam van de school heet het Zorgteam Plus", "Waar het RET staat, wordt ... bedoeld", "het OT is het zorgteam"
+_NAMING = re.compile(r"\b(heet|heten|noemen we|noemen wij|genoemd|bedoeld)\b|\([A-Z]{2,6}\)[^.]{0,60}\bis (het|ons|onze)\b",
+                     re.IGNORECASE)
+
+
+def _deadline_step(base: dict, step_id: str, text: str) -> str:
+    """A document's 'stap 5' where the format has 5a (help) and 5b (report): the step the sentence is about."""
+    ids = {str(s["id"]) for s in base.get("steps", [])}
+    if step_id in ids or step_id != "5":
+        return step_id
+    if re.search(r"\bhulp\b", text, re.IGNORECASE) and "5a" in ids:
+        return "5a"
+    if re.search(r"\bmeld", text, re.IGNORECASE) and "5b" in ids:
+        return "5b"
+    return "4" if "4" in ids else step_id
 
 
 def _template_rule(result: Extraction, document: Document, skip: set[int], pid: str, title: str, rule: str) -> None:

@@ -199,7 +199,7 @@ def test_a_2019_document_in_its_own_words_gets_its_rules_and_no_proposal_that_re
     assert "final_responsibility" not in own and "consent_pupil_age" not in own
     draft = load_plain(conversion.build())
     step3 = next(s for s in draft["steps"] if s["id"] == "3")
-    assert step3["requires"][0]["roles_present"] == ["directie"]
+    assert step3["requires"][0]["roles_present"] == ["leerkracht", "directie"]  # "door de leerkracht en de directeur"
     assert validate(conversion.build()) == []
 
 
