@@ -146,6 +146,26 @@ def discover(issuer: str) -> dict:
     return document
 
 
+def form_action_origins() -> list[str]:
+    """Where the sign-in page's school-account form may end up: a browser holds the redirect after the form post
+    to the page's CSP form-action, so each provider's authorization endpoint (its issuer's origin, and the
+    discovered endpoint's origin when known) must be allowed there."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for provider in providers():
+        urls = [provider.issuer]
+        cached = _discovered.get(provider.issuer)
+        if cached:
+            urls.append(cached[1]["authorization_endpoint"])
+        for url in urls:
+            parts = urlsplit(url)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if parts.scheme in ("https", "http") and parts.netloc and origin not in origins:
+                origins.append(origin)
+    return origins
+
+
 def forget_discovery() -> None:
     _discovered.clear()
 

@@ -78,9 +78,15 @@ def _login_page(request, *, form=None, sso_form=None, status=200):
     sso_form = sso_form or SSOStartForm(initial={"sso_email": request.POST.get("email", "")})
     if status == 200 and (form.errors or sso_form.errors):
         status = 400
-    return render(request, "accounts/login.html", {
-        "form": form, "sso_form": sso_form, "next": _safe_next(request), "sso_enabled": sso.any_configured(),
+    sso_enabled = sso.any_configured()
+    response = render(request, "accounts/login.html", {
+        "form": form, "sso_form": sso_form, "next": _safe_next(request), "sso_enabled": sso_enabled,
     }, status=status)
+    if sso_enabled:
+        # The school-account form posts here and is redirected to the provider; browsers check that redirect
+        # against this page's form-action rule (sso.form_action_origins).
+        response._csp_update = {"form-action": sso.form_action_origins()}
+    return response
 
 
 # --- single sign-on (accounts/sso.py, docs/sso.md) ---------------------------------------------------------------

@@ -286,3 +286,9 @@ def test_an_invitation_link_does_not_sign_in_with_a_password_when_the_board_requ
                         {"new_password1": "paars-konijn-fietst-2026", "new_password2": "paars-konijn-fietst-2026"})
     assert saved.status_code == 302 and saved["Location"] == reverse("accounts:login")
     assert "_auth_user_id" not in client.session
+
+
+def test_the_redirect_to_the_provider_is_allowed_by_the_form_action_policy(board_provider, provider):
+    # Browsers apply form-action to the redirect after a form post: without this the button does nothing.
+    response = Client().get(reverse("accounts:login"))
+    assert provider.issuer in response["Content-Security-Policy"].split("form-action", 1)[1].split(";")[0]
