@@ -119,7 +119,7 @@ def sso_start(request):
 
 def _sso_refused(request, reason, provider=None, email="", status=403):
     _audit("auth.sso_refused", request, object_repr=email[:254],
-           details={"reason": reason, "provider": provider.key if provider else ""})
+           details={"refusal": reason, "provider": provider.key if provider else ""})
     return render(request, "accounts/sso_refused.html", {"reason": reason, "provider": provider, "email": email},
                   status=status)
 

@@ -121,7 +121,7 @@ def test_it_refuses_an_unknown_address_with_a_dutch_page(board_provider, provide
     assert response.status_code == 403
     assert "geen medewerker met dit e-mailadres" in response.content.decode()
     event = AuditEvent.objects.filter(action="auth.sso_refused").latest("pk")
-    assert event.details["reason"] == "unknown"
+    assert event.details["refusal"] == "unknown"
 
 
 def test_it_never_creates_an_account(board_provider, provider, django_user_model):
@@ -152,7 +152,7 @@ def test_it_refuses_a_bad_id_token(board_provider, provider, teacher, spoil):
     assert response.status_code == 403
     assert "niet geldig" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.filter(action="auth.sso_refused").latest("pk").details["reason"] == "token"
+    assert AuditEvent.objects.filter(action="auth.sso_refused").latest("pk").details["refusal"] == "token"
 
 
 def test_it_refuses_a_replayed_callback(board_provider, provider, teacher):
