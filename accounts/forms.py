@@ -84,3 +84,67 @@ class InviteForm(InviteFields):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = School.objects.select_related("board").order_by("board__name", "name")
         self.fields["invite_email"].required = True
+
+
+# --- single sign-on ----------------------------------------------------------------------------------------------
+
+class SSOStartForm(forms.Form):
+    sso_email = forms.EmailField(
+        label=_("E-mailadres van school"), max_length=254,
+        help_text=_("Aan uw e-mailadres zien we bij welk schoolbestuur u hoort en waar u inlogt."),
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+
+
+class IdentityProviderForm(forms.ModelForm):
+    """A board's OpenID Connect provider. The secret is never shown again: left empty, the stored one stays."""
+
+    issuer = forms.URLField(
+        label=_("Issuer (uitgever)"), max_length=300, assume_scheme="https",
+        help_text=_("Het adres van de provider; /.well-known/openid-configuration wordt erachter gezet. "
+                    "Bijv. https://login.microsoftonline.com/<tenant-id>/v2.0 of https://accounts.google.com."))
+
+    client_secret = forms.CharField(label=_("Clientgeheim"), required=False, strip=True,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "off"}, render_value=False),
+                                    help_text=_("Wordt versleuteld opgeslagen. Leeg laten: het opgeslagen geheim "
+                                                "blijft."))
+
+    class Meta:
+        from accounts.models import IdentityProvider
+
+        model = IdentityProvider
+        fields = ["name", "issuer", "client_id", "client_secret", "email_domains", "required", "mfa_acr_values",
+                  "enabled"]
+
+    def clean_client_secret(self):
+        secret = self.cleaned_data.get("client_secret", "")
+        if not secret:
+            if not self.instance.pk:
+                raise forms.ValidationError(_("Vul het clientgeheim in dat de provider u gaf."))
+            return self.instance.client_secret
+        return secret
+
+    def clean_email_domains(self):
+        from accounts.models import IdentityProvider, _split_list
+
+        domains = _split_list(self.cleaned_data.get("email_domains", ""))
+        if not domains:
+            raise forms.ValidationError(_("Noem minstens één e-maildomein, bijv. desprong.nl."))
+        for domain in domains:
+            if "@" in domain or "." not in domain or " " in domain:
+                raise forms.ValidationError(_("‘%(domain)s’ is geen e-maildomein (bijv. desprong.nl).")
+                                            % {"domain": domain})
+        others = IdentityProvider.objects.exclude(pk=self.instance.pk)
+        for other in others:
+            taken = set(domains) & set(other.domains)
+            if taken:
+                raise forms.ValidationError(
+                    _("Het domein %(domain)s hoort al bij de provider van %(board)s.")
+                    % {"domain": ", ".join(sorted(taken)), "board": other.board.name})
+        return ", ".join(domains)
+
+    def clean_issuer(self):
+        issuer = self.cleaned_data.get("issuer", "").rstrip("/")
+        if not issuer.startswith("https://") and not issuer.startswith("http://127.0.0.1") \
+                and not issuer.startswith("http://localhost"):
+            raise forms.ValidationError(_("Het adres van de provider moet met https:// beginnen."))
+        return issuer

@@ -1,8 +1,11 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from accounts.roles import Role
+from vault.fields import EncryptedTextField
+from vault.models import RowIdentity
 
 
 class UserManager(BaseUserManager):
@@ -110,3 +113,77 @@ class PendingRole(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.school}"
+
+
+# --- single sign-on (OpenID Connect) -----------------------------------------------------------------------------
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip().lower() for part in (text or "").replace(";", ",").replace("\n", ",").split(",")
+            if part.strip()]
+
+
+class IdentityProvider(RowIdentity):
+    """A board's own OpenID Connect provider (Microsoft Entra ID, Google Workspace, any standard one).
+
+    Staff whose e-mail address ends in one of `email_domains` sign in there; the account must already exist
+    here and belong to a school of this board (accounts.sso). The client secret is stored encrypted.
+    """
+
+    board = models.OneToOneField("schools.Board", on_delete=models.CASCADE, related_name="identity_provider",
+                                 verbose_name=_("schoolbestuur"))
+    name = models.CharField(_("naam voor medewerkers"), max_length=100, default="Microsoft 365",
+                            help_text=_("Zo heet de knop, bijv. ‘Microsoft 365’ of ‘Google Workspace’."))
+    issuer = models.URLField(
+        _("issuer (uitgever)"), max_length=300,
+        help_text=_("Het adres van de provider; /.well-known/openid-configuration wordt erachter gezet. "
+                    "Bijv. https://login.microsoftonline.com/<tenant-id>/v2.0 of https://accounts.google.com."))
+    client_id = models.CharField(_("client-ID"), max_length=200)
+    client_secret = EncryptedTextField(_("clientgeheim"))
+    email_domains = models.CharField(
+        _("e-maildomeinen"), max_length=500,
+        help_text=_("Komma-gescheiden, bijv. ‘desprong.nl, stichting-demo.nl’. Alleen adressen op deze domeinen "
+                    "loggen via deze provider in."))
+    required = models.BooleanField(
+        _("schoolaccount verplicht"), default=False,
+        help_text=_("Aan: medewerkers van dit bestuur kunnen niet meer met een wachtwoord inloggen."))
+    mfa_acr_values = models.CharField(
+        _("acr-waarden die als tweede factor tellen"), max_length=300, blank=True,
+        help_text=_("Optioneel, komma-gescheiden. Zonder deze waarden telt alleen een token waarin ‘amr’ "
+                    "meervoudige authenticatie noemt (mfa, otp, hwk, sc)."))
+    enabled = models.BooleanField(_("actief"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("inlogprovider (OpenID Connect)")
+        verbose_name_plural = _("inlogproviders (OpenID Connect)")
+
+    def __str__(self):
+        return f"{self.name} – {self.board}"
+
+    @property
+    def key(self) -> str:
+        return f"board-{self.pk}"
+
+    @property
+    def domains(self) -> list[str]:
+        return _split_list(self.email_domains)
+
+    @property
+    def acr_values(self) -> list[str]:
+        return _split_list(self.mfa_acr_values)
+
+
+class ProviderMFADevice(Device):
+    """The second factor a provider vouched for (its token said MFA was done). It never accepts a code: it only
+    marks a session as verified by django-otp's rules, and names the provider in the session and the audit."""
+
+    def verify_token(self, token):
+        return False
+
+    def verify_is_allowed(self):
+        return False, {"reason": "provider"}
+
+    class Meta:
+        verbose_name = _("tweede factor via schoolaccount")
+        verbose_name_plural = _("tweede factor via schoolaccount")

@@ -14,4 +14,7 @@ urlpatterns = [
     path("wachtwoord-kiezen/<uidb64>/<token>/", views.set_password, name="set_password"),
     # Under /account/ like the sign-in pages, so the view itself insists on both factors (see _installation_admin).
     path("installatie/", views.setup_page, name="setup"),
+    path("installatie/bestuur/<slug:slug>/schoolaccount/", views.provider_settings, name="provider_settings"),
+    path("schoolaccount/", views.sso_start, name="sso_start"),
+    path("schoolaccount/terug/", views.sso_callback, name="sso_callback"),
 ]

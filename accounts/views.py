@@ -16,14 +16,16 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_ratelimit.core import is_ratelimited
 
-from accounts import invitations, setup, twofactor
+from accounts import invitations, setup, sso, twofactor
 from accounts.forms import (
     BoardForm,
+    IdentityProviderForm,
     InviteForm,
     LoginForm,
     PasswordResetRequestForm,
     ReauthForm,
     SchoolForm,
+    SSOStartForm,
     TokenForm,
 )
 from accounts.reauth import mark_reauthenticated
@@ -49,17 +51,123 @@ def login(request):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(_safe_next(request))
     form = LoginForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"])
         if user is None:
             if getattr(request, "axes_locked_out", False):
                 return locked_out(request)
             form.add_error(None, _("Deze combinatie van e-mailadres en wachtwoord kennen we niet."))
+        elif (required := sso.required_provider_for(user)) is not None:
+            # Said only after the right password, so it reveals nothing to someone guessing addresses.
+            _audit("auth.password_refused_sso", request, actor=user, object_repr=user.email,
+                   details={"provider": required.key})
+            form.add_error(None, _("Uw schoolbestuur laat medewerkers alleen inloggen met hun schoolaccount "
+                                   "(%(name)s), niet met een wachtwoord. Gebruik hieronder ‘Inloggen met uw "
+                                   "schoolaccount’.") % {"name": required.name})
+            status = 403
         else:
             auth_login(request, user)
             step = "accounts:verify" if twofactor.confirmed_totp(user) else "accounts:setup_2fa"
             return redirect(f"{reverse(step)}?{urlencode({'next': _safe_next(request)})}")
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=400 if form.errors else 200)
+    return _login_page(request, form=form, status=status)
+
+
+def _login_page(request, *, form=None, sso_form=None, status=200):
+    form = form or LoginForm()
+    sso_form = sso_form or SSOStartForm(initial={"sso_email": request.POST.get("email", "")})
+    if status == 200 and (form.errors or sso_form.errors):
+        status = 400
+    sso_enabled = sso.any_configured()
+    response = render(request, "accounts/login.html", {
+        "form": form, "sso_form": sso_form, "next": _safe_next(request), "sso_enabled": sso_enabled,
+    }, status=status)
+    if sso_enabled:
+        # The school-account form posts here and is redirected to the provider; browsers check that redirect
+        # against this page's form-action rule (sso.form_action_origins).
+        response._csp_update = {"form-action": sso.form_action_origins()}
+    return response
+
+
+# --- single sign-on (accounts/sso.py, docs/sso.md) ---------------------------------------------------------------
+
+@require_POST
+@never_cache
+def sso_start(request):
+    """Step one: the e-mail address says which board's provider; then off to that provider."""
+    sso_form = SSOStartForm(request.POST)
+    if not sso_form.is_valid():
+        return _login_page(request, sso_form=sso_form)
+    email = sso_form.cleaned_data["sso_email"].strip().lower()
+    provider = sso.provider_for_email(email)
+    if provider is None:
+        sso_form.add_error("sso_email", _("Voor dit e-mailadres is inloggen met een schoolaccount niet ingesteld. "
+                                          "Log in met uw wachtwoord, of vraag uw functioneel beheerder."))
+        return _login_page(request, sso_form=sso_form)
+    try:
+        metadata = sso.discover(provider.issuer)
+    except sso.DiscoveryError:
+        _audit("auth.sso_unreachable", request, object_repr=email, details={"provider": provider.key})
+        return render(request, "accounts/sso_refused.html", {"reason": "unreachable", "provider": provider},
+                      status=502)
+    request.session[sso.SESSION_PROVIDER] = provider.key
+    request.session[sso.SESSION_NEXT] = _safe_next(request)
+    view = sso.ProviderRequestView(provider, metadata, login_hint=email)
+    view.setup(request)
+    return view.get(request)
+
+
+def _sso_refused(request, reason, provider=None, email="", status=403):
+    _audit("auth.sso_refused", request, object_repr=email[:254],
+           details={"refusal": reason, "provider": provider.key if provider else ""})
+    return render(request, "accounts/sso_refused.html", {"reason": reason, "provider": provider, "email": email},
+                  status=status)
+
+
+@never_cache
+def sso_callback(request):
+    """Step two: the provider sends the person back with a code. mozilla-django-oidc exchanges it and checks
+    the ID token (signature against the provider's keys, expiry, nonce; issuer and audience in sso.py)."""
+    provider = sso.provider_by_key(request.session.get(sso.SESSION_PROVIDER, ""))
+    if provider is None:
+        return _sso_refused(request, "no_session", status=400)
+    states = request.session.get("oidc_states") or {}
+    state = request.GET.get("state", "")
+    entry = states.pop(state, None) if state else None
+    # Each state works once, also when the provider reports an error.
+    request.session["oidc_states"] = states
+    if request.GET.get("error"):
+        return _sso_refused(request, "provider_error", provider)
+    if entry is None or not request.GET.get("code"):
+        return _sso_refused(request, "no_session", provider, status=400)
+    try:
+        backend = sso.ProviderBackend(provider, sso.discover(provider.issuer))
+        user = backend.authenticate(request, nonce=entry.get("nonce"), code_verifier=entry.get("code_verifier"))
+    except sso.Refused as refusal:
+        return _sso_refused(request, refusal.reason, provider, refusal.email)
+    except sso.DiscoveryError:
+        return _sso_refused(request, "unreachable", provider, status=502)
+    except Exception as exc:  # noqa: BLE001 - a bad token or an unreachable provider: refused, never a 500
+        import logging
+
+        logging.getLogger(__name__).warning("SSO token refused: %s", exc.__class__.__name__)
+        return _sso_refused(request, "token", provider)
+    if user is None or not user.is_active:
+        return _sso_refused(request, "token", provider)
+    target = request.session.pop(sso.SESSION_NEXT, None) or "/"
+    request.session.pop(sso.SESSION_PROVIDER, None)
+    # The session records Django's model backend: it only loads the account again on later requests.
+    user.backend = "django.contrib.auth.backends.ModelBackend"
+    auth_login(request, user)
+    mfa = sso.token_counts_as_mfa(backend.claims, provider)
+    _audit("auth.sso_login", request, actor=user, object_repr=user.email,
+           details={"provider": provider.key, "provider_mfa": mfa})
+    if mfa:
+        otp_login(request, sso.provider_device(user, provider))
+        _audit("auth.2fa", request, actor=user, details={"device": "ProviderMFADevice"})
+        return redirect(target)
+    step = "accounts:verify" if twofactor.confirmed_totp(user) else "accounts:setup_2fa"
+    return redirect(f"{reverse(step)}?{urlencode({'next': target})}")
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
@@ -193,13 +301,53 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         return reverse(step)
 
     def form_valid(self, form):
+        # A board that requires its school account: the link still works (e.g. for a later change of policy),
+        # but it never signs the person in with the password.
+        required = sso.required_provider_for(form.user)
+        if required is not None:
+            self.post_reset_login = False
         response = super().form_valid(form)
         _audit("auth.password_set", self.request, actor=form.user)
+        if required is not None:
+            messages.info(self.request, _("Uw wachtwoord is opgeslagen, maar uw schoolbestuur laat alleen inloggen "
+                                          "met uw schoolaccount (%(name)s) toe.") % {"name": required.name})
+            return redirect("accounts:login")
         messages.success(self.request, _("Uw wachtwoord is opgeslagen."))
         return response
 
 
 set_password = SetPasswordView.as_view()
+
+
+@login_required
+@never_cache
+def provider_settings(request, slug):
+    """A board's OpenID Connect provider, set by an installation administrator (docs/sso.md)."""
+    from django.shortcuts import get_object_or_404
+
+    from accounts.models import IdentityProvider
+    from schools.models import Board
+
+    stop = _installation_admin(request)
+    if stop is not None:
+        return stop
+    board = get_object_or_404(Board, slug=slug)
+    instance = IdentityProvider.objects.filter(board=board).first() or IdentityProvider(board=board)
+    form = IdentityProviderForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        created = instance.pk is None
+        provider = form.save()
+        sso.forget_discovery()
+        _audit("auth.sso_configured", request, object_repr=board.name,
+               details={"board": board.pk, "issuer": provider.issuer, "required": provider.required,
+                        "enabled": provider.enabled, "created": created})
+        messages.success(request, _("Inloggen met een schoolaccount is opgeslagen voor %(board)s.")
+                         % {"board": board.name})
+        return redirect("accounts:setup")
+    callback = request.build_absolute_uri(reverse("accounts:sso_callback"))
+    return render(request, "accounts/provider_settings.html",
+                  {"board": board, "form": form, "callback": callback, "existing": instance.pk is not None},
+                  status=400 if form.errors else 200)
 
 
 # --- setting up a board and a school (installation administrators) ---------------------------------------------

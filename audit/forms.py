@@ -66,6 +66,11 @@ ACTION_LABELS = {
     "auth.2fa": _("Tweestapscode gebruikt"),
     "auth.2fa_failed": _("Verkeerde tweestapscode"),
     "auth.2fa_enrolled": _("Authenticator ingesteld"),
+    "auth.sso_login": _("Ingelogd met schoolaccount"),
+    "auth.sso_refused": _("Inloggen met schoolaccount geweigerd"),
+    "auth.sso_unreachable": _("Inlogdienst van de school niet bereikbaar"),
+    "auth.sso_configured": _("Inloggen met schoolaccount ingesteld"),
+    "auth.password_refused_sso": _("Wachtwoord geweigerd: schoolaccount verplicht"),
     "auth.reauth_failed": _("Herbevestiging mislukt"),
     "audit.search": _("Audittrail doorzocht"),
     "audit.verify": _("Audittrail gecontroleerd"),
@@ -127,6 +132,12 @@ ACTION_LABELS = {
 # check); values that are codes get their label too, ids of staff become names (in the view), empty is "—".
 DETAIL_LABELS = {
     "account": _("Account"),
+    "provider": _("Inlogprovider"),
+    "provider_mfa": _("Tweede factor door de provider"),
+    "refusal": _("Reden van weigering"),
+    "issuer": _("Issuer van de provider"),
+    "enabled": _("Actief"),
+    "required": _("Schoolaccount verplicht"),
     "brin": _("BRIN-nummer"),
     "change": _("Wijziging"),
     "hash": _("Hash"),
@@ -221,8 +232,13 @@ def _value_labels() -> dict[str, dict]:
     from documents.models import ExportKind, InspectionGround
 
     return {
-        "device": {"TOTPDevice": _("authenticator-app"), "StaticDevice": _("herstelcode")},
+        "device": {"TOTPDevice": _("authenticator-app"), "StaticDevice": _("herstelcode"),
+                   "ProviderMFADevice": _("schoolaccount met meervoudige authenticatie")},
         "role": dict(Role.choices),
+        "refusal": {"unknown": _("geen medewerker met dit adres"), "unverified": _("adres niet bevestigd"),
+                    "domain": _("adres op een ander domein"), "no_email": _("geen e-mailadres in het token"),
+                    "token": _("token ongeldig"), "no_session": _("verlopen of al gebruikt"),
+                    "provider_error": _("afgebroken bij de provider"), "unreachable": _("provider niet bereikbaar")},
         "kind": {**dict(EntryKind.choices), **dict(ExportKind.choices),
                  "inspection_review": _("Beoordeling vóór inzage")},
         "route": dict(Route.choices),

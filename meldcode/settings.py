@@ -290,6 +290,29 @@ SITE_URL = config("SITE_URL", "http://127.0.0.1:8000",
                   help_text="Adres waarop de app bereikbaar is (bijv. https://meldcode.stichting.nl). Alle links "
                             "in e-mails en in de uitvoer van de demo beginnen hiermee; `make demo` zet het op "
                             "http://HOST:PORT.")
+# Single sign-on with OpenID Connect (accounts/sso.py, docs/sso.md). A board can configure its own provider in
+# the interface; these variables configure one for the whole installation (for e-mail domains no board claims).
+OIDC_ISSUER = config("OIDC_ISSUER", "",
+                     help_text="Optioneel: issuer-adres van één OpenID Connect-provider voor de hele installatie, "
+                               "bijv. https://login.microsoftonline.com/<tenant-id>/v2.0. Leeg: alleen providers die "
+                               "een bestuur zelf instelt.")
+OIDC_CLIENT_ID = config("OIDC_CLIENT_ID", "", help_text="Client-ID bij die provider.")
+OIDC_CLIENT_SECRET = config("OIDC_CLIENT_SECRET", "", help_text="Clientgeheim bij die provider.")
+OIDC_EMAIL_DOMAINS = config("OIDC_EMAIL_DOMAINS", [], cast=list,
+                            help_text="Komma-gescheiden e-maildomeinen die via die provider inloggen.")
+OIDC_REQUIRED = config("OIDC_REQUIRED", False, cast=bool,
+                       help_text="Aan: adressen op die domeinen kunnen niet met een wachtwoord inloggen.")
+OIDC_MFA_ACR_VALUES = config("OIDC_MFA_ACR_VALUES", [], cast=list,
+                             help_text="Komma-gescheiden acr-waarden van die provider die als tweede factor tellen "
+                                       "(naast amr met mfa/otp/hwk/sc).")
+OIDC_PROVIDER_NAME = config("OIDC_PROVIDER_NAME", "Schoolaccount",
+                            help_text="Naam van die provider op de inlogpagina, bijv. Microsoft 365.")
+OIDC_TIMEOUT = config("OIDC_TIMEOUT", 10, cast=int,
+                      help_text="Seconden dat de app wacht op de OpenID Connect-provider (discovery, sleutels, token).")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_VERIFY_SSL = True
+OIDC_CREATE_USER = False  # accounts are matched to existing staff only; roles stay the directie's
+
 # Links to choose a password (invitations, a forgotten password) work once and for this long (Django's tokens).
 PASSWORD_RESET_TIMEOUT = 3600 * config(
     "PASSWORD_LINK_HOURS", 72, cast=int,

@@ -70,9 +70,10 @@ class GuardianForm(GuardedEditMixin, forms.ModelForm):
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV-bestand"),
-        help_text=_("Opgeslagen vanuit Excel of het leerlingvolgsysteem als CSV (puntkomma of komma)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=_("Bestand"),
+        help_text=_("CSV (puntkomma of komma), Excel (.xlsx) of een EDEX-export (.xml) uit ParnasSys of ESIS. "
+                    "Andere kolomnamen dan hieronder? Dan vraagt de volgende stap welke kolom wat bevat."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xml,text/csv"}),
     )
 
     def clean_file(self):
@@ -101,3 +102,41 @@ class StaffMemberForm(forms.Form):
 
     def existing_user(self):
         return User.objects.filter(email=self.cleaned_data["email"]).first()
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of the uploaded file holds which field of the import (schools.mapping)."""
+
+    def __init__(self, *args, kind, header, initial_mapping=None, **kwargs):
+        from schools import mapping
+
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        choices = [("", _("— niet gebruiken —"))] + [(str(i), name or _("(kolom %(n)s zonder naam)") % {"n": i + 1})
+                                                     for i, name in enumerate(header)]
+        initial_mapping = initial_mapping or {}
+        self.targets = mapping.target_fields(kind)
+        for target, label, required in self.targets:
+            self.fields[f"map_{target}"] = forms.TypedChoiceField(
+                label=label, choices=choices, required=required, coerce=int, empty_value=None,
+                initial=str(initial_mapping[target]) if target in initial_mapping else "")
+            if required:
+                self.fields[f"map_{target}"].error_messages["required"] = _("Kies de kolom met: %(label)s.") % {
+                    "label": label}
+        if kind == "staff":
+            self.fields["default_role"] = forms.ChoiceField(
+                label=_("Rol voor rijen zonder rol"), choices=[("", _("— geen: rol is verplicht per rij —")),
+                                                             *Role.choices],
+                required=False, initial=Role.LEERKRACHT,
+                help_text=_("Bijv. leerkracht voor een lijst uit het leerlingvolgsysteem. Andere rollen geeft u "
+                            "daarna op de medewerkerspagina."))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.kind == "staff" and cleaned.get("map_naam") is None and cleaned.get("map_achternaam") is None:
+            self.add_error("map_naam", _("Kies de kolom met de naam, of die met de achternaam."))
+        return cleaned
+
+    def mapping(self) -> dict[str, int]:
+        return {target: self.cleaned_data[f"map_{target}"] for target, _l, _r in self.targets
+                if self.cleaned_data.get(f"map_{target}") is not None}

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership, PendingRole
 from accounts.roles import Role
 from core.concurrency import status_for
-from schools import imports, staff
+from schools import imports, mapping, staff
 from schools.access import PUPIL_EDITORS, PUPIL_IMPORTERS, PUPIL_VIEWERS, STAFF_MANAGERS, school_with_roles
 from schools.events import record, record_import
 from schools.forms import (
+    ColumnMappingForm,
     GuardianForm,
     ImportUploadForm,
     PupilForm,
@@ -151,6 +152,7 @@ def _import(request, school_slug, kind):
     action = request.POST.get("action")
     if request.method == "POST" and action == "cancel":
         request.session.pop(key, None)
+        request.session.pop(key + ".table", None)
         return redirect(request.path)
     if request.method == "POST" and action == "confirm":
         stored = request.session.pop(key, None)
@@ -175,20 +177,61 @@ def _import(request, school_slug, kind):
                                      "directie heeft bericht gekregen.") % {"pending": summary.pending})
         return redirect(spec["done"], school_slug=school.slug)
 
+    if request.method == "POST" and action == "map":
+        stored_table = request.session.get(key + ".table")
+        if stored_table is None:
+            messages.error(request, _("Er staat geen bestand klaar. Upload het bestand opnieuw."))
+            return redirect(request.path)
+        table = mapping.Table.from_session(stored_table)
+        mapping_form = ColumnMappingForm(request.POST, kind=kind, header=table.header)
+        if not mapping_form.is_valid():
+            return _render_mapping(request, spec, school, table, mapping_form, stored_table.get("name", ""), status=400)
+        request.session.pop(key + ".table", None)
+        data = mapping.to_import_csv(kind, table, mapping_form.mapping(),
+                                     default_role=mapping_form.cleaned_data.get("default_role", ""))
+        return _preview(request, spec, school, kind, key, spec["parse"](data), stored_table.get("name", ""))
+
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     context = {"school": school, "form": form}
     if request.method == "POST" and form.is_valid():
-        parsed = spec["parse"](form.cleaned_data["file"].read())
-        if parsed.is_valid:
-            request.session[key] = parsed.to_session()
-        else:
+        upload = form.cleaned_data["file"]
+        raw = upload.read()
+        try:
+            table = mapping.read_table(upload.name, raw, kind)
+        except mapping.UnreadableFile as problem:
+            parsed = imports.ParsedImport(kind=kind, file_errors=[str(problem)])
+            return _preview(request, spec, school, kind, key, parsed, upload.name)
+        if mapping.needs_mapping(kind, table):
             request.session.pop(key, None)
-        existing = (imports.existing_student_numbers(school, parsed.rows) if kind == "pupils"
-                    else imports.existing_staff_emails(parsed.rows))
-        context.update(parsed=parsed, existing=existing, form=ImportUploadForm(),
-                       filename=form.cleaned_data["file"].name)
-        return render(request, spec["template"], context, status=200 if parsed.is_valid else 400)
+            request.session[key + ".table"] = {**table.to_session(), "name": upload.name}
+            chosen, preset = mapping.suggest(kind, table.header)
+            mapping_form = ColumnMappingForm(kind=kind, header=table.header, initial_mapping=chosen)
+            return _render_mapping(request, spec, school, table, mapping_form, upload.name, preset=preset)
+        # The import's own CSV layout is read as it is (its checks of the raw file included).
+        data = raw if table.source == "csv" else mapping.to_import_csv(kind, table,
+                                                                         mapping.identity_mapping(kind, table))
+        return _preview(request, spec, school, kind, key, spec["parse"](data), upload.name)
     return render(request, spec["template"], context, status=400 if form.errors else 200)
+
+
+def _preview(request, spec, school, kind, key, parsed, filename):
+    if parsed.is_valid:
+        request.session[key] = parsed.to_session()
+    else:
+        request.session.pop(key, None)
+    existing = (imports.existing_student_numbers(school, parsed.rows) if kind == "pupils"
+                else imports.existing_staff_emails(parsed.rows))
+    context = {"school": school, "parsed": parsed, "existing": existing, "form": ImportUploadForm(),
+               "filename": filename}
+    return render(request, spec["template"], context, status=200 if parsed.is_valid else 400)
+
+
+def _render_mapping(request, spec, school, table, mapping_form, filename, *, preset=None, status=200):
+    samples = [[row[i] if i < len(row) else "" for row in table.rows[:3]] for i in range(len(table.header))]
+    return render(request, spec["template"], {
+        "school": school, "form": ImportUploadForm(), "mapping_form": mapping_form, "filename": filename,
+        "columns": list(zip(table.header, samples, strict=True)), "row_count": len(table.rows), "preset": preset,
+    }, status=status)
 
 
 @login_required
