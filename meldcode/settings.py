@@ -162,6 +162,9 @@ REAUTH_MINUTES = config("REAUTH_MINUTES", 5, cast=int,
 REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache (anders de database).")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis and written through to the database (which stays the record): a signed-in
+    # request then reads nothing from PostgreSQL for its session, on whichever app server it lands.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "meldcode_cache"}}
 
