@@ -57,6 +57,20 @@ def _case_with_entries(template_case, count, author):
     return case
 
 
+def _backend_cpu_seconds(connection) -> float | None:
+    """CPU time used so far by the PostgreSQL backend serving `connection` (same machine; from /proc)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _statements(captured):
     """What the request sent, without the SAVEPOINT markers of the benchmark's own rollback transaction."""
     return [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
@@ -81,6 +95,15 @@ def queries():
             response = client.get(path)
             seconds = time.perf_counter() - started
         statements = _statements(captured)
+        # CPU per request, of this (app) process and of its PostgreSQL backend, over 20 more requests.
+        app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds(connection)
+        for _ in range(20):
+            client.get(path)
+        app_ms = (time.process_time() - app_cpu) / 20 * 1000
+        db_after = _backend_cpu_seconds(connection)
+        labels["cpu_ms_app"] = round(app_ms, 1)
+        if db_cpu is not None and db_after is not None:
+            labels["cpu_ms_database"] = round((db_after - db_cpu) / 20 * 1000, 1)
         slowest = sorted(statements, key=lambda q: float(q["time"]), reverse=True)[:3]
         emit("queries", **labels, status=response.status_code, queries=len(statements),
              in_process_ms=round(seconds * 1000, 1), sql_ms=round(sum(float(q["time"]) for q in statements) * 1000, 1),
