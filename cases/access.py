@@ -40,8 +40,9 @@ ALL = frozenset({META, READ, WRITE, MANAGE, EXPORT})
 
 class Grants:
     """What a person holds. The roles per school come with the request's memberships (no query of their own);
-    the case teams and break-glass grants are loaded together, in one query, the first time a list or a
-    search needs them. A single case page does not: `case_or_404` asks the database about that one case."""
+    lists and searches filter by teams and break-glass grants in their own SQL (subqueries); the sets of case ids
+    are loaded (together, in one query) only when `permissions` is asked about a case that `case_or_404` did not
+    load for this person."""
 
     def __init__(self, user_id: int | None, schools_by_role: dict[str, frozenset[int]] | None = None,
                  team_cases: frozenset[int] | None = None, glass_cases: frozenset[int] | None = None):
@@ -71,15 +72,21 @@ class Grants:
             self._load_cases()
         return self._glass_cases
 
+    def team_subquery(self):
+        """The ids of the cases on whose team this person is, while they hold a team role at the case's school."""
+        return CaseMember.objects.filter(user_id=self.user_id, case__school_id__in=self.team_schools()).values("case_id")
+
+    def glass_subquery(self):
+        """The ids of the cases with this person's break-glass still running, while IB or directie there."""
+        return BreakGlass.objects.filter(user_id=self.user_id, until__gt=timezone.now(),
+                                         case__school_id__in=self.glass_schools()).values("case_id")
+
     def _load_cases(self):
         # A place on a team or a break-glass only counts while the person still works at the case's school in a
         # role that may hold it: who leaves the school (or loses the role) loses the access with it.
         team_schools, glass_schools = self.team_schools(), self.glass_schools()
-        team = (CaseMember.objects.filter(user_id=self.user_id, case__school_id__in=team_schools)
-                .annotate(source=Value("team")).values_list("source", "case_id"))
-        glass = (BreakGlass.objects.filter(user_id=self.user_id, until__gt=timezone.now(),
-                                           case__school_id__in=glass_schools)
-                 .annotate(source=Value("glass")).values_list("source", "case_id"))
+        team = self.team_subquery().annotate(source=Value("team")).values_list("source", "case_id")
+        glass = self.glass_subquery().annotate(source=Value("glass")).values_list("source", "case_id")
         rows = []
         if team_schools and glass_schools:
             rows = list(team.union(glass, all=True))
@@ -167,8 +174,10 @@ def visible_q(user, need: str = READ) -> Q:
     if grants.user_id is None:
         return Q(pk__in=[])
     at = grants.at
-    team = Q(pk__in=grants.team_cases)
-    glass = Q(pk__in=grants.glass_cases)
+    # Teams and break-glass as subqueries in the list's own SQL: no query of their own and no list of ids
+    # (a coordinator is on every case of the school) to pass as parameters several times per page.
+    team = Q(pk__in=grants.team_subquery())
+    glass = Q(pk__in=grants.glass_subquery())
     staff_heads = Q(school_id__in=at(Role.DIRECTIE) | at(Role.BESTUUR))
     staff = Q(route=Route.STAFF) & ~Q(subject_staff_id=grants.user_id) & (staff_heads | team)
     regular = ~Q(route=Route.STAFF) & (
