@@ -213,7 +213,10 @@ def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=Fal
     With `allow_break_glass`, a coordinator who may only break the glass gets the case too, so that the
     page can offer that (with a typed reason) instead of a dead end.
     """
-    cases = Case.objects.select_related("school__board", "pupil", "meldcode_version", "coordinator")
+    # The meldcode's YAML source (about 25 kB) stays in the database: the parsed definition is cached per process by
+    # its checksum (MeldcodeVersion.definition), and only a process's first request for a version reads the source.
+    cases = (Case.objects.select_related("school__board", "pupil", "meldcode_version", "coordinator")
+             .defer("meldcode_version__source"))
     user_id = user.pk if user is not None and user.is_authenticated else None
     if user_id is not None:
         # Whether this person is on this case's team or holds a break-glass for it, in the same query.
