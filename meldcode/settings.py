@@ -159,7 +159,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REAUTH_MINUTES = config("REAUTH_MINUTES", 5, cast=int,
                         help_text="Minuten dat een herbevestiging (wachtwoord + code) geldig blijft voor exports.")
 
-REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache (anders de database).")
+REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache en de sessies (anders de database).")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions are read from Redis and written through to the database (which stays the record): a signed-in
