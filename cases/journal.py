@@ -1,5 +1,6 @@
 """Writing and reading the journal, and the next actions that follow from it."""
 
+import copy
 import re
 from collections import OrderedDict
 from datetime import date, timedelta
@@ -53,7 +54,8 @@ def cached_engine_entries(case: Case) -> list[Entry]:
             _LIGHT_CACHE.popitem(last=False)
     else:
         _LIGHT_CACHE.move_to_end(key)
-    return list(light)
+    # Shallow copies: whatever a page sets on or loads into an entry (a deferred field) stays with that request.
+    return [copy.copy(entry) for entry in light]
 
 
 def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry], int]:

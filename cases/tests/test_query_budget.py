@@ -105,3 +105,16 @@ def test_a_teacher_sees_only_their_team_cases_on_the_overview_with_the_same_budg
     _statements(client, f"/dossiers/{school.slug}/", django_assert_max_num_queries)
     page = client.get(f"/dossiers/{school.slug}/").content.decode()
     assert "Kind0" in page and other.reference not in page and "Zichtbaar" not in page
+
+
+def test_a_hypothesis_saved_after_a_visit_shows_at_once_although_the_engine_facts_are_cached(
+        pupil, make_case, people, verified_client, add_entry):
+    ib = people[Role.IB]
+    case = make_case(pupil)
+    add_entry(case, ib)
+    client = verified_client(ib)
+    path = f"/dossiers/d/{case.reference}/"
+    assert "Regel #" not in client.get(path).content.decode()  # no open hypothesis yet; the facts are now cached
+    hypothesis = add_entry(case, ib, facts={"is_hypothesis": True, "has_source": False})  # record_entry moves the case
+    page = client.get(path).content.decode()
+    assert f"#entry-{hypothesis.pk}" in page and "Regel #" in page
