@@ -127,7 +127,7 @@ def permissions(user, case: Case) -> frozenset[str]:
         return frozenset()
     school_id = case.school_id
     at = grants.at
-    on_team = _holds(case, "_user_on_team", grants.user_id, grants.team_schools(), lambda: grants.team_cases)
+    on_team = _holds(case, "_user_on_team", grants, grants.team_schools(), lambda: grants.team_cases)
     if case.route == Route.STAFF:
         if case.subject_staff_id == grants.user_id:
             return frozenset()
@@ -147,7 +147,7 @@ def permissions(user, case: Case) -> frozenset[str]:
         return ALL
     if on_team:
         return CONTENT | {EXPORT} if case.coordinator_id == grants.user_id else CONTENT
-    if _holds(case, "_user_glass", grants.user_id, grants.glass_schools(), lambda: grants.glass_cases):
+    if _holds(case, "_user_glass", grants, grants.glass_schools(), lambda: grants.glass_cases):
         # Reading and writing for a few hours, nothing more: no team changes (that would make the access
         # permanent) and no exports.
         return CONTENT
@@ -159,11 +159,12 @@ def permissions(user, case: Case) -> frozenset[str]:
     return frozenset(rights)
 
 
-def _holds(case: Case, annotation: str, user_id: int, schools: set[int], cases) -> bool:
+def _holds(case: Case, annotation: str, grants: Grants, schools: set[int], cases) -> bool:
     """Whether the person is on this case's team (or holds a break-glass for it): from the case's own
-    annotation when `case_or_404` loaded it for this person, else from their grants (one query for all cases)."""
+    annotation when `case_or_404` loaded it for these very grants (this person, and nothing forgotten since:
+    `forget_grants` makes new ones), else from their grants (one query for all cases)."""
     answer = getattr(case, annotation, None)
-    if answer is not None and getattr(case, "_annotated_for", None) == user_id:
+    if answer is not None and getattr(case, "_annotated_for", None) is grants:
         return bool(answer) and case.school_id in schools
     return case.pk in cases()
 
@@ -228,7 +229,7 @@ def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=Fal
     if case is None:
         raise Http404
     if user_id is not None:
-        case._annotated_for = user_id
+        case._annotated_for = grants_for(user)
     rights = permissions(user, case)
     if need not in rights and not (allow_break_glass and BREAK_GLASS in rights):
         raise Http404

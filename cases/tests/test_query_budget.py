@@ -118,3 +118,20 @@ def test_a_hypothesis_saved_after_a_visit_shows_at_once_although_the_engine_fact
     hypothesis = add_entry(case, ib, facts={"is_hypothesis": True, "has_source": False})  # record_entry moves the case
     page = client.get(path).content.decode()
     assert f"#entry-{hypothesis.pk}" in page and "Regel #" in page
+
+
+def test_a_case_loaded_before_a_break_glass_is_judged_afresh_once_the_grants_are_forgotten(
+        pupil, make_case, people, school):
+    from cases import access
+    from cases.models import BreakGlass
+
+    school.ib_sees_all_cases = False
+    school.save()
+    other_ib = people[Role.IB]
+    case = make_case(pupil, coordinator=people[Role.DIRECTIE])
+    loaded, rights = access.case_or_404(other_ib, case.reference, access.BREAK_GLASS, allow_break_glass=True)
+    assert access.READ not in rights
+    BreakGlass.objects.create(case=case, user=other_ib, reason="Acute zorg",
+                              until=timezone.now() + BreakGlass.DURATION)
+    access.forget_grants(other_ib)
+    assert access.READ in access.permissions(other_ib, loaded)
