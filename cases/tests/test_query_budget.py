@@ -135,3 +135,16 @@ def test_a_case_loaded_before_a_break_glass_is_judged_afresh_once_the_grants_are
                               until=timezone.now() + BreakGlass.DURATION)
     access.forget_grants(other_ib)
     assert access.READ in access.permissions(other_ib, loaded)
+
+
+def test_a_case_is_listed_once_however_many_ways_its_reader_may_see_it(
+        pupil, make_case, people, school):
+    from cases import access
+    from cases.models import BreakGlass
+
+    ib = people[Role.IB]
+    case = make_case(pupil, team=[ib])  # on the team, IB of the school (sees all) and with a break-glass as well
+    BreakGlass.objects.create(case=case, user=ib, reason="Acute zorg", until=timezone.now() + BreakGlass.DURATION)
+    listed = list(access.visible(ib, access.READ).filter(school=school))
+    assert listed == [case]
+    assert access.visible(ib, access.META).filter(school=school).count() == 1
