@@ -66,13 +66,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
+    def membership_list(self) -> list:
+        """The person's memberships with their school (and board), ordered by school name: loaded once per
+        user object, i.e. once per request, and shared by the navigation, the school pages' role checks and
+        the dossier access rule (cases.access), which would otherwise each ask again."""
+        cached = self.__dict__.get("_membership_list")
+        if cached is None or cached[0] != _membership_changes[0]:
+            # Any membership saved or deleted in this process since (a role added in this request, say) reloads.
+            cached = (_membership_changes[0],
+                      list(self.memberships.select_related("school__board").order_by("school__name", "pk")))
+            self.__dict__["_membership_list"] = cached
+        return cached[1]
+
+    def forget_memberships(self) -> None:
+        """Call after changing this person's memberships within the same request."""
+        self.__dict__.pop("_membership_list", None)
+
     def roles_at(self, school) -> set[str]:
-        return {m.role for m in self.memberships.all() if m.school_id == school.pk}
+        return {m.role for m in self.membership_list() if m.school_id == school.pk}
 
     def schools_with_role(self, *roles):
         from schools.models import School
 
         return School.objects.filter(memberships__user=self, memberships__role__in=roles).distinct()
+
+
+# Counts the membership changes in this process, so that a person's loaded memberships are never used after one.
+_membership_changes = [0]
+
+
+def _memberships_changed(**kwargs):
+    _membership_changes[0] += 1
 
 
 class Membership(models.Model):
@@ -90,6 +114,10 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} – {self.school}"
+
+
+models.signals.post_save.connect(_memberships_changed, sender=Membership, dispatch_uid="membership_list_saved")
+models.signals.post_delete.connect(_memberships_changed, sender=Membership, dispatch_uid="membership_list_deleted")
 
 
 class PendingRole(models.Model):

@@ -294,7 +294,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/set_password.html"
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "accounts.backends.ModelBackend"
 
     def get_success_url(self):
         step = "accounts:verify" if twofactor.confirmed_totp(self.user) else "accounts:setup_2fa"

@@ -21,10 +21,13 @@ def main(argv=None):
     http.add_argument("--clients", default="1,16")
     http.add_argument("--requests", type=int, default=400, help="requests per page and concurrency (bounded)")
     http.add_argument("--seconds", type=float, default=20, help="at most this long per page and concurrency")
-    http.add_argument("--workers", type=int, default=4)
+    http.add_argument("--workers", type=int, default=4, help="gunicorn worker processes in all")
+    http.add_argument("--servers", type=int, default=1, help="gunicorn instances on their own ports (2: scale-out)")
     sub.add_parser("queries", help="SQL queries per page at 10 and 300 entries")
     audit = sub.add_parser("audit", help="audit_verify speed on a chain of N events (own scratch database)")
     audit.add_argument("--events", type=int, default=1_000_000)
+    audit.add_argument("--pending", type=int, default=0,
+                       help="also this many events waiting for the sequencer (stored as requests store them)")
     sub.add_parser("pdf", help="PDF export time of the 300-entry dossier")
     sub.add_parser("socialmap", help="sociale-kaart import time on the seed documents")
     sub.add_parser("profile", help="cProfile of the overview and the case page")
@@ -35,7 +38,7 @@ def main(argv=None):
     if command == "audit":
         from bench.measure import audit_verify
 
-        return audit_verify(args.events)
+        return audit_verify(args.events, args.pending)
 
     from bench import environment
 
@@ -55,7 +58,7 @@ def main(argv=None):
     elif command == "http":
         from bench.load import run_http
 
-        run_http([int(c) for c in args.clients.split(",")], args.requests, args.seconds, args.workers)
+        run_http([int(c) for c in args.clients.split(",")], args.requests, args.seconds, args.workers, args.servers)
     elif command in ("queries", "pdf", "socialmap", "profile"):
         from bench import measure
 
@@ -71,9 +74,11 @@ def main(argv=None):
             emit("generate", seconds=round(time.perf_counter() - started, 1), **info)
         measure.queries()
         run_http([1, 16], 400, 20, 4)
+        run_http([1, 16], 400, 20, 4, servers=2)
+        measure.profile()
         measure.pdf()
         measure.socialmap()
-        measure.audit_verify(1_000_000)
+        measure.audit_verify(1_000_000, 100_000)
     else:
         parser.print_help()
         sys.exit(2)

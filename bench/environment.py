@@ -36,6 +36,10 @@ def setup(url: str | None = None) -> str:
         sys.exit("Refusing to run benchmarks on a database whose name does not contain 'bench'.")
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
+    # As the HTTP benchmark's servers run (bench.load.server_env): chaining by the sequencer, Redis if given.
+    os.environ["AUDIT_CHAIN_MODE"] = os.environ.get("BENCH_AUDIT_CHAIN_MODE", "worker")
+    if os.environ.get("BENCH_REDIS_URL"):
+        os.environ["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meldcode.settings")
     os.environ.setdefault("MELDCODE_VAR_DIR", str(Path(tempfile.gettempdir()) / "meldcode-bench-var"))
     import django

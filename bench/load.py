@@ -2,6 +2,11 @@
 
 Signing in: a session for the benchmark user is created in the database with the second factor marked
 as passed (otp_device_id), and its cookie is sent. CSRF for POST: each client fetches the form first.
+
+As deployed for scale (docs/scaling.md): AUDIT_CHAIN_MODE=worker with `manage.py audit_sequence` running beside
+the servers (the requests store their audit events; the sequencer chains them), and, when BENCH_REDIS_URL is set,
+Redis for the cache and the sessions. With `--servers 2` two gunicorn instances on their own ports share the
+database (and Redis), and every client sends each next request to the other server, without sticky sessions.
 """
 
 import http.client
@@ -25,16 +30,17 @@ KEY_INPUT = re.compile(r'name="idempotency_key" value="([0-9a-f]+)"')
 
 def bench_session(email: str) -> str:
     """A signed-in, 2FA-verified session for `email`; returns the session key for the cookie."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import User
 
     user = User.objects.get(email=email)
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()  # through Redis too when REDIS_URL is set
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -51,8 +57,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_env() -> dict:
+    env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "meldcode.settings",
+           "AUDIT_CHAIN_MODE": os.environ.get("BENCH_AUDIT_CHAIN_MODE", "worker")}
+    if os.environ.get("BENCH_REDIS_URL"):
+        env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
+    return env
+
+
+def start_sequencer() -> subprocess.Popen:
+    """The audit chain's sequencer beside the servers, as in the deployment (docs/deployment.md)."""
+    return subprocess.Popen([sys.executable, "manage.py", "audit_sequence", "--interval", "1"], cwd=ROOT,
+                            env=server_env(), start_new_session=True, stdout=subprocess.DEVNULL)
+
+
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "0", "DJANGO_SETTINGS_MODULE": "meldcode.settings"}
+    env = server_env()
     command = [sys.executable, "-m", "gunicorn", "meldcode.wsgi:application", "--bind", f"{HOST}:{port}",
                "--workers", str(workers), "--threads", "1", "--worker-class", "sync", "--log-level", "warning",
                "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null"]
@@ -82,23 +102,31 @@ def stop(server: subprocess.Popen):
 
 
 class Client:
-    """One keep-alive connection with the session cookie, like one browser tab."""
+    """Keep-alive connections with the session cookie, like one browser tab; with several servers (ports) each
+    request goes to the next one in turn (no sticky sessions)."""
 
     def __init__(self, port, session_key):
-        self.port = port
+        self.ports = list(port) if isinstance(port, (list, tuple)) else [port]
+        self.turn = 0
         self.cookies = {"sessionid": session_key}
-        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        self.connections = {p: http.client.HTTPConnection(HOST, p, timeout=30) for p in self.ports}
+
+    @property
+    def port(self):
+        return self.ports[self.turn % len(self.ports)]
 
     def request(self, method, path, body=None, headers=None):
+        port = self.port
+        self.turn += 1
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
+            self.connections[port].request(method, path, body=body, headers=headers)
+            response = self.connections[port].getresponse()
         except (http.client.HTTPException, OSError):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
+            self.connections[port].close()
+            self.connections[port] = http.client.HTTPConnection(HOST, port, timeout=30)
+            self.connections[port].request(method, path, body=body, headers=headers)
+            response = self.connections[port].getresponse()
         data = response.read()
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
@@ -184,13 +212,20 @@ def run_load(port, session_key, name, action, clients, max_requests, max_seconds
     return result
 
 
-def run_http(concurrency: list[int], max_requests: int, max_seconds: float, workers: int):
+def run_http(concurrency: list[int], max_requests: int, max_seconds: float, workers: int, servers: int = 1):
     from bench.generate import load_info
 
     info = load_info()
     session_key = bench_session(info["user"])
-    port = int(os.environ.get("BENCH_PORT") or free_port())
-    server = start_gunicorn(port, workers)
+    if servers == 1:
+        port = int(os.environ.get("BENCH_PORT") or free_port())
+        ports = [port]
+    else:
+        ports = [free_port() for _ in range(servers)]
+        port = ports
+    # The same total of worker processes, split over the servers: on one machine the honest comparison.
+    started_servers = [start_gunicorn(p, max(1, workers // servers)) for p in ports]
+    sequencer = start_sequencer() if server_env()["AUDIT_CHAIN_MODE"] == "worker" else None
 
     def get(path, expect=200):
         def action(client):
@@ -216,6 +251,11 @@ def run_http(concurrency: list[int], max_requests: int, max_seconds: float, work
             trivial = results["healthz"]["requests_per_s"]
             for result in results.values():
                 result["throughput_vs_healthz"] = round(result["requests_per_s"] / trivial, 2) if trivial else None
-                emit("http", scale=info["scale"], workers=workers, **result)
+                emit("http", scale=info["scale"], workers=workers, servers=servers,
+                     audit_chain_mode=server_env()["AUDIT_CHAIN_MODE"],
+                     redis=bool(os.environ.get("BENCH_REDIS_URL")), **result)
     finally:
-        stop(server)
+        for server in started_servers:
+            stop(server)
+        if sequencer is not None:
+            stop(sequencer)

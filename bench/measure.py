@@ -57,8 +57,27 @@ def _case_with_entries(template_case, count, author):
     return case
 
 
+def _backend_cpu_seconds(connection) -> float | None:
+    """CPU time used so far by the PostgreSQL backend serving `connection` (same machine; from /proc)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _statements(captured):
+    """What the request sent, without the SAVEPOINT markers of the benchmark's own rollback transaction."""
+    return [q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
 def queries():
-    """SQL queries per page: the case page at 10 and 300 entries, and the overview."""
+    """SQL queries per page: the case page at 10 and 300 entries, and the overview; with the slowest statements."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -68,25 +87,38 @@ def queries():
     info = load_info()
     client, user = _client(info["user"])
     template = Case.objects.get(reference=info["big_case"])
+
+    def measure(path, **labels):
+        client.get(path)  # warm the process (meldcode definition, rendered entries, engine facts)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(path)
+            seconds = time.perf_counter() - started
+        statements = _statements(captured)
+        # CPU per request, of this (app) process and of its PostgreSQL backend, over 20 more requests.
+        app_cpu, db_cpu = time.process_time(), _backend_cpu_seconds(connection)
+        for _ in range(20):
+            client.get(path)
+        app_ms = (time.process_time() - app_cpu) / 20 * 1000
+        db_after = _backend_cpu_seconds(connection)
+        labels["cpu_ms_app"] = round(app_ms, 1)
+        if db_cpu is not None and db_after is not None:
+            labels["cpu_ms_database"] = round((db_after - db_cpu) / 20 * 1000, 1)
+        slowest = sorted(statements, key=lambda q: float(q["time"]), reverse=True)[:3]
+        emit("queries", **labels, status=response.status_code, queries=len(statements),
+             in_process_ms=round(seconds * 1000, 1), sql_ms=round(sum(float(q["time"]) for q in statements) * 1000, 1),
+             slowest=[{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:90]} for q in slowest])
+
     try:
         with transaction.atomic():
             for count in (10, 300):
                 case = _case_with_entries(template, count, user)
-                client.get(f"/dossiers/d/{case.reference}/")  # warm caches (meldcode definition)
-                with CaptureQueriesContext(connection) as captured:
-                    started = time.perf_counter()
-                    response = client.get(f"/dossiers/d/{case.reference}/")
-                    seconds = time.perf_counter() - started
-                emit("queries", page="case", entries=count, status=response.status_code, queries=len(captured),
-                     in_process_ms=round(seconds * 1000, 1))
+                case.refresh_step()
+                measure(f"/dossiers/d/{case.reference}/", page="case", entries=count)
             for status in ("open", "closed"):
-                with CaptureQueriesContext(connection) as captured:
-                    started = time.perf_counter()
-                    response = client.get(f"/dossiers/{info['school']}/?status={status}")
-                    seconds = time.perf_counter() - started
                 cases = Case.objects.filter(school__slug=info["school"], status=status).count()
-                emit("queries", page="overview", status_filter=status, cases=cases, status=response.status_code,
-                     queries=len(captured), in_process_ms=round(seconds * 1000, 1))
+                measure(f"/dossiers/{info['school']}/?status={status}", page="overview", status_filter=status,
+                        cases=cases)
             raise _Rollback
     except _Rollback:
         pass
@@ -156,19 +188,29 @@ def socialmap():
              created=result.as_dict().get("created"))
 
 
-def audit_verify(events: int):
-    """audit_verify on `events` events, with the audit app's own benchmark, in a fresh scratch database."""
+def audit_verify(events: int, pending: int = 0):
+    """audit_verify on `events` events in a fresh scratch database: with `pending`, that many of them wait for the
+    sequencer as requests leave them (unchained, with their MAC), and the figure includes chaining them."""
     from bench.environment import database_url, ensure_database
 
-    base = database_url().rsplit("/", 1)[0]
-    url = f"{base}/meldcode_bench_audit"
+    base, name = database_url().rsplit("/", 1)
+    name = f"{name}_audit"
+    url = f"{base}/{name}"
     import psycopg
 
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute("DROP DATABASE IF EXISTS meldcode_bench_audit")
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
     ensure_database(url)
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "meldcode.settings"}
     started = time.perf_counter()
+    if pending:
+        run = subprocess.run([sys.executable, "-m", "bench.audit_sequencer", str(events - pending), str(pending)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+        if run.returncode:
+            emit("audit_verify", error=(run.stdout + run.stderr)[-500:])
+        else:
+            print(run.stdout.strip().splitlines()[-1], flush=True)
+        return
     run = subprocess.run([sys.executable, "-m", "audit.tests.bench_verify", str(events)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=3600)
     found = re.search(r"ok=(\w+) checked=(\d+) in ([\d.]+) s", run.stdout)

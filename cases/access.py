@@ -17,9 +17,7 @@ Staff-perpetrator cases: only directie and bestuur of the school and the people 
 privacy officer either), and never the staff member concerned, whatever their role or team membership.
 """
 
-from dataclasses import dataclass, field
-
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -40,47 +38,86 @@ CONTENT = frozenset({META, READ, WRITE})
 ALL = frozenset({META, READ, WRITE, MANAGE, EXPORT})
 
 
-@dataclass(frozen=True)
 class Grants:
-    user_id: int | None
-    schools_by_role: dict[str, frozenset[int]] = field(default_factory=dict)
-    team_cases: frozenset[int] = frozenset()
-    glass_cases: frozenset[int] = frozenset()
+    """What a person holds. The roles per school come with the request's memberships (no query of their own);
+    lists and searches filter by teams and break-glass grants in their own SQL (subqueries); the sets of case ids
+    are loaded (together, in one query) only when `permissions` is asked about a case that `case_or_404` did not
+    load for this person."""
+
+    def __init__(self, user_id: int | None, schools_by_role: dict[str, frozenset[int]] | None = None,
+                 team_cases: frozenset[int] | None = None, glass_cases: frozenset[int] | None = None):
+        self.user_id = user_id
+        self.schools_by_role = schools_by_role or {}
+        self._team_cases = team_cases if team_cases is not None or user_id is not None else frozenset()
+        self._glass_cases = glass_cases if glass_cases is not None or user_id is not None else frozenset()
 
     def at(self, role: str) -> frozenset[int]:
         return self.schools_by_role.get(role, frozenset())
 
+    def team_schools(self) -> set[int]:
+        return set().union(*(self.at(role) for role in TEAM_ROLES))
+
+    def glass_schools(self) -> set[int]:
+        return set().union(*(self.at(role) for role in (Role.IB, Role.DIRECTIE)))
+
+    @property
+    def team_cases(self) -> frozenset[int]:
+        if self._team_cases is None:
+            self._load_cases()
+        return self._team_cases
+
+    @property
+    def glass_cases(self) -> frozenset[int]:
+        if self._glass_cases is None:
+            self._load_cases()
+        return self._glass_cases
+
+    def team_subquery(self):
+        """The ids of the cases on whose team this person is, while they hold a team role at the case's school."""
+        return CaseMember.objects.filter(user_id=self.user_id, case__school_id__in=self.team_schools()).values("case_id")
+
+    def glass_subquery(self):
+        """The ids of the cases with this person's break-glass still running, while IB or directie there."""
+        return BreakGlass.objects.filter(user_id=self.user_id, until__gt=timezone.now(),
+                                         case__school_id__in=self.glass_schools()).values("case_id")
+
+    def _load_cases(self):
+        # A place on a team or a break-glass only counts while the person still works at the case's school in a
+        # role that may hold it: who leaves the school (or loses the role) loses the access with it.
+        team_schools, glass_schools = self.team_schools(), self.glass_schools()
+        team = self.team_subquery().annotate(source=Value("team")).values_list("source", "case_id")
+        glass = self.glass_subquery().annotate(source=Value("glass")).values_list("source", "case_id")
+        rows = []
+        if team_schools and glass_schools:
+            rows = list(team.union(glass, all=True))
+        elif team_schools:
+            rows = list(team)
+        elif glass_schools:
+            rows = list(glass)
+        self._team_cases = frozenset(case_id for source, case_id in rows if source == "team")
+        self._glass_cases = frozenset(case_id for source, case_id in rows if source == "glass")
+
 
 def grants_for(user) -> Grants:
-    """Everything a person holds, in three small queries; cached on the user object for the request."""
+    """Everything a person holds; cached on the user object for the request."""
     if not user or not user.is_authenticated or not user.is_active:
         return Grants(user_id=None)
     cached = getattr(user, "_case_grants", None)
     if cached is not None:
         return cached
     by_role: dict[str, set[int]] = {}
-    for role, school_id in user.memberships.values_list("role", "school_id"):
-        by_role.setdefault(role, set()).add(school_id)
-    # A place on a team or a break-glass only counts while the person still works at the case's school in a
-    # role that may hold it: who leaves the school (or loses the role) loses the access with it.
-    team_schools = set().union(*(by_role.get(role, ()) for role in TEAM_ROLES))
-    glass_schools = set().union(*(by_role.get(role, ()) for role in (Role.IB, Role.DIRECTIE)))
-    grants = Grants(
-        user_id=user.pk,
-        schools_by_role={role: frozenset(ids) for role, ids in by_role.items()},
-        team_cases=frozenset(CaseMember.objects.filter(user_id=user.pk, case__school_id__in=team_schools)
-                             .values_list("case_id", flat=True)) if team_schools else frozenset(),
-        glass_cases=frozenset(BreakGlass.objects.filter(user_id=user.pk, until__gt=timezone.now(),
-                                                        case__school_id__in=glass_schools)
-                              .values_list("case_id", flat=True)) if glass_schools else frozenset(),
-    )
+    for membership in user.membership_list():
+        by_role.setdefault(membership.role, set()).add(membership.school_id)
+    grants = Grants(user_id=user.pk, schools_by_role={role: frozenset(ids) for role, ids in by_role.items()})
     user._case_grants = grants
     return grants
 
 
 def forget_grants(user):
-    """Call after changing a person's team or break-glass access within the same request."""
+    """Call after changing a person's team, break-glass access or memberships within the same request."""
     user.__dict__.pop("_case_grants", None)
+    if hasattr(user, "forget_memberships"):
+        user.forget_memberships()
 
 
 def permissions(user, case: Case) -> frozenset[str]:
@@ -89,8 +126,8 @@ def permissions(user, case: Case) -> frozenset[str]:
     if grants.user_id is None:
         return frozenset()
     school_id = case.school_id
-    on_team = case.pk in grants.team_cases
     at = grants.at
+    on_team = _holds(case, "_user_on_team", grants, grants.team_schools(), lambda: grants.team_cases)
     if case.route == Route.STAFF:
         if case.subject_staff_id == grants.user_id:
             return frozenset()
@@ -110,7 +147,7 @@ def permissions(user, case: Case) -> frozenset[str]:
         return ALL
     if on_team:
         return CONTENT | {EXPORT} if case.coordinator_id == grants.user_id else CONTENT
-    if case.pk in grants.glass_cases:
+    if _holds(case, "_user_glass", grants, grants.glass_schools(), lambda: grants.glass_cases):
         # Reading and writing for a few hours, nothing more: no team changes (that would make the access
         # permanent) and no exports.
         return CONTENT
@@ -122,14 +159,26 @@ def permissions(user, case: Case) -> frozenset[str]:
     return frozenset(rights)
 
 
+def _holds(case: Case, annotation: str, grants: Grants, schools: set[int], cases) -> bool:
+    """Whether the person is on this case's team (or holds a break-glass for it): from the case's own
+    annotation when `case_or_404` loaded it for these very grants (this person, and nothing forgotten since:
+    `forget_grants` makes new ones), else from their grants (one query for all cases)."""
+    answer = getattr(case, annotation, None)
+    if answer is not None and getattr(case, "_annotated_for", None) is grants:
+        return bool(answer) and case.school_id in schools
+    return case.pk in cases()
+
+
 def visible_q(user, need: str = READ) -> Q:
     """The same rule as `permissions`, as a database filter for lists, searches and counts."""
     grants = grants_for(user)
     if grants.user_id is None:
         return Q(pk__in=[])
     at = grants.at
-    team = Q(pk__in=grants.team_cases)
-    glass = Q(pk__in=grants.glass_cases)
+    # Teams and break-glass as subqueries in the list's own SQL: no query of their own and no list of ids
+    # (a coordinator is on every case of the school) to pass as parameters several times per page.
+    team = Q(pk__in=grants.team_subquery())
+    glass = Q(pk__in=grants.glass_subquery())
     staff_heads = Q(school_id__in=at(Role.DIRECTIE) | at(Role.BESTUUR))
     staff = Q(route=Route.STAFF) & ~Q(subject_staff_id=grants.user_id) & (staff_heads | team)
     regular = ~Q(route=Route.STAFF) & (
@@ -149,8 +198,16 @@ def visible_q(user, need: str = READ) -> Q:
 
 
 def visible(user, need: str = READ, queryset=None):
+    # No DISTINCT: the rule joins only single-valued relations (the case's school) and reaches teams and
+    # break-glass through subqueries, so no case can come twice; DISTINCT made PostgreSQL sort every list and count.
     queryset = Case.objects.all() if queryset is None else queryset
-    return queryset.filter(visible_q(user, need)).distinct()
+    return queryset.filter(visible_q(user, need))
+
+
+def with_readable(queryset, user):
+    """Each case annotated with `readable`: whether this person may read its content (READ), by the same rule as
+    `visible`, in the list's own query instead of a second one."""
+    return queryset.annotate(readable=ExpressionWrapper(visible_q(user, READ), output_field=BooleanField()))
 
 
 def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=False) -> tuple[Case, frozenset[str]]:
@@ -159,10 +216,22 @@ def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=Fal
     With `allow_break_glass`, a coordinator who may only break the glass gets the case too, so that the
     page can offer that (with a typed reason) instead of a dead end.
     """
-    case = (Case.objects.select_related("school__board", "pupil", "meldcode_version", "coordinator")
-            .filter(reference=reference).first())
+    # The meldcode's YAML source (about 25 kB) stays in the database: the parsed definition is cached per process by
+    # its checksum (MeldcodeVersion.definition), and only a process's first request for a version reads the source.
+    cases = (Case.objects.select_related("school__board", "pupil", "meldcode_version", "coordinator")
+             .defer("meldcode_version__source"))
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    if user_id is not None:
+        # Whether this person is on this case's team or holds a break-glass for it, in the same query.
+        cases = cases.annotate(
+            _user_on_team=Exists(CaseMember.objects.filter(case=OuterRef("pk"), user_id=user_id)),
+            _user_glass=Exists(BreakGlass.objects.filter(case=OuterRef("pk"), user_id=user_id,
+                                                         until__gt=timezone.now())))
+    case = cases.filter(reference=reference).first()
     if case is None:
         raise Http404
+    if user_id is not None:
+        case._annotated_for = grants_for(user)
     rights = permissions(user, case)
     if need not in rights and not (allow_break_glass and BREAK_GLASS in rights):
         raise Http404

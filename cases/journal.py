@@ -1,11 +1,13 @@
 """Writing and reading the journal, and the next actions that follow from it."""
 
+import copy
 import re
+from collections import OrderedDict
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, QuerySet, Window, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -21,22 +23,83 @@ JOURNAL_PAGE = 50
 
 
 def engine_entries(case: Case) -> list[Entry]:
-    """Every saved entry with just what the engine and the page's lists need; content stays encrypted."""
-    return case.engine_entries()
+    """Every saved entry with just what the engine and the page's lists need; content stays encrypted.
+    On the case page `entries_for_page` has loaded them already (the same list, no second query)."""
+    light = case.__dict__.pop("_page_light", None)
+    return light if light is not None else case.engine_entries()
+
+
+# The engine's light list per case, per process (facts and kinds only: no content, nothing decrypted), keyed by
+# the case row's state. Every write that changes what the engine reads goes through `Case.refresh_step` (saving
+# an entry, a correction, a signature), which moves `last_activity_at` in the same transaction: a changed case
+# has a new key, and the page reads its list afresh. A small LRU: a process serves the cases in use.
+_LIGHT_CACHE: OrderedDict = OrderedDict()
+LIGHT_CACHE_SIZE = 500
+
+
+def _light_key(case: Case):
+    return (case.pk, case.meldcode_version_id, case.last_activity_at, case.current_step, case.open_hypotheses,
+            case.status, case.route)
+
+
+def cached_engine_entries(case: Case) -> list[Entry]:
+    """`Case.engine_entries()` for a page that only reads, without the query when this process knows the case in
+    this state already. Never for computing a new step after a write (`refresh_step` reads the database)."""
+    key = _light_key(case)
+    light = _LIGHT_CACHE.get(key)
+    if light is None:
+        light = case.engine_entries()
+        _LIGHT_CACHE[key] = light
+        while len(_LIGHT_CACHE) > LIGHT_CACHE_SIZE:
+            _LIGHT_CACHE.popitem(last=False)
+    else:
+        _LIGHT_CACHE.move_to_end(key)
+    # Shallow copies: whatever a page sets on or loads into an entry (a deferred field) stays with that request.
+    return [copy.copy(entry) for entry in light]
 
 
 def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry], int]:
     """The newest saved entries (all with `everything`) plus the user's own drafts, oldest first, in a fixed
     number of queries; and how many older entries were left out. The page is read for what is new; the PDF and
-    `everything` hold the whole journal."""
+    `everything` hold the whole journal.
+
+    At most three queries, whatever the journal's length: the engine's light list of every saved entry (kept for
+    `engine_entries`, which the page asks next; cached per process while the case is unchanged), the page's
+    entries with their total (a window count), and the signatures of the conversation reports among them (only
+    those are signed). Which entries correct which follows from the light list."""
+    light = cached_engine_entries(case)
+    case._page_light = light
     visible = case.entries.filter(Q(status=Entry.Status.SAVED) | Q(author=user))
-    total = visible.count()
-    entries = (visible.select_related("author", "attachment").prefetch_related("signatures", "corrections")
+    entries = (visible.select_related("author", "attachment")
+               .annotate(visible_total=Window(Count("pk")))
                .order_by("-occurred_at", "-pk"))
     if not everything:
         entries = entries[:JOURNAL_PAGE]
     entries = list(entries)[::-1]
+    total = entries[0].visible_total if entries else 0
+    signed = [e for e in entries if e.kind == EntryKind.CONVERSATION]
+    prefetch_related_objects(signed, "signatures")
+    for entry in entries:
+        if entry.kind != EntryKind.CONVERSATION:
+            entry._prefetched_objects_cache = {"signatures": _prefetched([])}
+    # A saved entry's corrections: the saved ones (from the light list) and this person's own drafts on the page;
+    # someone else's unsaved draft is not part of the journal.
+    corrections: dict[int, list[Entry]] = {}
+    for entry in [*light, *(e for e in entries if not e.is_saved)]:
+        if entry.corrects_id:
+            corrections.setdefault(entry.corrects_id, []).append(entry)
+    for entry in entries:
+        entry._prefetched_objects_cache["corrections"] = _prefetched(sorted(corrections.get(entry.pk, []),
+                                                                            key=lambda e: e.pk))
     return entries, total - len(entries)
+
+
+def _prefetched(objects: list) -> QuerySet:
+    """A queryset that holds `objects` already, as prefetch_related leaves it (for `entry.corrections.all`)."""
+    queryset = Entry.objects.none()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
 
 
 def default_coordinator(school):

@@ -64,7 +64,7 @@ def overview(request, school_slug):
     need = access.META
     overdue = (Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate())
                .order_by().values("case").annotate(n=Count("pk")).values("n"))
-    cases = (access.visible(request.user, need).filter(school=school)
+    cases = (access.with_readable(access.visible(request.user, need).filter(school=school), request.user)
              .select_related("pupil", "coordinator")
              .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
@@ -74,10 +74,7 @@ def overview(request, school_slug):
     page = Paginator(cases, 50).get_page(request.GET.get("pagina"))
     # Someone who may only know that a case exists (the privacy officer) sees no pupil name, whatever other roles
     # they hold: the name is shown per case, for the cases they may read.
-    readable_ids = set(access.visible(request.user, access.READ).filter(pk__in=[c.pk for c in page])
-                       .values_list("pk", flat=True))
-    for case in page:
-        case.readable = case.pk in readable_ids
+    # (`readable` is annotated per case by access.with_readable, in the page's own query.)
     readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))

@@ -4,12 +4,13 @@ DOSSIER_ROLES = {Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRI
 
 
 def navigation(request):
-    """The schools the signed-in person works at, with what they may reach there (one query)."""
+    """The schools the signed-in person works at, with what they may reach there (the request's one membership
+    query, shared with the access checks: User.membership_list)."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
     schools = {}
-    for membership in user.memberships.select_related("school").order_by("school__name"):
+    for membership in user.membership_list():
         schools.setdefault(membership.school, set()).add(membership.role)
     nav = []
     for school, roles in schools.items():

@@ -14,7 +14,7 @@ def home(request):
     from accounts.setup import checklist
 
     roles_by_school = {}
-    for membership in request.user.memberships.select_related("school").order_by("school__name"):
+    for membership in request.user.membership_list():
         roles_by_school.setdefault(membership.school, set()).add(membership.role)
     checklists = []
     for school, roles in roles_by_school.items():

@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPMiddleware",  # django_otp's, sharing the user's query (accounts/backends.py)
     "accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,7 +133,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the session's 2FA device with the user in one query (accounts/backends.py).
+    "accounts.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -158,9 +159,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 REAUTH_MINUTES = config("REAUTH_MINUTES", 5, cast=int,
                         help_text="Minuten dat een herbevestiging (wachtwoord + code) geldig blijft voor exports.")
 
-REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache (anders de database).")
+REDIS_URL = config("REDIS_URL", "", help_text="Optioneel: Redis voor de cache en de sessies (anders de database).")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis and written through to the database (which stays the record): a signed-in
+    # request then reads nothing from PostgreSQL for its session, on whichever app server it lands.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "meldcode_cache"}}
 

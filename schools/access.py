@@ -1,7 +1,6 @@
 """Access to school-level pages (not dossiers: those go through cases.access)."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from schools.models import School
 
@@ -13,12 +12,11 @@ def school_for(user, slug: str, *roles: str) -> School:
     """
     if not user.is_authenticated:
         raise Http404
-    memberships = user.memberships.filter(school__slug=slug)
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    if not memberships.exists():
+    # The person's memberships are loaded once per request (with the school and its board) and shared.
+    memberships = [m for m in user.membership_list() if m.school.slug == slug and (not roles or m.role in roles)]
+    if not memberships:
         raise Http404
-    return get_object_or_404(School.objects.select_related("board"), slug=slug)
+    return memberships[0].school
 
 
 # Who may do what on the school pages. The functionaris gegevensbescherming supervises but does
@@ -33,7 +31,7 @@ def school_with_roles(user, slug: str, *allowed: str) -> tuple[School, set[str]]
     """Like `school_for`, and also the roles the user holds there (one query), for showing the right buttons."""
     if not user.is_authenticated:
         raise Http404
-    memberships = list(user.memberships.filter(school__slug=slug).select_related("school__board"))
+    memberships = [m for m in user.membership_list() if m.school.slug == slug]
     roles = {membership.role for membership in memberships}
     if not memberships or (allowed and not roles.intersection(allowed)):
         raise Http404
