@@ -66,7 +66,7 @@ def check_page_as_it_is(page, found, name):
         problems.append(f"scrolls sideways: {width} px wide in a {page.viewport_size['width']} px window")
     if problems:
         found[name] = problems
-    screenshot(page, f"{name.replace('/', '-')}")
+    screenshot(page, name)
 
 
 def test_the_sign_in_pages_have_no_accessibility_violations(axe_page, make_user, school):
@@ -110,7 +110,12 @@ def test_the_teachers_pages_have_no_accessibility_violations(axe_page, people, s
     paths = ["/", f"/dossiers/{school.slug}/", f"/dossiers/d/{case.reference}/",
              f"/dossiers/d/{case.reference}/nieuw/signal/", f"/dossiers/d/{case.reference}/nieuw/note/",
              f"/sociale-kaart/{school.slug}/nood/"]
-    assert_clean(check_pages(page, paths, "teacher"))
+    found = check_pages(page, paths, "teacher")
+    for size, viewport in SIZES.items():  # the Dutch 404 page, with the emergency numbers
+        page.set_viewport_size(viewport)
+        assert page.goto("/bestaat-niet/").status == 404
+        check_page_as_it_is(page, found, f"teacher 404 {size}")
+    assert_clean(found)
 
 
 def test_a_form_with_errors_has_no_accessibility_violations(axe_page, people, case):
@@ -124,6 +129,11 @@ def test_a_form_with_errors_has_no_accessibility_violations(axe_page, people, ca
         page.get_by_role("button", name="Vastleggen").click()
         expect(page.get_by_text("Dit veld is verplicht.").first).to_be_visible()
         check_page_as_it_is(page, found, f"teacher signal form with errors {size}")
+    # The error summary has the focus on load; its links name the field and move the focus into it.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Plaats – Dit veld is verplicht.").click()
+    expect(page.get_by_label("Plaats")).to_be_focused()
     assert_clean(found)
 
 
@@ -226,3 +236,22 @@ def test_saving_by_keyboard_works_for_the_save_button_with_space(new_page, peopl
     page.get_by_role("button", name="Vastleggen").focus()
     page.keyboard.press("Space")
     expect(page.get_by_text("Vastgelegd in het journaal.")).to_be_visible()
+
+
+def test_on_a_phone_the_header_is_one_row_and_its_menu_holds_the_rest(new_page, people):
+    page = new_page(viewport=SIZES["phone"], is_mobile=True, has_touch=True)
+    sign_in(page, people[Role.IB])
+    header = page.locator(".site-header")
+    parts = header.locator(".header-row > *")
+    tops = {round(box["y"]) for i in range(parts.count()) if (box := parts.nth(i).bounding_box())}
+    assert max(tops) - min(tops) < 16, tops
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(header.get_by_role("link", name="Noodblad")).to_be_visible()
+    expect(header.get_by_role("button", name="Uitloggen")).to_be_hidden()
+
+    header.locator(".site-menu summary").click()
+    screenshot(page, "ib header menu open phone")
+    expect(header.get_by_role("link", name="Overzicht")).to_be_visible()
+    expect(header.get_by_role("button", name="EN – English")).to_be_visible()
+    header.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()

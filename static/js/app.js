@@ -11,3 +11,19 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// The error summary (templates/includes/error_summary.html): focused on load, so a screen reader reads it first;
+// each link moves the focus into its field, not only the scroll position (GOV.UK pattern).
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector(".error-summary");
+  if (!summary) return;
+  if (document.activeElement !== summary) summary.focus();
+  summary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target || !target.matches("input, select, textarea, button")) return;
+    event.preventDefault();
+    target.scrollIntoView({block: "center"});
+    target.focus();
+  });
+});
