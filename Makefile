@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install lint migrations-check deploy-check e2e bench clean messages scaleout
+.PHONY: demo test install lint migrations-check deploy-check e2e bench clean messages scaleout design-system
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,22 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The journeys write a screenshot of each main page at 390 x 844 and 1366 x 768 here, for a reviewer.
+SCREENSHOTS ?= var/screenshots
+e2e: export E2E_SCREENSHOTS ?= $(abspath $(SCREENSHOTS))
 e2e: install node_modules/.package-lock.json
-	$(BIN)/python -m pytest e2e
+	$(BIN)/python -m pytest e2e; status=$$?; echo "Screenshots of the main pages: $(abspath $(SCREENSHOTS))"; exit $$status
+
+# The NL Design System (Utrecht component library and design tokens, from npm) copied into static/, so the
+# app itself needs no Node build: run after changing their versions in package.json, and commit the result.
+DESIGN_SYSTEM := static/vendor/nl-design-system
+design-system: node_modules/.package-lock.json
+	mkdir -p $(DESIGN_SYSTEM)
+	cp node_modules/@utrecht/component-library-css/dist/index.css $(DESIGN_SYSTEM)/utrecht-components.css
+	cp node_modules/@utrecht/design-tokens/dist/theme.css $(DESIGN_SYSTEM)/utrecht-design-tokens.css
+	cp node_modules/@utrecht/component-library-css/LICENSE.md $(DESIGN_SYSTEM)/LICENSE-component-library.md
+	cp node_modules/@utrecht/design-tokens/LICENSE.md $(DESIGN_SYSTEM)/LICENSE-design-tokens.md
+	node -e "for (const n of ['component-library-css','design-tokens']) { const p=require('./node_modules/@utrecht/'+n+'/package.json'); console.log(p.name+'@'+p.version+' ('+p.license+')') }" > $(DESIGN_SYSTEM)/VERSIONS.txt
 
 # Two app servers on one PostgreSQL and one Redis (127.0.0.1:6379), one person's requests alternating between them.
 scaleout: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/meldcode_scaleout

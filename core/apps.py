@@ -7,5 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core.dates import refuse_implausible_years
+        from core.forms import labels_without_colons
 
         refuse_implausible_years()
+        labels_without_colons()

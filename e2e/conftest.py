@@ -5,6 +5,7 @@ sign-in helpers and the axe-core accessibility check.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,25 @@ def signed_in(new_page):
     return make
 
 
-def axe_violations(page, impacts=("serious", "critical")):
-    """Run axe-core on the page as it is now; the violations of the given impacts, as readable lines.
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 768}}
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "var" / "screenshots")
+
+
+def screenshot(page, name: str) -> Path:
+    """Write a full-page screenshot of the page as it is now to the screenshot folder (`make e2e` prints it)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # Stable names across runs: the random case reference and school slug become "case" and "school".
+    name = re.sub(r"/d/[A-Z0-9]{4}-[A-Z0-9]{4}", "/d/case", name)
+    name = re.sub(r"school-\d+", "school", name)
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-")
+    path = SCREENSHOTS / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page, impacts=ALL_IMPACTS):
+    """Run axe-core on the page as it is now; the violations of the given impacts (all, unless told), as lines.
 
     The page must come from a context made with bypass_csp=True: our strict CSP forbids the injected
     script otherwise. Only the accessibility check uses such a context; the journeys run with CSP on.

@@ -1,11 +1,15 @@
-"""Accessibility: no serious or critical axe-core violations on the main pages, and the forms work by keyboard."""
+"""Accessibility: zero axe-core violations of any impact on the main pages of every role, on a phone (390 x 844)
+and a laptop (1366 x 768), no sideways scrolling on the phone, and the forms work by keyboard.
+
+Each page checked is also written as a screenshot at both sizes (see e2e.conftest.screenshot; `make e2e`
+prints the folder), so a reviewer can look at what a teacher, IB, directie and privacy officer see."""
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
 from cases.models import Case, CaseMember, EntryKind, Route
-from e2e.conftest import PASSWORD, axe_violations, sign_in
+from e2e.conftest import PASSWORD, SIZES, axe_violations, screenshot, sign_in
 from socialmap.models import Organisation, PhoneNumber
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,36 +41,55 @@ def axe_page(new_page):
     return lambda: new_page(bypass_csp=True)
 
 
-def check_pages(page, paths) -> dict[str, list[str]]:
+def check_pages(page, paths, who="page") -> dict[str, list[str]]:
+    """Each path at both sizes: axe-core finds nothing, the phone needs no sideways scrolling; a screenshot each."""
     found = {}
-    for path in paths:
-        response = page.goto(path)
-        assert response.status == 200, f"{path} answered {response.status}"
-        violations = axe_violations(page)
-        if violations:
-            found[path] = violations
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        for path in paths:
+            response = page.goto(path)
+            assert response.status == 200, f"{path} answered {response.status}"
+            check_page_as_it_is(page, found, f"{who} {path} {size}")
     return found
 
 
-def test_the_sign_in_pages_have_no_serious_accessibility_violations(axe_page, make_user, school):
+def assert_clean(found):
+    if found:
+        pytest.fail("\n".join(f"{name}:\n  " + "\n  ".join(problems) for name, problems in found.items()),
+                    pytrace=False)
+
+
+def check_page_as_it_is(page, found, name):
+    problems = axe_violations(page)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > page.viewport_size["width"]:
+        problems.append(f"scrolls sideways: {width} px wide in a {page.viewport_size['width']} px window")
+    if problems:
+        found[name] = problems
+    screenshot(page, name)
+
+
+def test_the_sign_in_pages_have_no_accessibility_violations(axe_page, make_user, school):
     user = make_user(Role.LEERKRACHT, school)
     page = axe_page()
-    found = check_pages(page, ["/account/inloggen/"])
+    found = check_pages(page, ["/account/inloggen/"], "anonymous")
+    page.set_viewport_size(SIZES["phone"])
+    page.goto("/account/inloggen/")
+    page.get_by_role("button", name="Inloggen").click()
+    check_page_as_it_is(page, found, "anonymous sign-in with errors phone")
     page.get_by_label("E-mailadres").fill(user.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name="Tweestapsverificatie")).to_be_visible()
-    if violations := axe_violations(page):
-        found["2FA"] = violations
+    check_page_as_it_is(page, found, "anonymous 2FA phone")
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Controleren").click()
-    expect(page.get_by_text("Deze code klopt niet")).to_be_visible()
-    if violations := axe_violations(page):
-        found["2FA with an error"] = violations
-    assert found == {}
+    expect(page.get_by_text("Deze code klopt niet").first).to_be_visible()
+    check_page_as_it_is(page, found, "anonymous 2FA with an error phone")
+    assert_clean(found)
 
 
-def test_the_coordinators_pages_have_no_serious_accessibility_violations(
+def test_the_coordinators_pages_have_no_accessibility_violations(
         axe_page, people, school, pupil, case, sociale_kaart):
     page = axe_page()
     sign_in(page, people[Role.IB])
@@ -78,33 +101,58 @@ def test_the_coordinators_pages_have_no_serious_accessibility_violations(
         f"/meldcode/{school.slug}/", f"/sociale-kaart/{school.slug}/", f"/sociale-kaart/{school.slug}/nood/",
         f"/scholen/{school.slug}/leerlingen/",
     ]
-    assert check_pages(page, paths) == {}
+    assert_clean(check_pages(page, paths, "ib"))
 
 
-def test_a_form_with_errors_has_no_serious_accessibility_violations(axe_page, people, case):
+def test_the_teachers_pages_have_no_accessibility_violations(axe_page, people, school, case, sociale_kaart):
+    page = axe_page()
+    sign_in(page, people[Role.LEERKRACHT])
+    paths = ["/", f"/dossiers/{school.slug}/", f"/dossiers/d/{case.reference}/",
+             f"/dossiers/d/{case.reference}/nieuw/signal/", f"/dossiers/d/{case.reference}/nieuw/note/",
+             f"/sociale-kaart/{school.slug}/nood/"]
+    found = check_pages(page, paths, "teacher")
+    for size, viewport in SIZES.items():  # the Dutch 404 page, with the emergency numbers
+        page.set_viewport_size(viewport)
+        assert page.goto("/bestaat-niet/").status == 404
+        check_page_as_it_is(page, found, f"teacher 404 {size}")
+    assert_clean(found)
+
+
+def test_a_form_with_errors_has_no_accessibility_violations(axe_page, people, case):
     page = axe_page()
     sign_in(page, people[Role.LEERKRACHT])
     page.goto(f"/dossiers/d/{case.reference}/nieuw/signal/")
-    page.get_by_role("button", name="Vastleggen").click()
-    expect(page.get_by_text("Dit veld is verplicht.").first).to_be_visible()
-    assert axe_violations(page) == []
+    found = {}
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.goto(f"/dossiers/d/{case.reference}/nieuw/signal/")
+        page.get_by_role("button", name="Vastleggen").click()
+        expect(page.get_by_text("Dit veld is verplicht.").first).to_be_visible()
+        check_page_as_it_is(page, found, f"teacher signal form with errors {size}")
+    # The error summary has the focus on load; its links name the field and move the focus into it.
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Plaats – Dit veld is verplicht.").click()
+    expect(page.get_by_label("Plaats")).to_be_focused()
+    assert_clean(found)
 
 
-def test_the_audit_search_has_no_serious_accessibility_violations(axe_page, people, school, case):
+def test_the_audit_search_has_no_accessibility_violations(axe_page, people, school, case):
     page = axe_page()
     sign_in(page, people[Role.PRIVACY])
-    assert check_pages(page, [f"/audit/{school.slug}/"]) == {}
+    assert_clean(check_pages(page, ["/", f"/audit/{school.slug}/"], "privacy"))
 
 
-def test_the_directies_pages_have_no_serious_accessibility_violations(axe_page, people, school):
+def test_the_directies_pages_have_no_accessibility_violations(axe_page, people, school):
     from accounts.models import PendingRole
 
     PendingRole.objects.create(user=people[Role.LEERKRACHT], school=school, role=Role.IB,
                                requested_by=people[Role.BEHEER])
     page = axe_page()
     sign_in(page, people[Role.DIRECTIE])
-    assert check_pages(page, [f"/dossiers/{school.slug}/instellingen/", f"/scholen/{school.slug}/rollen-bevestigen/",
-                              f"/documenten/scholing/{school.slug}/"]) == {}
+    assert_clean(check_pages(page, ["/", f"/dossiers/{school.slug}/", f"/dossiers/{school.slug}/instellingen/",
+                              f"/scholen/{school.slug}/rollen-bevestigen/", f"/documenten/scholing/{school.slug}/",
+                              f"/meldcode/{school.slug}/"], "directie"))
 
 
 def test_a_teacher_records_a_signal_with_the_keyboard_only(new_page, people, case):
@@ -188,3 +236,22 @@ def test_saving_by_keyboard_works_for_the_save_button_with_space(new_page, peopl
     page.get_by_role("button", name="Vastleggen").focus()
     page.keyboard.press("Space")
     expect(page.get_by_text("Vastgelegd in het journaal.")).to_be_visible()
+
+
+def test_on_a_phone_the_header_is_one_row_and_its_menu_holds_the_rest(new_page, people):
+    page = new_page(viewport=SIZES["phone"], is_mobile=True, has_touch=True)
+    sign_in(page, people[Role.IB])
+    header = page.locator(".site-header")
+    parts = header.locator(".header-row > *")
+    tops = {round(box["y"]) for i in range(parts.count()) if (box := parts.nth(i).bounding_box())}
+    assert max(tops) - min(tops) < 16, tops
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(header.get_by_role("link", name="Noodblad")).to_be_visible()
+    expect(header.get_by_role("button", name="Uitloggen")).to_be_hidden()
+
+    header.locator(".site-menu summary").click()
+    screenshot(page, "ib header menu open phone")
+    expect(header.get_by_role("link", name="Overzicht")).to_be_visible()
+    expect(header.get_by_role("button", name="EN – English")).to_be_visible()
+    header.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_text("U bent uitgelogd.")).to_be_visible()
