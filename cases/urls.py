@@ -8,6 +8,7 @@ urlpatterns = [
     path("<slug:school_slug>/", views.overview, name="overview"),
     path("<slug:school_slug>/zoeken/", views.search, name="search"),
     path("<slug:school_slug>/nieuw/", views.open_case, name="open"),
+    path("<slug:school_slug>/signaal/", views.record_signal, name="signal"),
     path("<slug:school_slug>/instellingen/", views.dossier_settings, name="settings"),
     path("d/<str:reference>/", views.detail, name="detail"),
     path("d/<str:reference>/nieuw/<str:kind>/", views.new_entry, name="new_entry"),

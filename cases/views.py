@@ -30,6 +30,8 @@ from cases.forms import (
     CorrectionForm,
     DossierSettingsForm,
     OpenCaseForm,
+    PupilPickForm,
+    QuickSignalForm,
     SiblingForm,
     SignForm,
     TeamMemberForm,
@@ -158,6 +160,12 @@ def open_case(request, school_slug):
         messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
         return redirect("cases:overview", school_slug=school.slug)
     form = OpenCaseForm(request.POST or None, school=school, initial={"pupil": request.GET.get("leerling")})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["route"] != Route.STAFF and (
+            Case.objects.filter(school=school, pupil=form.cleaned_data["pupil"], status=Case.Status.OPEN)
+            .exclude(route=Route.STAFF).exists()):
+        # Never a second open dossier for one pupil: a new signal joins the open one (record_signal).
+        form.add_error("pupil", _("Deze leerling heeft al een open dossier. Leg een nieuw signaal vast via "
+                                  "'Zorg over een leerling vastleggen'; het komt dan in dat dossier."))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with idempotency.once(request) as submission:
@@ -184,6 +192,114 @@ def open_case(request, school_slug):
         return redirect(next_url)
     return render(request, "cases/open.html", {"school": school, "form": form, "version": version},
                   status=400 if form.errors else 200)
+
+
+PUPIL_RESULTS = 15
+
+
+def _find_pupils(school, query, chosen=None):
+    """Enrolled pupils whose name matches what was typed (one query); the chosen one stays listed."""
+    from schools.models import Pupil
+
+    pupils = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)
+    found = []
+    if query:
+        words = query.split()
+        matching = pupils
+        for word in words[:4]:
+            matching = matching.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        found = list(matching.order_by("last_name", "first_name")[:PUPIL_RESULTS])
+    if chosen is not None and chosen not in found:
+        found.insert(0, chosen)
+    return found
+
+
+@login_required
+@idempotency.guarded
+def record_signal(request, school_slug):
+    """Zorg over een leerling vastleggen: find the pupil by typing, write what was seen and heard, save; three
+    page loads from home. The dossier is made behind the scenes, or the signal joins the pupil's open dossier
+    (never a second one); route, flags and coordinator are the coordinator's business, except acute danger.
+    The pupil's name is searched by POST, so it never ends up in a URL or a log (as in the dossier search)."""
+    from schools.models import Pupil
+
+    school = school_for(request.user, school_slug, *OPENING_ROLES)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
+    version = current_version(school)
+    if version is None:
+        messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
+        return redirect("core:home")
+    saving = request.method == "POST" and request.POST.get("action") == "save"
+    query = request.POST.get("q", "").strip()[:100]
+    pick = PupilPickForm(request.POST if saving else None, school=school)
+    form = QuickSignalForm(request.POST if saving else None, definition=version.definition(), user=request.user,
+                           initial=request.POST.dict() if request.method == "POST" and not saving else None)
+    chosen_id = request.POST.get("leerling", "")
+    chosen = (Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE, pk=chosen_id).first()
+              if chosen_id.isdigit() else None)
+    if saving and pick.is_valid() & form.is_valid():
+        pupil = pick.cleaned_data["leerling"]
+        with idempotency.once(request) as submission:
+            case, joined = _case_for_signal(request, school, version, pupil, acute=form.cleaned_data["acute"])
+            form.case = case
+            entry = journal.write_entry(case, form, request.user, save=True)
+            audit("entry.create", request=request, school=school, case=case,
+                  object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": entry.kind, "quick": True})
+            access.forget_grants(request.user)
+            readable = access.READ in access.permissions(request.user, case)
+            if form.cleaned_data["acute"]:
+                result = (reverse("cases:acute", args=[case.reference]) if readable
+                          else reverse("socialmap:emergency", args=[school.slug]))
+            elif readable:
+                result = _case_url(case)
+            else:
+                result = reverse("core:home")
+            next_url = submission.done(result)
+        if joined and not readable:
+            # Told that it joined, nothing more: the dossier itself is the coordinator's team's.
+            messages.success(request, _("Uw signaal is vastgelegd en toegevoegd aan het dossier dat al over deze "
+                                        "leerling loopt. De coördinator ziet het en neemt zo nodig contact met u op."))
+        elif joined:
+            messages.success(request, _("Uw signaal is toegevoegd aan het lopende dossier van deze leerling."))
+        else:
+            messages.success(request, _("Uw signaal is vastgelegd. De coördinator ziet het en neemt zo nodig contact "
+                                        "met u op."))
+        return redirect(next_url)
+    if saving:
+        audit("entry.rejected", request=request, school=school, details={"kind": EntryKind.SIGNAL, "quick": True})
+    pupils = _find_pupils(school, query, chosen)
+    if query:
+        audit("pupil.search", request=request, school=school, details={"results": len(pupils)})
+    return render(request, "cases/signal.html", {
+        "school": school, "form": form, "pick": pick, "query": query, "pupils": pupils,
+        "chosen": chosen.pk if chosen else None, "searched": bool(query),
+    }, status=400 if saving else 200)
+
+
+def _case_for_signal(request, school, version, pupil, *, acute):
+    """The pupil's open dossier, or a new one. The pupil's row is locked first, so two signals saved at the same
+    moment still make one dossier. A staff-perpetrator dossier is another matter and is never joined."""
+    from schools.models import Pupil
+
+    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
+    case = (Case.objects.filter(school=school, pupil=pupil, status=Case.Status.OPEN)
+            .exclude(route=Route.STAFF).order_by("opened_at").first())
+    if case is not None:
+        if acute and case.route == Route.REGULAR:
+            case.route = Route.ACUTE
+            case.save(update_fields=["route"])
+            audit("case.route_change", request=request, school=school, case=case, object_repr=case.reference,
+                  details={"route": case.route})
+        return case, True
+    case = Case.objects.create(school=school, pupil=pupil, meldcode_version=version,
+                               route=Route.ACUTE if acute else Route.REGULAR, opened_by=request.user,
+                               coordinator=journal.default_coordinator(school))
+    team = {request.user} | ({case.coordinator} if case.coordinator else set())
+    CaseMember.objects.bulk_create([CaseMember(case=case, user=u, added_by=request.user) for u in team])
+    audit("case.create", request=request, school=school, case=case, object_repr=case.reference,
+          details={"route": case.route, "quick": True})
+    return case, False
 
 
 @login_required
