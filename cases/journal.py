@@ -32,6 +32,7 @@ def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry]
     visible = case.entries.filter(Q(status=Entry.Status.SAVED) | Q(author=user))
     total = visible.count()
     entries = (visible.select_related("author", "attachment").prefetch_related("signatures", "corrections")
+               .annotate(corrects_seq=F("corrects__seq"), refers_seq=F("refers_to__seq"))
                .order_by("-occurred_at", "-pk"))
     if not everything:
         entries = entries[:JOURNAL_PAGE]
