@@ -818,3 +818,37 @@ class DossierSettingsForm(GuardedEditMixin, forms.ModelForm):
                                                        defaults={"years_after_leaving": years})
         return school
 
+
+
+class QuickSignalForm(SignalForm):
+    """A first signal on a phone (issue 14): what was seen and heard, fact or hypothesis, and when. The dossier
+    around it is the coordinator's business; only acute danger is the teacher's to mark at once."""
+
+    meta_fields = ("occurred_at", "revision", "acute")
+
+    acute = forms.BooleanField(
+        label=_("Het kind is nu in acuut gevaar"), required=False,
+        help_text=_("Alleen als er nu direct iets moet gebeuren. U ziet dan meteen de noodnummers."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("categories", "direction", "diagnosis"):
+            self.fields.pop(name, None)
+        self.fields["place"].required = False
+        self.fields["situation"].required = False
+        self.order_fields(["observation", "is_hypothesis", "source", "occurred_at", "place", "situation",
+                           "others_present", "acute"])
+
+
+class PupilPickForm(forms.Form):
+    """The pupil of a new signal, among the school's enrolled pupils."""
+
+    leerling = forms.ModelChoiceField(label=_("Leerling"), queryset=None, widget=forms.RadioSelect,
+                                      error_messages={"required": _("Zoek en kies de leerling."),
+                                                      "invalid_choice": _("Zoek en kies de leerling.")})
+
+    def __init__(self, *args, school, **kwargs):
+        from schools.models import Pupil
+
+        super().__init__(*args, **kwargs)
+        self.fields["leerling"].queryset = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)

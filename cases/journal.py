@@ -71,7 +71,8 @@ def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry]
     case._page_light = light
     visible = case.entries.filter(Q(status=Entry.Status.SAVED) | Q(author=user))
     entries = (visible.select_related("author", "attachment")
-               .annotate(visible_total=Window(Count("pk")))
+               .annotate(visible_total=Window(Count("pk")),
+                         corrects_seq=F("corrects__seq"), refers_seq=F("refers_to__seq"))
                .order_by("-occurred_at", "-pk"))
     if not everything:
         entries = entries[:JOURNAL_PAGE]

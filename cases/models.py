@@ -135,7 +135,7 @@ class Case(models.Model):
         """Every saved entry with just what the engine reads (content stays encrypted), and how many
         signatures each has: signing happens after a conversation report is saved."""
         return list(self.saved_entries()
-                    .only("pk", "case_id", "kind", "occurred_at", "facts", "corrects_id", "refers_to_id", "status")
+                    .only("pk", "case_id", "kind", "occurred_at", "facts", "corrects_id", "refers_to_id", "status", "seq")
                     .annotate(signature_count=models.Count(
                         "signatures", filter=models.Q(signatures__signed_at__isnull=False)))
                     .order_by("occurred_at", "pk"))
@@ -246,12 +246,17 @@ class Entry(RowIdentity):
     refers_to = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="followups")
     attachment = models.ForeignKey("vault.StoredFile", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
+    # The entry's number in its case, given when it is saved (a draft has none): 1, 2, 3 without gaps, the
+    # same on screen and in every document. The database keeps it unique per case; `record_entry` takes the
+    # next one under a lock on the case row, so two entries saved at the same moment never share a number.
+    seq = models.PositiveIntegerField(_("volgnummer"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("journaalregel")
         verbose_name_plural = _("journaal")
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["case", "status", "occurred_at"])]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="unique_entry_seq_per_case")]
 
     def get_kind_display(self):
         return _worded(dict(EntryKind.choices).get(self.kind, self.kind), lambda: self.case)
@@ -371,11 +376,20 @@ class DeletionRecord(models.Model):
     mode = models.CharField(max_length=20, default="destroyed")
 
 
+def next_seq(case_id: int) -> int:
+    """The next journal number of a case. Call inside a transaction: it locks the case row first, so whoever
+    saves at the same moment waits here until this transaction is done and then sees its number."""
+    list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
+    highest = Entry.objects.filter(case_id=case_id).aggregate(highest=models.Max("seq"))["highest"]
+    return (highest or 0) + 1
+
+
 def record_entry(entry: Entry, *, when=None) -> Entry:
-    """Turn a draft into a saved, immutable entry and bring the case's step up to date."""
+    """Turn a draft into a saved, immutable entry with the case's next number, and bring the step up to date."""
     with transaction.atomic():
         entry.status = Entry.Status.SAVED
         entry.saved_at = when or timezone.now()
+        entry.seq = next_seq(entry.case_id)
         super(Entry, entry).save()
         entry.case.refresh_step()
     return entry

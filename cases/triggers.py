@@ -20,8 +20,9 @@ ROW_COLUMN = "vault_row"
 _SAME_ROW_SQLITE = f" AND NEW.{ROW_COLUMN} IS OLD.{ROW_COLUMN}"
 
 
-def _sqlite(entry_row: bool, signature_row: bool) -> list[str]:
-    entry_same = _ONLY_CIPHERTEXT_CHANGES_SQLITE + (_SAME_ROW_SQLITE if entry_row else "")
+def _sqlite(entry_row: bool, signature_row: bool, entry_seq: bool = False) -> list[str]:
+    entry_same = (_ONLY_CIPHERTEXT_CHANGES_SQLITE + (_SAME_ROW_SQLITE if entry_row else "")
+                  + (" AND NEW.seq IS OLD.seq" if entry_seq else ""))
     signature_same = _SAME_ROW_SQLITE if signature_row else ""
     return [
         f"""CREATE TRIGGER IF NOT EXISTS cases_entry_no_update BEFORE UPDATE ON cases_entry
@@ -51,9 +52,9 @@ SQLITE_DROP = [
 ]
 
 
-def _postgresql(entry_row: bool, signature_row: bool) -> list[str]:
-    entry_new = f", NEW.{ROW_COLUMN}" if entry_row else ""
-    entry_old = f", OLD.{ROW_COLUMN}" if entry_row else ""
+def _postgresql(entry_row: bool, signature_row: bool, entry_seq: bool = False) -> list[str]:
+    entry_new = (f", NEW.{ROW_COLUMN}" if entry_row else "") + (", NEW.seq" if entry_seq else "")
+    entry_old = (f", OLD.{ROW_COLUMN}" if entry_row else "") + (", OLD.seq" if entry_seq else "")
     signature_new = f", NEW.{ROW_COLUMN}" if signature_row else ""
     signature_old = f", OLD.{ROW_COLUMN}" if signature_row else ""
     return [
@@ -106,15 +107,20 @@ POSTGRESQL_DROP = [
 ]
 
 
-def _has_row_identity(connection, table: str) -> bool:
+def _has_column(connection, table: str, name: str) -> bool:
     with connection.cursor() as cursor:
-        return any(column.name == ROW_COLUMN
-                   for column in connection.introspection.get_table_description(cursor, table))
+        return any(column.name == name for column in connection.introspection.get_table_description(cursor, table))
+
+
+def _has_row_identity(connection, table: str) -> bool:
+    return _has_column(connection, table, ROW_COLUMN)
 
 
 def statements(connection) -> list[str]:
-    """The CREATE statements for this database, for the columns the tables have now."""
-    rows = (_has_row_identity(connection, "cases_entry"), _has_row_identity(connection, "cases_signature"))
+    """The CREATE statements for this database, for the columns the tables have now (from cases migration 0007
+    the journal number is fixed too)."""
+    rows = (_has_row_identity(connection, "cases_entry"), _has_row_identity(connection, "cases_signature"),
+            _has_column(connection, "cases_entry", "seq"))
     return _postgresql(*rows) if connection.vendor == "postgresql" else _sqlite(*rows)
 
 

@@ -11,8 +11,10 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -21,13 +23,15 @@ from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
-from cases import access, journal, notifications, retention
+from cases import access, journal, next_actions, notifications, retention
 from cases.forms import (
     ENTRY_FORMS,
     BreakGlassForm,
     CorrectionForm,
     DossierSettingsForm,
     OpenCaseForm,
+    PupilPickForm,
+    QuickSignalForm,
     SiblingForm,
     SignForm,
     TeamMemberForm,
@@ -36,6 +40,7 @@ from cases.models import BreakGlass, Case, CaseMember, CaseSibling, Entry, Entry
 from core import idempotency
 from core.concurrency import FIELD as FINGERPRINT_FIELD
 from core.concurrency import status_for
+from protocol import engine
 from protocol.models import current_version
 from schools.access import school_for, school_with_roles
 from socialmap.models import Organisation
@@ -152,6 +157,12 @@ def open_case(request, school_slug):
         messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
         return redirect("cases:overview", school_slug=school.slug)
     form = OpenCaseForm(request.POST or None, school=school, initial={"pupil": request.GET.get("leerling")})
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["route"] != Route.STAFF and (
+            Case.objects.filter(school=school, pupil=form.cleaned_data["pupil"], status=Case.Status.OPEN)
+            .exclude(route=Route.STAFF).exists()):
+        # Never a second open dossier for one pupil: a new signal joins the open one (record_signal).
+        form.add_error("pupil", _("Deze leerling heeft al een open dossier. Leg een nieuw signaal vast via "
+                                  "'Zorg over een leerling vastleggen'; het komt dan in dat dossier."))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with idempotency.once(request) as submission:
@@ -180,6 +191,114 @@ def open_case(request, school_slug):
                   status=400 if form.errors else 200)
 
 
+PUPIL_RESULTS = 15
+
+
+def _find_pupils(school, query, chosen=None):
+    """Enrolled pupils whose name matches what was typed (one query); the chosen one stays listed."""
+    from schools.models import Pupil
+
+    pupils = Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE)
+    found = []
+    if query:
+        words = query.split()
+        matching = pupils
+        for word in words[:4]:
+            matching = matching.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        found = list(matching.order_by("last_name", "first_name")[:PUPIL_RESULTS])
+    if chosen is not None and chosen not in found:
+        found.insert(0, chosen)
+    return found
+
+
+@login_required
+@idempotency.guarded
+def record_signal(request, school_slug):
+    """Zorg over een leerling vastleggen: find the pupil by typing, write what was seen and heard, save; three
+    page loads from home. The dossier is made behind the scenes, or the signal joins the pupil's open dossier
+    (never a second one); route, flags and coordinator are the coordinator's business, except acute danger.
+    The pupil's name is searched by POST, so it never ends up in a URL or a log (as in the dossier search)."""
+    from schools.models import Pupil
+
+    school = school_for(request.user, school_slug, *OPENING_ROLES)
+    if (earlier := idempotency.check(request)) is not None:
+        return earlier
+    version = current_version(school)
+    if version is None:
+        messages.error(request, _("Deze school heeft nog geen meldcode vastgesteld. Vraag de intern begeleider of directie."))
+        return redirect("core:home")
+    saving = request.method == "POST" and request.POST.get("action") == "save"
+    query = request.POST.get("q", "").strip()[:100]
+    pick = PupilPickForm(request.POST if saving else None, school=school)
+    form = QuickSignalForm(request.POST if saving else None, definition=version.definition(), user=request.user,
+                           initial=request.POST.dict() if request.method == "POST" and not saving else None)
+    chosen_id = request.POST.get("leerling", "")
+    chosen = (Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE, pk=chosen_id).first()
+              if chosen_id.isdigit() else None)
+    if saving and pick.is_valid() & form.is_valid():
+        pupil = pick.cleaned_data["leerling"]
+        with idempotency.once(request) as submission:
+            case, joined = _case_for_signal(request, school, version, pupil, acute=form.cleaned_data["acute"])
+            form.case = case
+            entry = journal.write_entry(case, form, request.user, save=True)
+            audit("entry.create", request=request, school=school, case=case,
+                  object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": entry.kind, "quick": True})
+            access.forget_grants(request.user)
+            readable = access.READ in access.permissions(request.user, case)
+            if form.cleaned_data["acute"]:
+                result = (reverse("cases:acute", args=[case.reference]) if readable
+                          else reverse("socialmap:emergency", args=[school.slug]))
+            elif readable:
+                result = _case_url(case)
+            else:
+                result = reverse("core:home")
+            next_url = submission.done(result)
+        if joined and not readable:
+            # Told that it joined, nothing more: the dossier itself is the coordinator's team's.
+            messages.success(request, _("Uw signaal is vastgelegd en toegevoegd aan het dossier dat al over deze "
+                                        "leerling loopt. De coördinator ziet het en neemt zo nodig contact met u op."))
+        elif joined:
+            messages.success(request, _("Uw signaal is toegevoegd aan het lopende dossier van deze leerling."))
+        else:
+            messages.success(request, _("Uw signaal is vastgelegd. De coördinator ziet het en neemt zo nodig contact "
+                                        "met u op."))
+        return redirect(next_url)
+    if saving:
+        audit("entry.rejected", request=request, school=school, details={"kind": EntryKind.SIGNAL, "quick": True})
+    pupils = _find_pupils(school, query, chosen)
+    if query:
+        audit("pupil.search", request=request, school=school, details={"results": len(pupils)})
+    return render(request, "cases/signal.html", {
+        "school": school, "form": form, "pick": pick, "query": query, "pupils": pupils,
+        "chosen": chosen.pk if chosen else None, "searched": bool(query),
+    }, status=400 if saving else 200)
+
+
+def _case_for_signal(request, school, version, pupil, *, acute):
+    """The pupil's open dossier, or a new one. The pupil's row is locked first, so two signals saved at the same
+    moment still make one dossier. A staff-perpetrator dossier is another matter and is never joined."""
+    from schools.models import Pupil
+
+    Pupil.objects.select_for_update().filter(pk=pupil.pk).first()
+    case = (Case.objects.filter(school=school, pupil=pupil, status=Case.Status.OPEN)
+            .exclude(route=Route.STAFF).order_by("opened_at").first())
+    if case is not None:
+        if acute and case.route == Route.REGULAR:
+            case.route = Route.ACUTE
+            case.save(update_fields=["route"])
+            audit("case.route_change", request=request, school=school, case=case, object_repr=case.reference,
+                  details={"route": case.route})
+        return case, True
+    case = Case.objects.create(school=school, pupil=pupil, meldcode_version=version,
+                               route=Route.ACUTE if acute else Route.REGULAR, opened_by=request.user,
+                               coordinator=journal.default_coordinator(school))
+    team = {request.user} | ({case.coordinator} if case.coordinator else set())
+    CaseMember.objects.bulk_create([CaseMember(case=case, user=u, added_by=request.user) for u in team])
+    audit("case.create", request=request, school=school, case=case, object_repr=case.reference,
+          details={"route": case.route, "quick": True})
+    return case, False
+
+
 @login_required
 def detail(request, reference):
     case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True)
@@ -192,6 +311,7 @@ def detail(request, reference):
     entries, older = journal.entries_for_page(case, request.user, everything=everything)
     light = journal.engine_entries(case)
     guidance = case.guidance(light)
+    may_write = case.is_open and access.WRITE in rights
     audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     viewers = []
     if access.MANAGE in rights:
@@ -200,14 +320,36 @@ def detail(request, reference):
         viewers = case_viewers(case.pk)
     return render(request, "cases/detail.html", {
         "case": case, "rights": rights, "entries": entries, "older": older,
-        "may_write": case.is_open and access.WRITE in rights,
-        "guidance": guidance, "definition": case.definition(), "viewers": viewers,
+        "guidance": guidance, "definition": case.definition(), "viewers": viewers, "may_write": may_write,
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil"),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": journal.entry_menu(case, guidance, request.user),
+        "menu": _menu(case, guidance, request.user),
+        "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
+        "advice_actions": next_actions.for_advice(case, guidance, request.user, light, may_write=may_write),
         "open_hypotheses": journal.unresolved(light),
     })
+
+
+DECISION_URLS = {EntryKind.CLOSURE: "cases:close", EntryKind.WEIGHING: "cases:weigh"}
+
+
+def _menu(case, guidance, user) -> list[tuple[str, str, str]]:
+    """(kind, label, url) of every entry kind this person may record: the secondary menu of the case page.
+    A decision opens its own page (with the confirmation); the others the journal form."""
+    items = []
+    for kind, label, _suggested in journal.entry_menu(case, guidance, user):
+        if kind in DECISION_URLS:
+            url = reverse(DECISION_URLS[kind], args=[case.reference])
+        elif kind in CONFIRM_KINDS:
+            url = reverse("cases:decide", args=[case.reference, kind])
+        elif kind == EntryKind.EMERGENCY_CONTACT:
+            url = reverse("cases:acute", args=[case.reference])
+        else:
+            url = reverse("cases:new_entry", args=[case.reference, kind])
+        items.append((kind, label, url))
+    return items
 
 
 def _form_kwargs(case, kind, user):
@@ -221,24 +363,52 @@ def _form_kwargs(case, kind, user):
     return kwargs
 
 
+# Irreversible decisions get a confirmation page (what will happen, what is still open) before they are recorded.
+CONFIRM_KINDS = frozenset(engine.DECISION_KINDS)
+
+
 @login_required
 @idempotency.guarded
 def new_entry(request, reference, kind):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
-    form_class = ENTRY_FORMS.get(kind)
-    if form_class is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
+    if ENTRY_FORMS.get(kind) is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
         raise Http404
     journal.require_may_record(case, request.user, kind)  # decisions are never a leerkracht's: 403
+    return _entry_page(request, case, kind)
+
+
+@login_required
+@idempotency.guarded
+def decide(request, reference, kind="closure"):
+    """The page for a decision (close, weigh, 5a, 5b, waive a conversation): only for the roles that take it.
+    Anyone else, a leerkracht included, gets the same 404 as for a dossier they do not know."""
+    case, rights = access.case_or_404(request.user, reference, access.WRITE)
+    if kind not in CONFIRM_KINDS or not journal.may_record(case, request.user, kind):
+        raise Http404
+    return _entry_page(request, case, kind)
+
+
+def _entry_page(request, case, kind):
+    form_class = ENTRY_FORMS[kind]
     if (earlier := idempotency.check(request)) is not None:
         return earlier
     if closed := _closed(request, case):
         return closed
-    form = form_class(request.POST or None, request.FILES or None, **_form_kwargs(case, kind, request.user))
+    kwargs = _form_kwargs(case, kind, request.user)
+    initial = next_actions.prefill(form_class, request.GET, kwargs) if request.method != "POST" else {}
+    if kind == EntryKind.FOLLOWUP and "hypothesis" not in initial and len(kwargs["open_hypotheses"]) == 1:
+        # The only open hypothesis is the one to confirm or refute: chosen already, not "(geen)".
+        initial["hypothesis"] = str(kwargs["open_hypotheses"][0].pk)
+    form = form_class(request.POST or None, request.FILES or None, initial=initial, **kwargs)
     guidance = case.guidance()
-    if request.method == "POST":
+    action = request.POST.get("action")
+    if request.method == "POST" and action != "edit":
         if form.is_valid():
+            if action == "check" and kind in CONFIRM_KINDS:
+                audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": kind})
+                return _confirm_page(request, case, form, kind, guidance)
             with idempotency.once(request) as submission:
-                entry = journal.write_entry(case, form, request.user, save=request.POST.get("action") != "draft")
+                entry = journal.write_entry(case, form, request.user, save=action != "draft")
                 audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school,
                       case=case, object_repr=f"{entry.get_kind_display()} #{entry.pk}", details={"kind": kind})
                 messages.success(request, _("Vastgelegd in het journaal.") if entry.is_saved else _("Concept bewaard."))
@@ -246,10 +416,66 @@ def new_entry(request, reference, kind):
         audit("entry.rejected", request=request, school=case.school, case=case, details={"kind": kind})
     else:
         audit("entry.form", request=request, school=case.school, case=case, details={"kind": kind})
+    status = 400 if action != "edit" and form.errors else 200
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": kind, "kind_label": case.words().label(EntryKind, kind), "guidance": guidance,
-        "out_of_order": kind not in guidance.allowed_actions,
-    }, status=400 if form.errors else 200)
+        "out_of_order": kind not in guidance.allowed_actions, "confirm_first": kind in CONFIRM_KINDS,
+    }, status=status)
+
+
+WHAT_HAPPENS = {
+    EntryKind.CLOSURE: _lazy("Het dossier wordt gesloten. Daarna kan niemand er nog iets aan toevoegen of wijzigen; "
+                             "de bewaartermijn gaat in. Dit kan niet ongedaan worden gemaakt."),
+    EntryKind.WEIGHING: _lazy("De weging met het afwegingskader wordt definitief in het journaal vastgelegd. Wijzigen "
+                              "kan daarna alleen met een correctie, die het origineel laat staan."),
+    EntryKind.HELP: _lazy("Het besluit om hulp te organiseren (5a) wordt definitief vastgelegd. De termijn en de "
+                          "monitoringsmomenten worden acties met een herinnering voor de coördinator."),
+    EntryKind.REPORT: _lazy("De melding bij Veilig Thuis (5b) wordt definitief vastgelegd. Daarna vraagt het dossier "
+                            "om de terugkoppeling en blijft het de leerling volgen."),
+    EntryKind.EXEMPTION: _lazy("De afwijking wordt definitief vastgelegd: het gesprek vindt niet plaats, op de "
+                               "gekozen wettelijke grond."),
+}
+
+
+def _display_rows(form):
+    """What the person filled in, as label and readable value, for the confirmation page."""
+    rows = []
+    for name, field in form.fields.items():
+        if field.widget.is_hidden:
+            continue
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        choices = dict((str(k), v) for k, v in getattr(field, "choices", ()) or ())
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(choices.get(str(v), v)) for v in value)
+        elif isinstance(value, bool):
+            value = _("Ja") if value else _("Nee")
+        elif hasattr(value, "strftime"):
+            value = date_format(timezone.localtime(value) if hasattr(value, "hour") else value,
+                                "j F Y, H:i" if hasattr(value, "hour") else "j F Y")
+        else:
+            value = choices.get(str(value), value)
+        rows.append((field.label, value))
+    return rows
+
+
+def _confirm_page(request, case, form, kind, guidance, *, what=None, back_url=None, label=None):
+    """Check your answers: what will be recorded, what happens then, what is still open. The answers travel on
+    as hidden fields; the idempotency key too, so the confirmed save still happens once."""
+    hidden = [(name, value) for name, values in request.POST.lists() for value in values
+              if name not in ("csrfmiddlewaretoken", "action")]
+    still_open = [need for need in guidance.requirements
+                  if next_actions.target(case, need, case.definition(), [])[0] != kind]
+    outcome = None
+    if kind == EntryKind.WEIGHING:
+        outcome = engine.walk_afwegingskader(case.definition(), form.cleaned_data.get("answers") or {})
+    return render(request, "cases/confirm.html", {
+        "case": case, "kind": kind, "kind_label": label or case.words().label(EntryKind, kind), "rows": _display_rows(form),
+        "hidden": hidden, "what": what or WHAT_HAPPENS.get(kind, ""), "still_open": still_open,
+        "open_hypotheses": guidance.open_hypotheses, "outcome": outcome,
+        "back_url": back_url or request.get_full_path(),
+    })
 
 
 @login_required
@@ -268,7 +494,11 @@ def edit_draft(request, reference, entry_id):
     form = form_class(request.POST or None, request.FILES or None, initial=initial,
                       **_form_kwargs(case, entry.kind, request.user))
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    if (request.method == "POST" and request.POST.get("action") == "check" and entry.kind in CONFIRM_KINDS
+            and form.is_valid()):
+        audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": entry.kind})
+        return _confirm_page(request, case, form, entry.kind, case.guidance())
+    if request.method == "POST" and request.POST.get("action") != "edit" and form.is_valid():
         with idempotency.once(request) as submission:
             saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft")
             if saved is None:
@@ -281,14 +511,14 @@ def edit_draft(request, reference, entry_id):
                 return redirect(submission.done(_case_url(case)))
         conflict = True
         audit("entry.conflict", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
-    elif request.method == "POST":
+    elif request.method == "POST" and request.POST.get("action") != "edit":
         audit("entry.rejected", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}",
               details={"kind": entry.kind})
     else:
         audit("entry.form", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": entry.kind, "kind_label": entry.get_kind_display(), "draft": entry,
-        "conflict": conflict, "guidance": case.guidance(),
+        "conflict": conflict, "guidance": case.guidance(), "confirm_first": entry.kind in CONFIRM_KINDS,
     }, status=409 if conflict else (400 if form.errors else 200))
 
 
@@ -352,6 +582,12 @@ def sign(request, reference, entry_id):
         return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED, kind=EntryKind.CONVERSATION)
     form = SignForm(request.POST or None, initial={"participant": request.user.full_name})
+    if request.method == "POST" and form.is_valid() and request.POST.get("action") == "check":
+        audit("entry.confirm_view", request=request, school=case.school, case=case,
+              object_repr=f"ondertekenen #{entry.pk}")
+        return _confirm_page(request, case, form, "sign", case.guidance(), label=_("Ondertekening"), what=_(
+            "De ondertekening wordt definitief bij het gespreksverslag vastgelegd en kan daarna niet worden "
+            "gewijzigd."))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with idempotency.once(request) as submission:

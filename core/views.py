@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 # Who sees what a new school still misses: the directie, who answers for the meldcode, and the functioneel
@@ -16,13 +17,18 @@ def home(request):
     roles_by_school = {}
     for membership in request.user.membership_list():
         roles_by_school.setdefault(membership.school, set()).add(membership.role)
+    from cases.home import panel
+
     checklists = []
+    panels = [panel(request.user, school, roles) for school, roles in roles_by_school.items()
+              if roles - {"beheer"}]
     for school, roles in roles_by_school.items():
         if roles & CHECKLIST_ROLES:
             items = checklist(school, roles)
             if not all(item["done"] for item in items):
                 checklists.append({"school": school, "items": items})
-    return render(request, "core/home.html", {"checklists": checklists})
+    return render(request, "core/home.html", {"checklists": checklists, "panels": panels,
+                                              "today": timezone.localdate()})
 
 
 @login_required

@@ -236,7 +236,8 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
         for user_id, role in Membership.objects.filter(school=case.school).values_list("user_id", "role"):
             roles_by_user.setdefault(user_id, set()).add(role)
     withheld = withheld or {}
-    numbers = {entry.pk: index for index, entry in enumerate(entries, start=1)}
+    # The entry's own number in its case (Entry.seq): the same as on screen and in every other document.
+    numbers = {entry.pk: entry.seq for entry in entries}
     # The original every entry belongs to: a correction of a correction still belongs to the first entry.
     root: dict[int, int] = {}
     for entry in sorted(entries, key=lambda e: e.pk):

@@ -25,12 +25,23 @@ def needs(page) -> list[str]:
 
 
 def open_entry_form(page, label: str):
+    """Through the secondary menu ("Iets anders vastleggen"), opened first when it is closed."""
+    menu = page.locator("details.more-actions")
+    if menu.count() and not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
     page.locator(".entry-menu").get_by_role("link", name=label, exact=True).click()
     expect(page.locator("h1")).to_contain_text(label)
 
 
 def save_entry(page):
-    page.get_by_role("button", name="Vastleggen").click()
+    """Save the form; a decision first shows its confirmation page, which is then confirmed."""
+    check = page.get_by_role("button", name="Verder naar controleren")
+    if check.count():
+        check.click()
+        expect(page.get_by_role("heading", name="Wat er gebeurt")).to_be_visible()
+        page.get_by_role("button", name="Bevestigen", exact=False).first.click()
+    else:
+        page.get_by_role("button", name="Vastleggen").click()
     expect(page.get_by_text("Vastgelegd in het journaal.")).to_be_visible()
 
 

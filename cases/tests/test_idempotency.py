@@ -64,7 +64,15 @@ def _another_pupil(pupil, n):
 
 # Each: (who posts, set-up returning (url, data), what to count).
 def open_case(ctx):
-    return reverse("cases:open", args=[ctx.school.slug]), {"pupil": ctx.pupil.pk, "route": "regular"}
+    # Another pupil: this one has an open dossier already, and a pupil never gets a second one.
+    return reverse("cases:open", args=[ctx.school.slug]), {"pupil": _another_pupil(ctx.pupil, 7).pk,
+                                                           "route": "regular"}
+
+
+def record_signal(ctx):
+    return reverse("cases:signal", args=[ctx.school.slug]), {
+        "action": "save", "leerling": _another_pupil(ctx.pupil, 8).pk, "observation": "Een blauwe plek.",
+        "is_hypothesis": "0", "occurred_at": "2026-11-02T09:00"}
 
 
 def new_entry(ctx):
@@ -109,6 +117,7 @@ def break_glass(ctx):
 
 FORMS = {
     "open_case": (open_case, lambda: Case.objects.count()),
+    "record_signal": (record_signal, lambda: Entry.objects.filter(kind="signal").count()),
     "new_entry": (new_entry, lambda: Entry.objects.filter(kind="note").count()),
     "edit_draft": (edit_draft, lambda: Entry.objects.filter(kind="note", status="saved").count()),
     "correction": (correction, lambda: Entry.objects.filter(corrects__isnull=False).count()),

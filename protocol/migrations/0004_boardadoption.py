@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('protocol', '0002_meldcode_version_unique_per_owner'),
+        ('protocol', '0003_conversion_draft'),
         ('schools', '0003_guardian_removed_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,153 @@
+"""What needs me now (issue 14): the home page per role, every item a link to the place to act.
+
+Each panel is a fixed number of queries whatever the number of dossiers, and every list comes from
+`cases.access.visible`, so home never shows a dossier the person could not open (the privacy officer and the
+board see counts only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from accounts.roles import Role
+from cases import access, journal
+from cases.models import Case, Entry, EntryKind, Task
+from protocol import engine
+
+COORDINATING = {Role.IB, Role.DIRECTIE}
+NEW_SIGNAL_DAYS = 30
+SOON = timedelta(days=14)
+LIST = 10
+MELDCODE_DEADLINES = (Task.Kind.HELP_DEADLINE, Task.Kind.RECONTACT_VT, Task.Kind.MONITOR)
+
+
+@dataclass
+class Panel:
+    school: object
+    roles: set
+    teacher: bool = False
+    coordinator: bool = False
+    directie: bool = False
+    overview: bool = False
+    privacy: bool = False
+    own_signals: list = field(default_factory=list)
+    new_signals: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    deadlines: list = field(default_factory=list)
+    idle: list = field(default_factory=list)
+    approvals: list = field(default_factory=list)
+    year: dict = field(default_factory=dict)
+
+    @property
+    def empty(self):
+        return not (self.new_signals or self.tasks or self.deadlines or self.idle or self.approvals)
+
+
+def school_year_start(today):
+    return today.replace(month=8, day=1) if today.month >= 8 else today.replace(year=today.year - 1, month=8, day=1)
+
+
+def panel(user, school, roles) -> Panel:
+    roles = set(roles)
+    result = Panel(school=school, roles=roles, teacher=Role.LEERKRACHT in roles,
+                   coordinator=bool(roles & COORDINATING), directie=Role.DIRECTIE in roles,
+                   overview=bool(roles & {Role.DIRECTIE, Role.BESTUUR}), privacy=Role.PRIVACY in roles)
+    readable = access.visible(user, access.READ).filter(school=school)
+    if result.teacher:
+        result.own_signals = _own_signals(user, school)
+    if result.coordinator:
+        result.new_signals = _new_signals(user, readable)
+        _tasks(result, readable)
+        idle_before = timezone.now() - journal.IDLE_AFTER
+        result.idle = list(readable.filter(status=Case.Status.OPEN, last_activity_at__lt=idle_before)
+                           .select_related("pupil").order_by("last_activity_at")[:LIST])
+    if result.directie or result.coordinator:
+        result.approvals = _approvals(user, readable, school, roles)
+    if result.overview or result.privacy:
+        result.year = _year(school)
+    return result
+
+
+def _own_signals(user, school):
+    """The teacher's own signals in open dossiers; a link only where they may read the dossier."""
+    signals = list(Entry.objects.filter(author=user, kind=EntryKind.SIGNAL, status=Entry.Status.SAVED,
+                                        case__school=school, case__status=Case.Status.OPEN)
+                   .select_related("case__pupil").only("pk", "saved_at", "case__reference", "case__pupil__first_name",
+                                                       "case__pupil__last_name", "case__pupil__group")
+                   .order_by("-saved_at")[:LIST])
+    readable = set(access.visible(user, access.READ).filter(pk__in={s.case_id for s in signals})
+                   .values_list("pk", flat=True))
+    for signal in signals:
+        signal.readable = signal.case_id in readable
+    return signals
+
+
+def _new_signals(user, readable):
+    """Signals by others that came in after the coordinator last wrote in that dossier (or since it opened)."""
+    last_by_coordinator = (Entry.objects.filter(case=OuterRef("case"), status=Entry.Status.SAVED,
+                                                author=OuterRef("case__coordinator"))
+                           .order_by().values("case").annotate(last=Max("saved_at")).values("last"))
+    since = timezone.now() - timedelta(days=NEW_SIGNAL_DAYS)
+    return list(Entry.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
+                                     kind=EntryKind.SIGNAL, status=Entry.Status.SAVED, saved_at__gte=since)
+                .exclude(author=user)
+                .annotate(coordinator_last=Subquery(last_by_coordinator))
+                .filter(Q(coordinator_last__isnull=True) | Q(coordinator_last__lt=F("saved_at")))
+                .select_related("case__pupil", "author").only(
+                    "pk", "saved_at", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
+                    "case__pupil__group", "author__full_name")
+                .order_by("-saved_at")[:LIST])
+
+
+def _tasks(result, readable):
+    soon = timezone.localdate() + timedelta(days=7)
+    tasks = list(Task.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
+                                     done_at__isnull=True, due_on__lte=timezone.localdate() + SOON)
+                 .select_related("case__pupil").order_by("due_on")[:LIST * 3])
+    today = timezone.localdate()
+    for task in tasks:
+        task.overdue = task.due_on < today
+    result.deadlines = [t for t in tasks if t.kind in MELDCODE_DEADLINES][:LIST]
+    result.tasks = [t for t in tasks if t.kind not in MELDCODE_DEADLINES and t.due_on <= soon][:LIST]
+
+
+def _approvals(user, readable, school, roles):
+    """Decisions waiting for the approval of final responsibility (engine.final_roles), for those who carry it;
+    the link opens the decision to approve it (a correction with their approval)."""
+    corrected = Entry.objects.filter(corrects=OuterRef("pk"))
+    waiting = list(Entry.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
+                                        status=Entry.Status.SAVED, kind__in=engine.APPROVAL_KINDS,
+                                        facts__approved_by_role="")
+                   .exclude(Exists(corrected))
+                   .select_related("case__pupil", "case__meldcode_version").order_by("saved_at")[:LIST * 2])
+    mine, finals = [], {}
+    for entry in waiting:
+        version = entry.case.meldcode_version
+        if version.pk not in finals:  # one reading of each meldcode, however many decisions
+            finals[version.pk] = set(engine.final_roles(version.definition()))
+        final = finals[version.pk]
+        if final & roles and not set(entry.facts.get("decided_by_roles") or ()) & final:
+            mine.append(entry)
+    return mine[:LIST]
+
+
+def _year(school):
+    """The school year at a glance, counts only."""
+    today = timezone.localdate()
+    start = school_year_start(today)
+    cases = Case.objects.filter(school=school)
+    counts = cases.aggregate(
+        open=Count("pk", filter=Q(status=Case.Status.OPEN)),
+        opened=Count("pk", filter=Q(opened_at__date__gte=start)),
+        closed=Count("pk", filter=Q(closed_at__date__gte=start)),
+        near=Count("pk", filter=Q(status=Case.Status.OPEN, tasks__done_at__isnull=True,
+                                  tasks__due_on__lte=today + SOON), distinct=True),
+    )
+    counts["reports"] = Entry.objects.filter(case__school=school, kind=EntryKind.REPORT, status=Entry.Status.SAVED,
+                                             saved_at__date__gte=start).count()
+    counts["since"] = start
+    return counts
