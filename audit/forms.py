@@ -80,6 +80,10 @@ ACTION_LABELS = {
     "export.inspection": _("Export gemaakt (inzage voor ouder of leerling)"),
     "access_request.create": _("Inzageverzoek vastgelegd"),
     "access_request.extend": _("Termijn van een inzageverzoek verlengd"),
+    "information_request.create": _("Informatieverzoek vastgelegd (Veilig Thuis, Raad of gecertificeerde instelling)"),
+    "information_request.view": _("Informatieverzoek bekeken"),
+    "information_request.answer": _("Informatieverzoek beantwoord"),
+    "export.information": _("Export gemaakt (antwoord op een informatieverzoek)"),
     "export.evaluation_pdf": _("Export gemaakt (jaarevaluatie, PDF)"),
     "export.evaluation_csv": _("Export gemaakt (jaarevaluatie, CSV)"),
     "export.download": _("Export gedownload"),
@@ -174,6 +178,11 @@ DETAIL_LABELS = {
     "access_request": _("Inzageverzoek (nummer)"),
     "received_on": _("Ontvangen op"),
     "deadline": _("Uiterste datum"),
+    "information_request": _("Informatieverzoek (nummer)"),
+    "requester_kind": _("Wie vraagt"),
+    "legal_basis": _("Grondslag"),
+    "parents_told": _("Ouders geïnformeerd"),
+    "opened_case": _("Dossier hiervoor geopend"),
     "withheld": _("Achtergehouden onderdelen"),
     "grounds": _("Gronden om achter te houden"),
     "rejected": _("Geweigerd"),
@@ -219,17 +228,22 @@ def _value_labels() -> dict[str, dict]:
     from accounts.roles import Role
     from cases.models import Case, EntryKind, Route
     from documents.models import ExportKind, InspectionGround
+    from inquiries.models import LegalBasis, ParentsTold, Requester, WithholdGround
 
     return {
         "device": {"TOTPDevice": _("authenticator-app"), "StaticDevice": _("herstelcode")},
         "role": dict(Role.choices),
         "kind": {**dict(EntryKind.choices), **dict(ExportKind.choices),
-                 "inspection_review": _("Beoordeling vóór inzage")},
+                 "inspection_review": _("Beoordeling vóór inzage"),
+                 "information_request": _("Antwoord op een informatieverzoek")},
         "route": dict(Route.choices),
         "status": {**dict(Case.Status.choices), "all": _("Alle")},
         "mode": {"destroyed": _("inhoud vernietigd")},
         "source": {"import": _("import uit het meldcodedocument")},
-        "grounds": dict(InspectionGround.choices),
+        "grounds": {**dict(InspectionGround.choices), **dict(WithholdGround.choices)},
+        "requester_kind": dict(Requester.choices),
+        "legal_basis": dict(LegalBasis.choices),
+        "parents_told": dict(ParentsTold.choices),
         "action": {code: label for code, label in ACTION_CHOICES if code} | ACTION_LABELS,
     }
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "socialmap",
     "cases",
     "documents",
+    "inquiries",
 ]
 
 MIDDLEWARE = [
