@@ -563,7 +563,8 @@ class OpenCaseForm(forms.Form):
         self.fields["coordinator"].empty_label = _("De eerste intern begeleider van de school")
         staff = User.objects.filter(memberships__school=school).distinct()
         self.fields["subject_staff"].queryset = staff
-        self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)
+        self.fields["coordinator"].queryset = staff.filter(
+            memberships__role__in=(Role.IB, Role.AANDACHTSFUNCTIONARIS)).distinct()
 
     def clean(self):
         data = super().clean()

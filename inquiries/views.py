@@ -27,7 +27,7 @@ from inquiries.models import InformationRequest, WithheldFromAnswer
 from schools.access import school_for
 
 # Who may take a request in for a pupil without a dossier: those who coordinate the meldcode at the school.
-OPENING_ROLES = (Role.IB, Role.DIRECTIE)
+OPENING_ROLES = (Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE)
 
 
 def _inquiry_or_404(request, reference, inquiry_id, need):
@@ -177,7 +177,7 @@ def answer(request, reference, inquiry_id):
 
 
 def _export(request, case, inquiry):
-    audit(exports.AUDIT_ACTIONS[ExportKind.INFORMATION], request=request, school=case.school, case=case,
+    audit("export.information", request=request, school=case.school, case=case,
           object_repr=case.reference, details={"information_request": inquiry.pk})
     job = exports.create_job(ExportKind.INFORMATION, request.user, case=case,
                              params={"information_request": inquiry.pk})

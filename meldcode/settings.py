@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "cases",
     "documents",
     "inquiries",
+    "mysignals",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("documenten/", include("documents.urls")),
     path("informatieverzoeken/", include("inquiries.urls")),
+    path("signalen/", include("mysignals.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
