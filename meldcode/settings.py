@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "documents",
     "inquiries",
     "mysignals",
+    "qualifications",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("documenten/", include("documents.urls")),
     path("informatieverzoeken/", include("inquiries.urls")),
     path("signalen/", include("mysignals.urls")),
+    path("bevoegdheden/", include("qualifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
