@@ -104,7 +104,7 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("rol"), max_length=30, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,7 +129,7 @@ class PendingRole(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pending_roles")
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="pending_roles")
-    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("rol"), max_length=30, choices=Role.choices)
     requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
 

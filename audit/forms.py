@@ -88,6 +88,13 @@ ACTION_LABELS = {
     "export.inspection": _("Export gemaakt (inzage voor ouder of leerling)"),
     "access_request.create": _("Inzageverzoek vastgelegd"),
     "access_request.extend": _("Termijn van een inzageverzoek verlengd"),
+    "information_request.create": _("Informatieverzoek vastgelegd (Veilig Thuis, Raad of gecertificeerde instelling)"),
+    "information_request.view": _("Informatieverzoek bekeken"),
+    "information_request.answer": _("Informatieverzoek beantwoord"),
+    "export.information": _("Export gemaakt (antwoord op een informatieverzoek)"),
+    "signal.own_create": _("Signaal vastgelegd door onderwijsassistent, stagiair of vrijwilliger"),
+    "signal.own_list": _("Eigen signalen bekeken"),
+    "staff.qualification_changed": _("Bevoegdheid voor diagnoses gewijzigd door de directie"),
     "export.evaluation_pdf": _("Export gemaakt (jaarevaluatie, PDF)"),
     "export.evaluation_csv": _("Export gemaakt (jaarevaluatie, CSV)"),
     "export.download": _("Export gedownload"),
@@ -188,6 +195,13 @@ DETAIL_LABELS = {
     "access_request": _("Inzageverzoek (nummer)"),
     "received_on": _("Ontvangen op"),
     "deadline": _("Uiterste datum"),
+    "information_request": _("Informatieverzoek (nummer)"),
+    "requester_kind": _("Wie vraagt"),
+    "legal_basis": _("Grondslag"),
+    "parents_told": _("Ouders geïnformeerd"),
+    "opened_case": _("Dossier hiervoor geopend"),
+    "entry": _("Journaalregel (nummer)"),
+    "qualified": _("Bevoegd voor diagnoses"),
     "withheld": _("Achtergehouden onderdelen"),
     "grounds": _("Gronden om achter te houden"),
     "rejected": _("Geweigerd"),
@@ -233,6 +247,7 @@ def _value_labels() -> dict[str, dict]:
     from accounts.roles import Role
     from cases.models import Case, EntryKind, Route
     from documents.models import ExportKind, InspectionGround
+    from inquiries.models import LegalBasis, ParentsTold, Requester, WithholdGround
 
     return {
         "device": {"TOTPDevice": _("authenticator-app"), "StaticDevice": _("herstelcode"),
@@ -243,12 +258,16 @@ def _value_labels() -> dict[str, dict]:
                     "token": _("token ongeldig"), "no_session": _("verlopen of al gebruikt"),
                     "provider_error": _("afgebroken bij de provider"), "unreachable": _("provider niet bereikbaar")},
         "kind": {**dict(EntryKind.choices), **dict(ExportKind.choices),
-                 "inspection_review": _("Beoordeling vóór inzage")},
+                 "inspection_review": _("Beoordeling vóór inzage"),
+                 "information_request": _("Antwoord op een informatieverzoek")},
         "route": dict(Route.choices),
         "status": {**dict(Case.Status.choices), "all": _("Alle")},
         "mode": {"destroyed": _("inhoud vernietigd")},
         "source": {"import": _("import uit het meldcodedocument")},
-        "grounds": dict(InspectionGround.choices),
+        "grounds": {**dict(InspectionGround.choices), **dict(WithholdGround.choices)},
+        "requester_kind": dict(Requester.choices),
+        "legal_basis": dict(LegalBasis.choices),
+        "parents_told": dict(ParentsTold.choices),
         "action": {code: label for code, label in ACTION_CHOICES if code} | ACTION_LABELS,
     }
 

@@ -7,12 +7,13 @@ the same table of rules below, so that a list can never show what the page would
 
 Default policy (a school can only tighten it):
 - leerkracht: only cases whose team they are on;
-- intern begeleider / aandachtsfunctionaris: all of the school's cases (unless the school turned
+- intern begeleider and aandachtsfunctionaris (a role of its own, same rights): all of the school's cases (unless the school turned
   that off: then only their own, and others through break-glass with a typed reason);
 - directie: the school's cases when the school allows it (default), else only their own;
 - bestuur: aggregate figures only, unless added to a case;
 - privacy officer: case metadata (never content) and the audit trail;
-- functioneel beheerder: nothing.
+- functioneel beheerder: nothing; onderwijsassistent, stagiair, vrijwilliger: nothing (they record signals
+  and see only their own, through signals.views).
 Staff-perpetrator cases: only directie and bestuur of the school and the people they add (not the
 privacy officer either), and never the staff member concerned, whatever their role or team membership.
 """
@@ -21,7 +22,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.roles import Role
+from accounts.roles import COORDINATOR_ROLES, Role
 from cases.models import BreakGlass, Case, CaseMember, Route
 
 META = "meta"  # knows the case exists: reference, dates, step, status
@@ -32,7 +33,7 @@ EXPORT = "export"  # produces documents from the dossier
 BREAK_GLASS = "break_glass"  # may ask for access with a typed reason
 
 # The roles that can be on a case team (the privacy officer and the functioneel beheerder never read content).
-TEAM_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR)
+TEAM_ROLES = (Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR)
 
 CONTENT = frozenset({META, READ, WRITE})
 ALL = frozenset({META, READ, WRITE, MANAGE, EXPORT})
@@ -58,7 +59,7 @@ class Grants:
         return set().union(*(self.at(role) for role in TEAM_ROLES))
 
     def glass_schools(self) -> set[int]:
-        return set().union(*(self.at(role) for role in (Role.IB, Role.DIRECTIE)))
+        return set().union(*(self.at(role) for role in (*COORDINATOR_ROLES, Role.DIRECTIE)))
 
     @property
     def team_cases(self) -> frozenset[int]:
@@ -96,6 +97,10 @@ class Grants:
             rows = list(glass)
         self._team_cases = frozenset(case_id for source, case_id in rows if source == "team")
         self._glass_cases = frozenset(case_id for source, case_id in rows if source == "glass")
+
+    def coordinating(self) -> frozenset[int]:
+        """Schools where the person is IB or aandachtsfunctionaris (the same rights)."""
+        return frozenset().union(*(self.at(role) for role in COORDINATOR_ROLES))
 
 
 def grants_for(user) -> Grants:
@@ -138,10 +143,11 @@ def permissions(user, case: Case) -> frozenset[str]:
         # Not even the privacy officer learns from a list that a colleague is suspected; the audit trail
         # (their instrument) still shows who did what in such a case.
         return frozenset()
-    coordinating_role = school_id in at(Role.IB) or school_id in at(Role.DIRECTIE)
+    ib = grants.coordinating()
+    coordinating_role = school_id in ib or school_id in at(Role.DIRECTIE)
     if on_team and coordinating_role:
         return ALL
-    if school_id in at(Role.IB) and case.school.ib_sees_all_cases:
+    if school_id in ib and case.school.ib_sees_all_cases:
         return ALL
     if school_id in at(Role.DIRECTIE) and case.school.directie_sees_all_cases:
         return ALL
@@ -154,7 +160,7 @@ def permissions(user, case: Case) -> frozenset[str]:
     rights = set()
     if school_id in at(Role.PRIVACY):
         rights.add(META)
-    if school_id in at(Role.IB) or school_id in at(Role.DIRECTIE):
+    if school_id in ib or school_id in at(Role.DIRECTIE):
         rights.add(BREAK_GLASS)
     return frozenset(rights)
 
@@ -184,7 +190,7 @@ def visible_q(user, need: str = READ) -> Q:
     regular = ~Q(route=Route.STAFF) & (
         team
         | glass
-        | Q(school_id__in=at(Role.IB), school__ib_sees_all_cases=True)
+        | Q(school_id__in=grants.coordinating(), school__ib_sees_all_cases=True)
         | Q(school_id__in=at(Role.DIRECTIE), school__directie_sees_all_cases=True)
     )
     if need == META:

@@ -717,7 +717,8 @@ class OpenCaseForm(WordedForm):
             "attention_officer": self.words.attention_officer}
         staff = User.objects.filter(memberships__school=school).distinct()
         self.fields["subject_staff"].queryset = staff
-        self.fields["coordinator"].queryset = staff.filter(memberships__role=Role.IB)
+        self.fields["coordinator"].queryset = staff.filter(
+            memberships__role__in=(Role.IB, Role.AANDACHTSFUNCTIONARIS)).distinct()
 
     def clean(self):
         data = super().clean()

@@ -45,7 +45,8 @@ def responsible_ids(case: Case, *, exclude=()) -> list[int]:
     people = [case.coordinator] if case.coordinator_id else []
     if not people or access.READ not in access.permissions(case.coordinator, case):
         people = (User.objects.filter(memberships__school=case.school_id, is_active=True,
-                                      memberships__role__in=[Role.DIRECTIE, Role.BESTUUR, Role.IB])
+                                      memberships__role__in=[Role.DIRECTIE, Role.BESTUUR, Role.IB,
+                                                                             Role.AANDACHTSFUNCTIONARIS])
                   .distinct().order_by("pk"))
     return [user.pk for user in people
             if user.pk not in exclude and access.READ in access.permissions(user, case)]

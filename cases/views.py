@@ -46,8 +46,8 @@ from schools.access import school_for, school_with_roles
 from socialmap.models import Organisation
 
 # Roles that work with dossiers at all; the functioneel beheerder never does.
-DOSSIER_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY)
-OPENING_ROLES = (Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR)
+DOSSIER_ROLES = (Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY)
+OPENING_ROLES = (Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR)
 
 
 def _case_url(case):
@@ -679,7 +679,7 @@ def _coordinator_candidates(case, members) -> set[int]:
     aandachtsfunctionaris). A staff-member case has no coordinator: the directie and bestuur carry it."""
     if case.route == Route.STAFF:
         return set()
-    return set(Membership.objects.filter(school=case.school, role__in=[Role.IB, Role.DIRECTIE],
+    return set(Membership.objects.filter(school=case.school, role__in=[Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE],
                                          user_id__in=[m.user_id for m in members]).values_list("user_id", flat=True))
 
 

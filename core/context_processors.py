@@ -1,6 +1,7 @@
-from accounts.roles import Role
+from accounts.roles import SIGNAL_ONLY_ROLES, Role
+from schools.access import PUPIL_VIEWERS
 
-DOSSIER_ROLES = {Role.LEERKRACHT, Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY}
+DOSSIER_ROLES = {Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY}
 
 
 def navigation(request):
@@ -18,12 +19,13 @@ def navigation(request):
             "school": school,
             "roles": sorted(Role(r).label for r in roles),
             "dossiers": bool(roles & DOSSIER_ROLES),
-            "pupils": bool(roles - {Role.PRIVACY}),
+            "pupils": bool(roles & set(PUPIL_VIEWERS)),
+            "own_signals": bool(roles & set(SIGNAL_ONLY_ROLES)),
             "staff": Role.BEHEER in roles,
             "role_requests": Role.DIRECTIE in roles,
             "dossier_settings": bool(roles & {Role.DIRECTIE, Role.PRIVACY, Role.BESTUUR, Role.BEHEER}),
             "audit": Role.PRIVACY in roles,
-            "evaluation": bool(roles & {Role.IB, Role.DIRECTIE, Role.PRIVACY}),
+            "evaluation": bool(roles & {Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.PRIVACY}),
             "board_evaluation": bool(roles & {Role.BESTUUR, Role.PRIVACY}),
             "training": bool(roles & {Role.IB, Role.DIRECTIE, Role.BEHEER}),
         })

@@ -22,11 +22,13 @@ TEMPLATES = {
     ExportKind.ANONYMISED: "documents/anonymised.html",
     ExportKind.INSPECTION: "documents/inspection.html",
     ExportKind.EVALUATION_PDF: "documents/evaluation.html",
+    ExportKind.INFORMATION: "inquiries/answer_document.html",
 }
 AUDIT_ACTIONS = {kind: f"export.{kind}" for kind in ExportKind.values}
 FILE_NAMES = {
     ExportKind.DOSSIER_PDF: "dossier", ExportKind.VT_SUMMARY: "samenvatting-veilig-thuis",
     ExportKind.ANONYMISED: "anoniem", ExportKind.INSPECTION: "inzage", ExportKind.EVALUATION_PDF: "jaarevaluatie",
+    ExportKind.INFORMATION: "informatieverzoek",
 }
 
 

@@ -32,10 +32,12 @@ class ExportKind(models.TextChoices):
     ANONYMISED = "anonymised", _("Geanonimiseerde samenvatting (pdf)")
     INSPECTION = "inspection", _("Inzage voor ouder of leerling (pdf)")
     EVALUATION_PDF = "evaluation_pdf", _("Jaarevaluatie (pdf)")
+    INFORMATION = "information", _("Antwoord op een informatieverzoek (pdf)")
 
 
 # Kinds made from one dossier (the others are made from a school's or board's figures).
-CASE_KINDS = frozenset({ExportKind.DOSSIER_PDF, ExportKind.VT_SUMMARY, ExportKind.ANONYMISED, ExportKind.INSPECTION})
+CASE_KINDS = frozenset({ExportKind.DOSSIER_PDF, ExportKind.VT_SUMMARY, ExportKind.ANONYMISED, ExportKind.INSPECTION,
+                        ExportKind.INFORMATION})
 
 
 class ExportJob(models.Model):

@@ -94,6 +94,12 @@ def build_export(context, job_id: int) -> str:  # `context`: django-tasks insist
                 document = exports.anonymised_context(job.case)
             elif job.kind == ExportKind.INSPECTION:
                 document = exports.inspection_context(job.inspection)
+            elif job.kind == ExportKind.INFORMATION:
+                from inquiries.document import answer_context
+                from inquiries.models import InformationRequest
+
+                document = answer_context(InformationRequest.objects.get(
+                    case=job.case, pk=job.params["information_request"]))
             else:
                 schools = list(job.board.schools.all()) if job.board_id else [job.school]
                 document = evaluation.page_context(schools, int(job.params["year"]), board=job.board,

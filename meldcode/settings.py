@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "socialmap",
     "cases",
     "documents",
+    "inquiries",
+    "mysignals",
+    "qualifications",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,9 @@ urlpatterns = [
     path("dossiers/", include("cases.urls")),
     path("audit/", include("audit.urls")),
     path("documenten/", include("documents.urls")),
+    path("informatieverzoeken/", include("inquiries.urls")),
+    path("signalen/", include("mysignals.urls")),
+    path("bevoegdheden/", include("qualifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -21,8 +21,8 @@ def school_for(user, slug: str, *roles: str) -> School:
 
 # Who may do what on the school pages. The functionaris gegevensbescherming supervises but does
 # not need the pupil list; the functioneel beheerder manages pupils and accounts but sees no dossiers.
-PUPIL_VIEWERS = ("leerkracht", "ib", "directie", "bestuur", "beheer")
-PUPIL_EDITORS = ("ib", "directie", "beheer")
+PUPIL_VIEWERS = ("leerkracht", "ib", "aandachtsfunctionaris", "directie", "bestuur", "beheer")
+PUPIL_EDITORS = ("ib", "aandachtsfunctionaris", "directie", "beheer")
 PUPIL_IMPORTERS = ("ib", "beheer")
 STAFF_MANAGERS = ("beheer",)
 

@@ -77,7 +77,7 @@ def _refusal(school, user, action, actor) -> str | None:
 
 # Roles that read dossiers or their metadata. Given by someone without the directie role at the school (the
 # functioneel beheerder), they wait for a member of the directie to confirm them: four eyes on every new way in.
-CONFIRMED_ROLES = frozenset({Role.IB, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY})
+CONFIRMED_ROLES = frozenset({Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR, Role.PRIVACY})
 
 ADDED, PENDING, EXISTS = "added", "pending", "exists"
 

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     MEE = parser.MEE, _("MEE")
     SOCIAL_WORK = parser.SOCIAL_WORK, _("Maatschappelijk werk")
     HELPLINE = parser.HELPLINE, _("Hulplijn")
+    LEERPLICHT = parser.LEERPLICHT, _("Leerplicht (leerplichtambtenaar)")
     OTHER = parser.OTHER, _("Anders")
 
 

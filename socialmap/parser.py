@@ -35,9 +35,11 @@ GGZ = "ggz"
 MEE = "mee"
 SOCIAL_WORK = "social_work"
 HELPLINE = "helpline"
+LEERPLICHT = "leerplicht"  # the leerplichtambtenaar (Leerplichtwet 1969): absence is a signal the meldcode names
 OTHER = "other"
 
-KINDS = (VEILIG_THUIS, POLICE, CRISIS, JGZ, CJG, CARE_TEAM, YOUTH_CARE, GGZ, MEE, SOCIAL_WORK, HELPLINE, OTHER)
+KINDS = (VEILIG_THUIS, POLICE, CRISIS, JGZ, CJG, CARE_TEAM, YOUTH_CARE, GGZ, MEE, SOCIAL_WORK, HELPLINE, LEERPLICHT,
+         OTHER)
 
 # Checked in this order: the first match wins, so the more specific words come first
 # ("Crisisdienst Bureau Jeugdzorg" is a crisis service, not youth care).
@@ -45,6 +47,7 @@ _KIND_WORDS = [
     (VEILIG_THUIS, r"veilig\s*thuis|\bamk\b|advies[-\s]*en\s*meldpunt|meldpunt\s+kindermishandeling"
                    r"|steunpunt\s+huiselijk\s+geweld|\bshg\b"),
     (CRISIS, r"crisis|spoedeisende\s+hulp|\bseh\b"),
+    (LEERPLICHT, r"leerplicht|\brbl\b|regionaal\s+bureau\s+leerlingzaken|bureau\s+leerlingzaken"),
     (POLICE, r"politie|alarmnummer|\b112\b"),
     (JGZ, r"jeugdgezondheidszorg|\bjgz\b|\bggd\b|jeugdarts|jeugdverpleegkundige|consultatiebureau"),
     (CJG, r"centrum\s+(voor\s+)?jeugd\s+en\s+gezin|\bcjg\b"),

@@ -12,7 +12,8 @@ from cases import access
 from cases.models import Entry, Route
 
 ACTORS = ["teacher_on_team", "teacher_off_team", "ib", "directie", "bestuur", "privacy", "beheer",
-          "subject_staff", "other_school_ib"]
+          "subject_staff", "other_school_ib", "aandachtsfunctionaris", "onderwijsassistent", "stagiair",
+          "vrijwilliger_on_team"]
 CASES = ["own", "staff", "other_school"]
 
 META, READ, WRITE, MANAGE, EXPORT = access.META, access.READ, access.WRITE, access.MANAGE, access.EXPORT
@@ -22,6 +23,10 @@ ALL = {META, READ, WRITE, MANAGE, EXPORT}
 EXPECTED = {
     ("teacher_on_team", "own"): CONTENT,
     ("ib", "own"): ALL,
+    # The aandachtsfunctionaris as a role of its own holds the IB's rights (the model meldcode's coordinator).
+    ("aandachtsfunctionaris", "own"): ALL,
+    # Onderwijsassistent, stagiair and vrijwilliger record signals (mysignals) and hold no dossier right, not even
+    # when someone puts them on a team.
     ("directie", "own"): ALL,
     ("privacy", "own"): {META},
     ("teacher_on_team", "staff"): CONTENT | {EXPORT},
@@ -42,6 +47,9 @@ PAGES = [
     ("cases:acute", WRITE, lambda case, entry: [case.reference]),
     ("cases:team", MANAGE, lambda case, entry: [case.reference]),
     ("cases:attachment", READ, lambda case, entry: [case.reference, entry.pk]),
+    ("inquiries:new", WRITE, lambda case, entry: [case.reference]),
+    ("inquiries:detail", READ, lambda case, entry: [case.reference, case.information_requests.get().pk]),
+    ("inquiries:answer", EXPORT, lambda case, entry: [case.reference, case.information_requests.get().pk]),
 ]
 
 
@@ -56,20 +64,37 @@ def world(school, other_school, people, make_user, make_case, add_entry, pupil):
         "privacy": people[Role.PRIVACY], "beheer": people[Role.BEHEER],
         "subject_staff": make_user(Role.LEERKRACHT, school, name="Betrokken Medewerker"),
         "other_school_ib": make_user(Role.IB, other_school, name="IB Andere School"),
+        "aandachtsfunctionaris": make_user(Role.AANDACHTSFUNCTIONARIS, school, name="Aandachtsfunctionaris Test"),
+        "onderwijsassistent": make_user(Role.ONDERWIJSASSISTENT, school, name="Onderwijsassistent Test"),
+        "stagiair": make_user(Role.STAGIAIR, school, name="Stagiair Test"),
+        "vrijwilliger_on_team": make_user(Role.VRIJWILLIGER, school, name="Vrijwilliger In Team"),
     }
     # The person concerned is also a directie member: the staff route must still hide the case.
     actors["subject_staff"].memberships.create(school=school, role=Role.DIRECTIE)
     other_pupil = Pupil.objects.create(school=other_school, first_name="Mila", last_name="Elders",
                                        date_of_birth=pupil.date_of_birth, group="5")
     cases = {
-        "own": make_case(pupil, team=[actors["teacher_on_team"]]),
+        "own": make_case(pupil, team=[actors["teacher_on_team"], actors["vrijwilliger_on_team"]]),
         "staff": make_case(pupil, route=Route.STAFF, coordinator=actors["directie"],
                            team=[actors["teacher_on_team"], actors["subject_staff"]],
                            subject_staff=actors["subject_staff"]),
         "other_school": make_case(other_pupil, coordinator=actors["other_school_ib"], school=other_school),
     }
     entries = {name: _conversation_with_attachment(case, actors["directie"]) for name, case in cases.items()}
+    for case in cases.values():
+        _information_request(case, actors["directie"])
     return actors, cases, entries
+
+
+def _information_request(case, author):
+    from django.utils import timezone
+
+    from inquiries.models import InformationRequest
+
+    return InformationRequest.objects.create(
+        case=case, recorded_by=author, requester_kind="raad", requester="Raad Noord", legal_basis="bw_1_240",
+        asked="Hoe gaat het op school?", received_on=timezone.localdate(), parents_told="not",
+        not_told_reason="Gevaar voor het kind.")
 
 
 def _conversation_with_attachment(case, author):

@@ -88,6 +88,11 @@ def world(school, pupil, people, make_user, settings):
     inspection = InspectionExport.objects.create(case=case, created_by=ib, for_whom="parent")
     access_request = AccessRequest.objects.create(case=case, requester="parent", received_on=timezone.localdate(),
                                                   recorded_by=ib)
+    from inquiries.models import InformationRequest
+
+    inquiry = InformationRequest.objects.create(
+        case=case, recorded_by=ib, requester_kind="raad", requester="Raad", legal_basis="bw_1_240", asked="Vraag",
+        received_on=timezone.localdate(), parents_told="not", not_told_reason="Gevaar")
     jobs = {user.pk: ExportJob.objects.create(kind=ExportKind.EVALUATION_PDF, school=school, requested_by=user,
                                               params={"year": 2024}) for user in (ib, directie)}
     membership = people[Role.LEERKRACHT].memberships.first()
@@ -96,7 +101,8 @@ def world(school, pupil, people, make_user, settings):
     def values(user):
         return {"school_slug": school.slug, "reference": case.reference, "entry_id": drafts[user.pk].pk,
                 "task_id": task.pk, "pupil_id": pupil.pk, "guardian_id": guardian.pk, "pk": organisation.pk,
-                "record_id": training.pk, "inspection_id": inspection.pk, "request_id": access_request.pk, "job_id": jobs[user.pk].pk,
+                "record_id": training.pk, "inspection_id": inspection.pk, "request_id": access_request.pk,
+                "inquiry_id": inquiry.pk, "job_id": jobs[user.pk].pk,
                 "a_id": shipped[0], "b_id": shipped[-1], "user_id": people[Role.LEERKRACHT].pk,
                 "membership_id": membership.pk, "slug": school.slug, "scope": "school", "document": "dossier",
                 "kind": "signal"}

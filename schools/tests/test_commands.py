@@ -69,11 +69,11 @@ def test_import_staff_creates_accounts_with_roles(school, tmp_path):
 
 def test_the_command_exits_non_zero_on_errors(school, tmp_path, capsys):
     path = tmp_path / "team.csv"
-    path.write_text("naam;email;rol\nPiet;piet@example.org;stagiair\n", encoding="utf-8")
+    path.write_text("naam;email;rol\nPiet;piet@example.org;concierge\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exited:
         execute_from_command_line(["manage.py", "import_staff", str(path), "--school", school.slug, "--dry-run"])
     assert exited.value.code != 0
-    assert "Rij 2: rol 'stagiair' kennen we niet." in capsys.readouterr().err
+    assert "Rij 2: rol 'concierge' kennen we niet." in capsys.readouterr().err
 
 
 def test_a_large_file_shows_progress_on_the_command_line(school, tmp_path, capsys):

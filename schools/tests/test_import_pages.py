@@ -125,11 +125,11 @@ def test_a_staff_file_with_an_unknown_role_or_bad_address_changes_nothing(school
     client = verified_client(people[Role.BEHEER])
     url = reverse("schools:import_staff", args=[school.slug])
     text = ("naam;email;rol\nIngrid Bakker;ingrid@example.org;ib\nPiet;piet.example.org;leerkracht\n"
-            "Kees;kees@example.org;stagiair\n")
+            "Kees;kees@example.org;concierge\n")
     response = upload(client, url, text, name="team.csv")
     assert response.status_code == 400
     assert "Rij 3: email &#x27;piet.example.org&#x27; is geen geldig e-mailadres." in response.text
-    assert "Rij 4: rol &#x27;stagiair&#x27; kennen we niet." in response.text
+    assert "Rij 4: rol &#x27;concierge&#x27; kennen we niet." in response.text
     client.post(url, {"action": "confirm"})
     assert not User.objects.filter(email="ingrid@example.org").exists()
 

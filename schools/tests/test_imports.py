@@ -195,7 +195,7 @@ def test_it_names_every_bad_row_of_a_staff_file():
         "Geen Rol,geenrol@example.org,,\n"
     ).encode("cp1252"))
     assert parsed.messages == [
-        "Rij 2: rol 'conciërge' kennen we niet. Kies uit: leerkracht, ib, directie, bestuur, privacy, beheer.",
+        "Rij 2: rol 'conciërge' kennen we niet. Kies uit: leerkracht, ib, directie, bestuur, privacy, beheer, aandachtsfunctionaris, onderwijsassistent, stagiair, vrijwilliger.",
         "Rij 3: naam ontbreekt.",
         "Rij 4: email 'piet@@example' is geen geldig e-mailadres.",
         "Rij 6: ingrid@example.org staat met deze rol ook al op rij 5.",
@@ -238,7 +238,7 @@ def test_importing_staff_does_not_rename_someone_who_also_works_at_another_schoo
 
 @pytest.mark.django_db
 def test_a_staff_file_with_a_bad_row_saves_nothing(school):
-    parsed = parse_staff_csv((STAFF + "Zonder Rol;zonder@example.org;stagiair;\n").encode())
+    parsed = parse_staff_csv((STAFF + "Zonder Rol;zonder@example.org;concierge;\n").encode())
     with pytest.raises(ImportRejected):
         save_staff(school, parsed)
     assert not User.objects.exists()

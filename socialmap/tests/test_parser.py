@@ -320,6 +320,9 @@ def test_phone_values_keep_their_notes_and_split_several_numbers():
     ("MEE Drenthe", "mee"),
     ("Algemeen Maatschappelijk Werk", "social_work"),
     ("De Kindertelefoon", "helpline"),
+    # Absence is a signal the meldcode names; the leerplichtambtenaar is its partner (Leerplichtwet 1969).
+    ("Leerplichtambtenaar gemeente Assen", "leerplicht"),
+    ("Regionaal Bureau Leerlingzaken Drenthe", "leerplicht"),
     ("Bibliotheek", "other"),
 ])
 def test_it_guesses_the_kind_from_the_name(name, kind):

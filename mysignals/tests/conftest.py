@@ -1,0 +1,1 @@
+from documents.tests.conftest import add_entry, adopted, make_case  # noqa: F401

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from mysignals import views
+
+app_name = "mysignals"
+
+urlpatterns = [
+    path("<slug:school_slug>/", views.own_signals, name="own"),
+]

@@ -1,0 +1,38 @@
+"""The directie marks who is qualified to record a diagnosis (e.g. an orthopedagoog): only they see the
+diagnosis field of the signal form (cases.forms.SignalForm). Nobody sets their own mark."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from accounts.models import User
+from accounts.roles import Role
+from audit.log import record as audit
+from schools.access import school_for
+
+
+@login_required
+@never_cache
+def diagnosis(request, school_slug):
+    school = school_for(request.user, school_slug, Role.DIRECTIE)
+    staff = User.objects.filter(memberships__school=school, is_active=True).distinct().order_by("full_name")
+    if request.method == "POST":
+        try:
+            person = staff.get(pk=int(request.POST.get("user", "")))
+        except (ValueError, User.DoesNotExist):
+            raise Http404 from None
+        if person.pk == request.user.pk:
+            messages.error(request, _("U kunt uw eigen bevoegdheid niet wijzigen; vraag een ander lid van de directie."))
+            return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=403)
+        qualified = request.POST.get("qualified") == "1"
+        with transaction.atomic():
+            User.objects.filter(pk=person.pk).update(qualified_for_diagnosis=qualified)
+            audit("staff.qualification_changed", request=request, school=school, object_repr=person.full_name,
+                  details={"user": person.pk, "qualified": qualified})
+        messages.success(request, _("De bevoegdheid van %(name)s is bijgewerkt.") % {"name": person.full_name})
+        return redirect("qualifications:diagnosis", school_slug=school.slug)
+    return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff})
