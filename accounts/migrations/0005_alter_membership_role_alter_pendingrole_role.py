@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_lowercase_emails'),
+        ('accounts', '0004_identityprovider_providermfadevice'),
     ]
 
     operations = [
