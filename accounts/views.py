@@ -157,7 +157,7 @@ def sso_callback(request):
     target = request.session.pop(sso.SESSION_NEXT, None) or "/"
     request.session.pop(sso.SESSION_PROVIDER, None)
     # The session records Django's model backend: it only loads the account again on later requests.
-    user.backend = "django.contrib.auth.backends.ModelBackend"
+    user.backend = "accounts.backends.ModelBackend"
     auth_login(request, user)
     mfa = sso.token_counts_as_mfa(backend.claims, provider)
     _audit("auth.sso_login", request, actor=user, object_repr=user.email,

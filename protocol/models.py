@@ -172,16 +172,25 @@ def board_adoption_for(school, at=None) -> BoardAdoption | None:
     return adoptions.select_related("version", "board").order_by("-adopted_at", "-pk").distinct().first()
 
 
+# The answer for a case never changes (a later adoption is dated after the case was opened), so each process
+# keeps it: the case page asks on every view.
+_BOARD_OF_CASE: dict[tuple[str, int], object] = {}
+
+
 def board_of_case(case):
     """The board whose meldcode the case follows (a board's own version, or the one the board adopted for the
     school when the case was opened), or None when it is the school's own."""
     version = case.meldcode_version
     if version.owner_board_id is not None:
         return version.owner_board
-    adoption = current_adoption(case.school, at=case.opened_at)
-    if isinstance(adoption, BoardAdoption) and adoption.version_id == version.pk:
-        return adoption.board
-    return None
+    key = (case.reference, version.pk)  # the reference is random: a reused pk (tests, restores) never hits
+    if key not in _BOARD_OF_CASE:
+        adoption = current_adoption(case.school, at=case.opened_at)
+        if len(_BOARD_OF_CASE) > 10_000:
+            _BOARD_OF_CASE.clear()
+        _BOARD_OF_CASE[key] = (adoption.board if isinstance(adoption, BoardAdoption)
+                               and adoption.version_id == version.pk else None)
+    return _BOARD_OF_CASE[key]
 
 
 def current_adoption(school, at=None) -> Adoption | BoardAdoption | None:

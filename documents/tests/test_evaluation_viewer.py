@@ -45,7 +45,7 @@ def accused_and_colleague(school, make_case, make_user, people, add_entry):
 def neutral(text: str, user) -> str:
     """The text with what is expected to differ per viewer taken out: their name, the time, session tokens."""
     name = re.escape(user.full_name)
-    text = re.sub(rf'<span class="who">{name}</span>', "VIEWER", text)
+    text = re.sub(rf'<span class="(who|who-menu)">{name}</span>', "VIEWER", text)
     text = re.sub(rf"Geëxporteerd door {name} op \d{{2}}-\d{{2}}-\d{{4}} \d{{2}}:\d{{2}}", "EXPORTED", text)
     return re.sub(r'(name="csrfmiddlewaretoken" value=")[^"]+', r"\1TOKEN", text)
 
