@@ -6,6 +6,8 @@ weighs with the afwegingskader, discusses the report with the parent, reports, r
 follows up until the case is closed.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -118,6 +120,8 @@ def test_a_case_goes_from_first_signal_to_closure_with_the_guidance_following_ev
     conversation.get_by_role("link", name="Ondertekening vastleggen").click()
     fill_fields(ip, {"participant": "Anna de Vries", "signed": "1"})
     ip.locator("main form").get_by_role("button").click()
+    # Signing is final: a check-your-answers page comes first.
+    ip.get_by_role("button", name=re.compile("^Bevestigen")).click()
     expect(ip.get_by_text("De ondertekening is vastgelegd.")).to_be_visible()
     expect(ip.locator('article[data-kind="conversation"]')).to_contain_text("Anna de Vries: getekend op")
 
