@@ -81,8 +81,8 @@ def test_it_rejects_an_unknown_role_on_its_line():
                   "    carried_out_by: [leerkracht]\n    involved: [ouder]\n    role_rules:\n      - De leerkracht signaleert")
     problems = problems_for(text)
     assert problems == [("school.yaml", line_of(text, "involved: [ouder]"),
-                         "Stap 1: onbekende rol 'ouder' in 'involved'. Kies uit: beheer, bestuur, directie, ib, "
-                         "leerkracht, privacy.")]
+                         "Stap 1: onbekende rol 'ouder' in 'involved'. Kies uit: aandachtsfunctionaris, beheer, "
+                         "bestuur, directie, ib, leerkracht, onderwijsassistent, privacy, stagiair, vrijwilliger.")]
 
 
 def test_it_rejects_a_decision_outcome_that_points_nowhere():
