@@ -9,32 +9,18 @@ from documents.models import AccessRequest, InspectionGround, TrainingRecord
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class InspectionReviewForm(forms.Form):
-    """Per journal entry: give it to the parent, or withhold it on a ground with a reason."""
+class WithholdingMixin:
+    """Per journal entry of a copy made for someone outside the school: give it, or withhold it on a ground with a
+    reason. Used by the parent's inspection copy and by the answer to an information request; each brings its grounds."""
 
-    for_whom = forms.CharField(label=_("Voor wie is de inzage?"), max_length=200,
-                               help_text=_("Naam en rol, bijv. ‘Anna Bos, moeder’ of ‘de leerling zelf (16 jaar)’."))
+    withhold_grounds: list = []
 
-    answers = forms.TypedChoiceField(
-        label=_("Is dit het antwoord op een inzageverzoek?"), required=False, coerce=int, empty_value=None,
-        help_text=_("Het verzoek telt dan als beantwoord; de termijn verdwijnt uit de taken."))
-
-    def __init__(self, *args, entries=(), open_requests=(), **kwargs):
-        super().__init__(*args, **kwargs)
+    def add_withholding_fields(self, entries):
         self.entries = list(entries)
-        requests = list(open_requests)
-        if requests:
-            self.fields["answers"].choices = [("", _("Nee, geen geregistreerd verzoek"))] + [
-                (r.pk, _("%(who)s, ontvangen %(day)s") % {"who": r.requester,
-                                                         "day": date_format(r.received_on, "j F Y")})
-                for r in requests]
-        else:
-            del self.fields["answers"]
         for entry in self.entries:
-            self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(
-                label=_("Achterhouden"), required=False)
+            self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(label=_("Achterhouden"), required=False)
             self.fields[f"ground_{entry.entry_id}"] = forms.ChoiceField(
-                label=_("Grond"), required=False, choices=[("", "—")] + list(InspectionGround.choices))
+                label=_("Grond"), required=False, choices=[("", "—"), *self.withhold_grounds])
             self.fields[f"reason_{entry.entry_id}"] = forms.CharField(
                 label=_("Reden (alleen intern vastgelegd)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -60,6 +46,30 @@ class InspectionReviewForm(forms.Form):
                 for e in self.entries if self.cleaned_data.get(f"withhold_{e.entry_id}")]
 
 
+class InspectionReviewForm(WithholdingMixin, forms.Form):
+    """Per journal entry: give it to the parent, or withhold it on a ground with a reason."""
+
+    withhold_grounds = InspectionGround.choices
+    for_whom = forms.CharField(label=_("Voor wie is de inzage?"), max_length=200,
+                               help_text=_("Naam en rol, bijv. ‘Anna Bos, moeder’ of ‘de leerling zelf (16 jaar)’."))
+
+    answers = forms.TypedChoiceField(
+        label=_("Is dit het antwoord op een inzageverzoek?"), required=False, coerce=int, empty_value=None,
+        help_text=_("Het verzoek telt dan als beantwoord; de termijn verdwijnt uit de taken."))
+
+    def __init__(self, *args, entries=(), open_requests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_withholding_fields(entries)
+        requests = list(open_requests)
+        if requests:
+            self.fields["answers"].choices = [("", _("Nee, geen geregistreerd verzoek"))] + [
+                (r.pk, _("%(who)s, ontvangen %(day)s") % {"who": r.requester,
+                                                         "day": date_format(r.received_on, "j F Y")})
+                for r in requests]
+        else:
+            del self.fields["answers"]
+
+
 class TrainingForm(GuardedEditMixin, forms.ModelForm):
     class Meta:
         model = TrainingRecord
@@ -80,7 +90,7 @@ class TrainingForm(GuardedEditMixin, forms.ModelForm):
         return data
 
 
-def _not_in_the_future(day):
+def not_in_the_future(day):
     if day and day > timezone.localdate():
         raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
     return day
@@ -97,7 +107,7 @@ class AccessRequestForm(forms.ModelForm):
                                        "e-mail). Vanaf die dag loopt de termijn van een maand.")}
 
     def clean_received_on(self):
-        return _not_in_the_future(self.cleaned_data.get("received_on"))
+        return not_in_the_future(self.cleaned_data.get("received_on"))
 
 
 class AccessRequestExtensionForm(forms.Form):
@@ -114,7 +124,7 @@ class AccessRequestExtensionForm(forms.Form):
         self.access_request = access_request
 
     def clean_told_on(self):
-        told_on = _not_in_the_future(self.cleaned_data.get("told_on"))
+        told_on = not_in_the_future(self.cleaned_data.get("told_on"))
         request = self.access_request
         if told_on and told_on < request.received_on:
             raise forms.ValidationError(_("Deze datum ligt vóór de ontvangst van het verzoek."), code="before_request")

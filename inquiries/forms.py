@@ -1,16 +1,10 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.forms import WithholdingMixin, not_in_the_future
 from inquiries.models import BASIS_FOR, InformationRequest, ParentsTold, WithholdGround
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _not_in_the_future(day):
-    if day and day > timezone.localdate():
-        raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
-    return day
 
 
 class InformationRequestForm(forms.ModelForm):
@@ -47,10 +41,10 @@ class InformationRequestForm(forms.ModelForm):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
 
     def clean_received_on(self):
-        return _not_in_the_future(self.cleaned_data.get("received_on"))
+        return not_in_the_future(self.cleaned_data.get("received_on"))
 
     def clean_parents_told_on(self):
-        return _not_in_the_future(self.cleaned_data.get("parents_told_on"))
+        return not_in_the_future(self.cleaned_data.get("parents_told_on"))
 
     def clean(self):
         data = super().clean()
@@ -87,8 +81,10 @@ class PupilChoiceForm(forms.Form):
         self.fields["pupil"].empty_label = _("Kies een leerling")
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(WithholdingMixin, forms.Form):
     """What the school gives: per journal entry give it or withhold it on a ground with a reason."""
+
+    withhold_grounds = WithholdGround.choices
 
     given = forms.CharField(label=_("Wat is gegeven, en hoe"), widget=forms.Textarea(attrs={"rows": 3}),
                             help_text=_("Bijv. ‘Telefonisch toegelicht en de samenvatting hieronder per beveiligde "
@@ -101,37 +97,11 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, entries=(), received_on=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.entries = list(entries)
         self.received_on = received_on
-        for entry in self.entries:
-            self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(label=_("Achterhouden"), required=False)
-            self.fields[f"ground_{entry.entry_id}"] = forms.ChoiceField(
-                label=_("Grond"), required=False, choices=[("", "—")] + list(WithholdGround.choices))
-            self.fields[f"reason_{entry.entry_id}"] = forms.CharField(
-                label=_("Reden (alleen intern vastgelegd)"), required=False,
-                widget=forms.Textarea(attrs={"rows": 2}))
-
-    def rows(self):
-        return [(e, self[f"withhold_{e.entry_id}"], self[f"ground_{e.entry_id}"], self[f"reason_{e.entry_id}"])
-                for e in self.entries]
+        self.add_withholding_fields(entries)
 
     def clean_answered_on(self):
-        day = _not_in_the_future(self.cleaned_data.get("answered_on"))
+        day = not_in_the_future(self.cleaned_data.get("answered_on"))
         if day and self.received_on and day < self.received_on:
             raise forms.ValidationError(_("Het antwoord kan niet vóór het verzoek liggen."), code="before")
         return day
-
-    def clean(self):
-        data = super().clean()
-        for entry in self.entries:
-            if not data.get(f"withhold_{entry.entry_id}"):
-                continue
-            if not data.get(f"ground_{entry.entry_id}"):
-                self.add_error(f"ground_{entry.entry_id}", _("Kies de grond waarop u dit achterhoudt."))
-            if not (data.get(f"reason_{entry.entry_id}") or "").strip():
-                self.add_error(f"reason_{entry.entry_id}", _("Leg vast waarom u dit achterhoudt."))
-        return data
-
-    def withheld(self) -> list[tuple[int, str, str]]:
-        return [(e.entry_id, self.cleaned_data[f"ground_{e.entry_id}"], self.cleaned_data[f"reason_{e.entry_id}"].strip())
-                for e in self.entries if self.cleaned_data.get(f"withhold_{e.entry_id}")]
