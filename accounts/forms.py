@@ -25,6 +25,15 @@ class ReauthForm(forms.Form):
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
+class ReauthCodeForm(forms.Form):
+    """The second factor alone, after the school account's provider confirmed the first."""
+
+    token = forms.CharField(label=_("Code"), max_length=20,
+                            help_text=_("De zescijferige code uit uw authenticator-app."),
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+
 class PasswordResetRequestForm(forms.Form):
     email = forms.EmailField(label=_("E-mailadres"), max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}))

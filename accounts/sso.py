@@ -35,6 +35,12 @@ DISCOVERY_SECONDS = 3600
 CALLBACK_URL = "accounts:sso_callback"
 SESSION_PROVIDER = "sso_provider"
 SESSION_NEXT = "sso_next"
+# Set while the signed-in person confirms who they are at their provider (before an export, break-glass).
+SESSION_REAUTH = "sso_reauth_user"
+# When the provider confirmed the first factor of a re-authentication without MFA: the app's code follows.
+SESSION_REAUTH_FIRST_FACTOR = "sso_reauth_first_factor_at"
+# How old the provider's sign-in (the ID token's auth_time) may be to count as a fresh confirmation.
+REAUTH_MAX_AGE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,24 @@ def provider_for_email(email: str) -> Provider | None:
     if not domain:
         return None
     return next((p for p in providers() if domain in p.domains), None)
+
+
+def reauth_provider_for(user) -> Provider | None:
+    """Where this person confirms who they are before a sensitive act: at their provider when a password does
+    not sign them in (their board requires the school account, or they never had a password)."""
+    required = required_provider_for(user)
+    if required is not None:
+        return required
+    return None if user.has_usable_password() else provider_for_email(user.email)
+
+
+def fresh_sign_in(claims: dict, now: float | None = None) -> bool:
+    """The provider asked the person again just now (OpenID Connect `max_age=0` makes `auth_time` required)."""
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, (int, float)):
+        return False
+    now = time.time() if now is None else now
+    return -30 <= now - auth_time <= REAUTH_MAX_AGE_SECONDS
 
 
 def required_provider_for(user) -> Provider | None:
@@ -198,9 +222,10 @@ def _settings_for(provider: Provider, metadata: dict) -> dict:
 class ProviderRequestView(OIDCAuthenticationRequestView):
     """mozilla-django-oidc's authorization request (state, nonce, PKCE in the session) for one provider."""
 
-    def __init__(self, provider: Provider, metadata: dict, login_hint: str = ""):
+    def __init__(self, provider: Provider, metadata: dict, login_hint: str = "", reauth: bool = False):
         self._settings = _settings_for(provider, metadata)
         self.login_hint = login_hint
+        self.reauth = reauth
         super().__init__()
 
     def get_settings(self, attr, *args):
@@ -209,7 +234,11 @@ class ProviderRequestView(OIDCAuthenticationRequestView):
         return import_from_settings(attr, *args)
 
     def get_extra_params(self, request):
-        return {"login_hint": self.login_hint} if self.login_hint else {}
+        params = {"login_hint": self.login_hint} if self.login_hint else {}
+        if self.reauth:
+            # A re-authentication: the provider must ask again, not wave the person through on its own session.
+            params.update({"prompt": "login", "max_age": "0"})
+        return params
 
 
 class ProviderBackend(OIDCAuthenticationBackend):

@@ -46,6 +46,7 @@ class TestProvider:
         self.spoil: str = ""
         self.codes: dict[str, dict] = {}
         self.requests: list[str] = []
+        self.last_authorize: dict = {}
         self.server = make_server("127.0.0.1", 0, self.app, server_class=_ThreadedServer,
                                   handler_class=_QuietHandler)
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
@@ -105,6 +106,7 @@ class TestProvider:
         self.codes[code] = {"person": dict(self.next_person), "nonce": query.get("nonce"),
                             "redirect_uri": query["redirect_uri"], "challenge": query.get("code_challenge"),
                             "login_hint": query.get("login_hint")}
+        self.last_authorize = query
         location = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
         start_response("302 Found", [("Location", location)])
         return [b""]
@@ -128,7 +130,7 @@ class TestProvider:
         now = int(time.time())
         person = grant["person"]
         claims = {"iss": self.issuer, "aud": CLIENT_ID, "sub": "sub-" + person.get("email", "nobody"),
-                  "iat": now, "exp": now + 300, "nonce": grant["nonce"], **person}
+                  "iat": now, "exp": now + 300, "nonce": grant["nonce"], "auth_time": now, **person}
         key = self.key
         if self.spoil == "expired":
             claims["iat"], claims["exp"] = now - 3600, now - 1800

@@ -17,4 +17,5 @@ urlpatterns = [
     path("installatie/bestuur/<slug:slug>/schoolaccount/", views.provider_settings, name="provider_settings"),
     path("schoolaccount/", views.sso_start, name="sso_start"),
     path("schoolaccount/terug/", views.sso_callback, name="sso_callback"),
+    path("schoolaccount/bevestigen/", views.sso_reauth, name="sso_reauth"),
 ]

@@ -1,3 +1,5 @@
+import time
+
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
@@ -23,6 +25,7 @@ from accounts.forms import (
     InviteForm,
     LoginForm,
     PasswordResetRequestForm,
+    ReauthCodeForm,
     ReauthForm,
     SchoolForm,
     SSOStartForm,
@@ -131,6 +134,7 @@ def sso_callback(request):
     provider = sso.provider_by_key(request.session.get(sso.SESSION_PROVIDER, ""))
     if provider is None:
         return _sso_refused(request, "no_session", status=400)
+    reauth_for = request.session.pop(sso.SESSION_REAUTH, None)
     states = request.session.get("oidc_states") or {}
     state = request.GET.get("state", "")
     entry = states.pop(state, None) if state else None
@@ -156,6 +160,8 @@ def sso_callback(request):
         return _sso_refused(request, "token", provider)
     target = request.session.pop(sso.SESSION_NEXT, None) or "/"
     request.session.pop(sso.SESSION_PROVIDER, None)
+    if reauth_for is not None:
+        return _sso_reauth_done(request, user, backend, provider, target)
     # The session records Django's model backend: it only loads the account again on later requests.
     user.backend = "accounts.backends.ModelBackend"
     auth_login(request, user)
@@ -228,6 +234,9 @@ def setup_2fa(request):
 @login_required
 @never_cache
 def reauth(request):
+    provider = sso.reauth_provider_for(request.user)
+    if provider is not None:
+        return _reauth_with_provider(request, provider)
     form = ReauthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # Through authenticate(), so django-axes counts wrong passwords here as at sign-in.
@@ -247,6 +256,72 @@ def reauth(request):
                                "Wacht op de volgende code in uw app en probeer het opnieuw."))
     return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request)},
                   status=400 if form.errors else 200)
+
+
+def _sso_first_factor_recent(request) -> bool:
+    at = request.session.get(sso.SESSION_REAUTH_FIRST_FACTOR)
+    return isinstance(at, (int, float)) and 0 <= time.time() - at <= sso.REAUTH_MAX_AGE_SECONDS
+
+
+def _reauth_with_provider(request, provider):
+    """Staff whose password does not sign them in confirm at their school account's provider; when the provider
+    did not do MFA, the app's code follows here, as at sign-in."""
+    if not _sso_first_factor_recent(request):
+        response = render(request, "accounts/reauth_sso.html", {"provider": provider, "next": _safe_next(request)})
+        # The form's answer is a redirect to the provider, which the browser holds to form-action.
+        response._csp_update = {"form-action": sso.form_action_origins()}
+        return response
+    form = ReauthCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = twofactor.find_device_for_token(request.user, form.cleaned_data["token"], app_only=True)
+        if device is not None:
+            request.session.pop(sso.SESSION_REAUTH_FIRST_FACTOR, None)
+            mark_reauthenticated(request)
+            _audit("auth.reauth", request, details={"provider": provider.key})
+            return redirect(_safe_next(request))
+        _audit("auth.reauth_failed", request, details={"provider": provider.key})
+        form.add_error("token", _("Deze code klopt niet, of is al gebruikt of verlopen. "
+                                  "Wacht op de volgende code in uw app en probeer het opnieuw."))
+    return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request), "code_only": True},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@never_cache
+def sso_reauth(request):
+    """Off to the provider to sign in again (prompt=login, max_age=0); the callback checks it was this person."""
+    provider = sso.reauth_provider_for(request.user)
+    if provider is None:
+        return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': _safe_next(request)})}")
+    try:
+        metadata = sso.discover(provider.issuer)
+    except sso.DiscoveryError:
+        _audit("auth.sso_unreachable", request, object_repr=request.user.email, details={"provider": provider.key})
+        return render(request, "accounts/sso_refused.html", {"reason": "unreachable", "provider": provider},
+                      status=502)
+    request.session[sso.SESSION_PROVIDER] = provider.key
+    request.session[sso.SESSION_NEXT] = _safe_next(request)
+    request.session[sso.SESSION_REAUTH] = request.user.pk
+    view = sso.ProviderRequestView(provider, metadata, login_hint=request.user.email, reauth=True)
+    view.setup(request)
+    return view.get(request)
+
+
+def _sso_reauth_done(request, user, backend, provider, target):
+    """The provider answered a re-authentication: it must be the signed-in person, asked just now."""
+    if not request.user.is_authenticated or user.pk != request.user.pk:
+        _audit("auth.reauth_failed", request, details={"provider": provider.key, "refusal": "other_person"})
+        return _sso_refused(request, "reauth_other_person", provider)
+    if not sso.fresh_sign_in(backend.claims):
+        _audit("auth.reauth_failed", request, details={"provider": provider.key, "refusal": "not_fresh"})
+        return _sso_refused(request, "reauth_not_fresh", provider)
+    if sso.token_counts_as_mfa(backend.claims, provider):
+        mark_reauthenticated(request)
+        _audit("auth.reauth", request, details={"provider": provider.key, "provider_mfa": True})
+        return redirect(target)
+    request.session[sso.SESSION_REAUTH_FIRST_FACTOR] = time.time()
+    return redirect(f"{reverse('accounts:reauth')}?{urlencode({'next': target})}")
 
 
 @require_POST

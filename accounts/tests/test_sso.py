@@ -292,3 +292,94 @@ def test_the_redirect_to_the_provider_is_allowed_by_the_form_action_policy(board
     # Browsers apply form-action to the redirect after a form post: without this the button does nothing.
     response = Client().get(reverse("accounts:login"))
     assert provider.issuer in response["Content-Security-Policy"].split("form-action", 1)[1].split(";")[0]
+
+
+# --- confirming who you are again, for staff who sign in only with their school account (exports, break-glass) ---
+
+def reauth_round_trip(client, provider, email, **person):
+    """Ask to confirm again at the provider, sign in there as `email`, and come back with the code."""
+    provider.sign_in_as(email, **person)
+    response = client.post(reverse("accounts:sso_reauth"), {"next": "/na-bevestiging/"})
+    assert response.status_code == 302, response.content[:500]
+    at_provider = requests.get(response["Location"], allow_redirects=False, timeout=5)
+    back = urlsplit(at_provider.headers["Location"])
+    return client.get(f"{back.path}?{back.query}")
+
+
+@pytest.fixture
+def sso_only_client(board_provider, provider, teacher):
+    """A teacher of a board that requires the school account, signed in through it with the provider's MFA."""
+    board_provider.required = True
+    board_provider.save()
+    client = Client()
+    round_trip(client, provider, teacher.email, amr=["pwd", "mfa"])
+    assert client.get(reverse("core:home")).status_code == 200
+    return client
+
+
+def reauthenticated(client):
+    from accounts.reauth import SESSION_KEY
+
+    return SESSION_KEY in client.session
+
+
+def test_staff_who_sign_in_only_with_their_school_account_are_sent_to_it_to_confirm(sso_only_client, provider):
+    page = sso_only_client.get(reverse("accounts:reauth"), {"next": "/"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Opnieuw inloggen bij Microsoft 365" in html and 'name="password"' not in html
+    # The provider must ask again rather than wave the person through on its own session (OIDC Core 3.1.2.1).
+    response = sso_only_client.post(reverse("accounts:sso_reauth"), {"next": "/"})
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+    assert query["prompt"] == "login" and query["max_age"] == "0"
+
+
+def test_a_fresh_sign_in_with_the_providers_mfa_confirms_at_once(sso_only_client, provider, teacher):
+    response = reauth_round_trip(sso_only_client, provider, teacher.email, amr=["pwd", "mfa"])
+    assert response.status_code == 302 and response["Location"] == "/na-bevestiging/"
+    assert reauthenticated(sso_only_client)
+    event = AuditEvent.objects.filter(action="auth.reauth").latest("pk")
+    assert event.actor_id == teacher.pk
+
+
+def test_without_the_providers_mfa_the_apps_code_is_still_asked(sso_only_client, provider, teacher):
+    response = reauth_round_trip(sso_only_client, provider, teacher.email, amr=["pwd"])
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:reauth"))
+    assert not reauthenticated(sso_only_client)
+    page = sso_only_client.get(response["Location"])
+    assert 'name="token"' in page.content.decode() and 'name="password"' not in page.content.decode()
+    wrong = sso_only_client.post(response["Location"], {"token": "000000", "next": "/na-bevestiging/"})
+    assert wrong.status_code == 400 and not reauthenticated(sso_only_client)
+    device = TOTPDevice.objects.get(user=teacher)
+    device.throttle_reset()  # django-otp makes the next try wait after a wrong code; the test does not
+    from django_otp.oath import totp
+
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    right = sso_only_client.post(response["Location"], {"token": code, "next": "/na-bevestiging/"})
+    assert right.status_code == 302 and right["Location"] == "/na-bevestiging/"
+    assert reauthenticated(sso_only_client)
+
+
+def test_signing_in_at_the_provider_as_someone_else_confirms_nothing(sso_only_client, provider, school, make_user):
+    colleague = make_user(Role.LEERKRACHT, school)
+    response = reauth_round_trip(sso_only_client, provider, colleague.email, amr=["mfa"])
+    assert response.status_code == 403
+    assert "als iemand anders" in response.content.decode()
+    assert not reauthenticated(sso_only_client)
+    assert any(event.details.get("refusal") == "other_person"
+               for event in AuditEvent.objects.filter(action="auth.reauth_failed"))
+
+
+def test_an_old_sign_in_at_the_provider_confirms_nothing(sso_only_client, provider, teacher):
+    import time
+
+    response = reauth_round_trip(sso_only_client, provider, teacher.email, amr=["mfa"],
+                                 auth_time=int(time.time()) - 3600)
+    assert response.status_code == 403
+    assert not reauthenticated(sso_only_client)
+
+
+def test_staff_with_a_password_still_confirm_with_password_and_code(board_provider, teacher, verified_client):
+    client = verified_client(teacher)
+    html = client.get(reverse("accounts:reauth"), {"next": "/"}).content.decode()
+    assert 'name="password"' in html
