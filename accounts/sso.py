@@ -37,6 +37,8 @@ SESSION_PROVIDER = "sso_provider"
 SESSION_NEXT = "sso_next"
 # Set while the signed-in person confirms who they are at their provider (before an export, break-glass).
 SESSION_REAUTH = "sso_reauth_user"
+# Which provider this session came through, so that signing out can offer to sign out there too.
+SESSION_SIGNED_IN_WITH = "sso_signed_in_with"
 # When the provider confirmed the first factor of a re-authentication without MFA: the app's code follows.
 SESSION_REAUTH_FIRST_FACTOR = "sso_reauth_first_factor_at"
 # How old the provider's sign-in (the ID token's auth_time) may be to count as a fresh confirmation.
@@ -142,6 +144,24 @@ def required_provider_for(user) -> Provider | None:
         if provider.required and (provider.board_id in board_ids or domain in provider.domains):
             return provider
     return None
+
+
+def provider_logout_url(provider: Provider) -> str:
+    """The provider's own sign-out (OpenID Connect RP-Initiated Logout 1.0), or "" when it has none. Without it,
+    a shared school computer stays signed in at the provider after signing out of Meldcode."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    try:
+        endpoint = discover(provider.issuer).get("end_session_endpoint") or ""
+    except DiscoveryError:
+        return ""
+    if not str(endpoint).startswith(("https://", "http://")):
+        return ""
+    back = settings.SITE_URL.rstrip("/") + reverse("accounts:login")
+    separator = "&" if "?" in endpoint else "?"
+    return f"{endpoint}{separator}{urlencode({'client_id': provider.client_id, 'post_logout_redirect_uri': back})}"
 
 
 # --- discovery ---------------------------------------------------------------------------------------------------

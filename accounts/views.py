@@ -165,6 +165,7 @@ def sso_callback(request):
     # The session records Django's model backend: it only loads the account again on later requests.
     user.backend = "accounts.backends.ModelBackend"
     auth_login(request, user)
+    request.session[sso.SESSION_SIGNED_IN_WITH] = provider.key
     mfa = sso.token_counts_as_mfa(backend.claims, provider)
     _audit("auth.sso_login", request, actor=user, object_repr=user.email,
            details={"provider": provider.key, "provider_mfa": mfa})
@@ -326,7 +327,12 @@ def _sso_reauth_done(request, user, backend, provider, target):
 
 @require_POST
 def logout(request):
+    provider = sso.provider_by_key(request.session.get(sso.SESSION_SIGNED_IN_WITH, ""))
     auth_logout(request)
+    provider_logout = sso.provider_logout_url(provider) if provider is not None else ""
+    if provider_logout:
+        # A link, not a redirect: the provider's page is the person's choice, and the CSP keeps form-action to us.
+        return render(request, "accounts/logged_out_sso.html", {"provider": provider, "logout_url": provider_logout})
     messages.success(request, _("U bent uitgelogd."))
     return redirect("accounts:login")
 

@@ -1,6 +1,7 @@
 """Single sign-on with OpenID Connect, against a real provider on 127.0.0.1 (accounts/testing_oidc.py):
 real discovery, JWKS and RS256 signatures, checked by mozilla-django-oidc and PyJWT."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -192,6 +193,25 @@ def test_a_wrong_password_for_an_sso_board_says_nothing_about_sso(board_provider
 def test_without_the_requirement_the_password_still_works(board_provider, teacher):
     response = Client().post(reverse("accounts:login"), {"email": teacher.email, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_signing_out_after_a_school_account_sign_in_offers_the_providers_sign_out(board_provider, provider, teacher):
+    client = Client()
+    round_trip(client, provider, teacher.email, amr=["mfa"])
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ook uitloggen bij Microsoft 365" in html
+    href = re.search(rf'href="({re.escape(provider.issuer)}/logout\?[^"]+)"', html).group(1)
+    query = {k: v[0] for k, v in parse_qs(urlsplit(href.replace("&amp;", "&")).query).items()}
+    assert query["client_id"] == CLIENT_ID and query["post_logout_redirect_uri"].endswith(reverse("accounts:login"))
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_signing_out_after_a_password_sign_in_goes_straight_to_the_sign_in_page(board_provider, teacher,
+                                                                                verified_client):
+    response = verified_client(teacher).post(reverse("accounts:logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
 
 
 def test_sign_out_ends_the_app_session(board_provider, provider, teacher):
