@@ -681,10 +681,108 @@ class PlanForm(EntryForm):
         return data
 
 
+class CareTeamForm(EntryForm):
+    """A meeting of the zorgteam (ZAT, ondersteuningsteam, MDO) where the pupil was discussed: who attended, on what
+    basis the pupil was discussed by name, what was discussed, and the agreed actions as tasks with an owner.
+
+    Discussing a pupil by name with people outside the school needs a basis: the consent of the parents with
+    gezag, or, without it, a reason that asking would endanger the child (AVG art. 6; Landelijk model meldcode
+    2019, stap 2: anonymous consultation is always possible)."""
+
+    kind = EntryKind.CARE_TEAM
+    fact_fields = ("basis", "actions")
+    ACTIONS = 3
+
+    meeting = forms.CharField(label=_("Welk overleg"), max_length=200, initial=_("Zorgteam"),
+                              help_text=_("Bijv. zorgteam, ZAT, ondersteuningsteam of multidisciplinair overleg."))
+    attendees = forms.CharField(label=_("Wie waren erbij"), widget=TEXT,
+                                help_text=_("Naam en functie of organisatie, één per regel."))
+    basis = forms.ChoiceField(label=_("Hoe is de leerling besproken?"), widget=forms.RadioSelect, choices=[
+        ("anonymous", _("Anoniem: zonder naam of gegevens waaraan het kind te herkennen is")),
+        ("consent", _("Met naam, met toestemming van de ouder(s) met gezag")),
+        ("no_consent", _("Met naam, zonder toestemming: toestemming vragen zou de veiligheid van het kind "
+                         "in gevaar brengen")),
+    ])
+    basis_reason = forms.CharField(label=_("Waarom zonder toestemming"), widget=TEXT, required=False,
+                                   help_text=_("Alleen bij bespreken met naam zonder toestemming."))
+    discussed = forms.CharField(label=_("Wat is besproken"), widget=TEXT,
+                                help_text=_("Feiten en afspraken; geen meningen over de ouders."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = self.owner_choices()
+        for n in range(1, self.ACTIONS + 1):
+            self.fields[f"action_{n}"] = forms.CharField(label=_("Afgesproken actie %(n)s") % {"n": n},
+                                                         max_length=300, required=False)
+            self.fields[f"owner_{n}"] = forms.ChoiceField(label=_("Wie doet actie %(n)s") % {"n": n},
+                                                          choices=[("", _("Kies wie"))] + owners, required=False)
+            self.fields[f"due_{n}"] = forms.DateField(label=_("Actie %(n)s klaar op") % {"n": n},
+                                                      widget=DATE_WIDGET, required=False)
+        self.fields["external_agreements"] = forms.CharField(
+            label=_("Afspraken met partners buiten de school"), widget=TEXT, required=False,
+            help_text=_("Wat bijvoorbeeld het wijkteam of de jeugdarts doet; zij krijgen hier geen taak."))
+
+    def owner_choices(self) -> list[tuple[str, str]]:
+        """Only people who can open this dossier: a task for someone who cannot would lead to a closed door."""
+        if self.case is None:
+            return []
+        from accounts.models import User
+
+        ids = set(self.case.members.values_list("user_id", flat=True))
+        if self.case.coordinator_id:
+            ids.add(self.case.coordinator_id)
+        people = User.objects.filter(pk__in=ids, is_active=True).order_by("full_name")
+        return [(str(person.pk), person.full_name or person.email) for person in people]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("basis") == "no_consent" and not (data.get("basis_reason") or "").strip():
+            self.add_error("basis_reason", _("Schrijf op waarom de leerling zonder toestemming met naam is besproken."))
+        if data.get("basis") == "consent" and self.case is not None and not consent_given(self.case):
+            self.add_error("basis", _("In dit dossier is geen geldende toestemming van de ouders vastgelegd. Leg die "
+                                      "eerst vast, of kies hoe de leerling anders is besproken."))
+        start = data.get("occurred_at")
+        for n in range(1, self.ACTIONS + 1):
+            action, owner, due = data.get(f"action_{n}"), data.get(f"owner_{n}"), data.get(f"due_{n}")
+            if not (action or owner or due):
+                continue
+            if not action:
+                self.add_error(f"action_{n}", _("Beschrijf de actie, of maak ook wie en wanneer leeg."))
+            if not owner:
+                self.add_error(f"owner_{n}", _("Kies wie deze actie doet."))
+            if not due:
+                self.add_error(f"due_{n}", _("Kies wanneer deze actie klaar moet zijn."))
+            elif start and due < timezone.localtime(start).date():
+                self.add_error(f"due_{n}", _("Deze datum ligt vóór het overleg."))
+        return data
+
+    def actions(self) -> list[dict]:
+        return [{"owner": int(self.cleaned_data[f"owner_{n}"]), "due": self.cleaned_data[f"due_{n}"].isoformat()}
+                for n in range(1, self.ACTIONS + 1) if self.cleaned_data.get(f"action_{n}")]
+
+    def content(self):
+        content = super().content()
+        names = dict(self.fields["owner_1"].choices) if self.ACTIONS else {}
+        for n in range(1, self.ACTIONS + 1):
+            if content.get(f"owner_{n}"):
+                content[f"owner_{n}"] = str(names.get(content[f"owner_{n}"], ""))
+        return content
+
+    def facts(self):
+        return {"basis": self.cleaned_data.get("basis"), "actions": self.actions()}
+
+
+def consent_given(case) -> bool:
+    """Whether the latest consent recorded in this case stands (given, and not refused or withdrawn since)."""
+    latest = (case.entries.filter(kind=EntryKind.CONSENT, status="saved").order_by("-occurred_at", "-pk")
+              .only("facts").first())
+    return latest is not None and (latest.facts or {}).get("status") == "given"
+
+
 ENTRY_FORMS = {form.kind: form for form in (
     SignalForm, FollowupForm, ConsultationForm, ConsentForm, ConversationForm, ExemptionForm, WeighingForm,
     VerwijsindexForm, HelpForm, HelpEvaluationForm, ReportForm, FeedbackForm, EmergencyContactForm, DutyForm,
-    ClosureForm, NoteForm, AssignmentForm, PlanForm)}
+    ClosureForm, NoteForm, AssignmentForm, PlanForm, CareTeamForm)}
 
 
 class CorrectionForm(forms.Form):

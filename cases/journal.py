@@ -261,6 +261,11 @@ def plan_tasks(entry: Entry):
         for day in entry.facts.get("evaluate_on") or ():
             tasks.append(Task(case=case, kind=Task.Kind.MONITOR, due_on=date.fromisoformat(day), assignee=assignee,
                               source_entry=entry, need_id="plan_evaluation"))
+    elif entry.kind == EntryKind.CARE_TEAM:
+        # Each agreed action is a task for its owner; the title stays generic, the dossier says what it is.
+        for action in entry.facts.get("actions") or ():
+            tasks.append(Task(case=case, kind=Task.Kind.CARE_TEAM, due_on=date.fromisoformat(action["due"]),
+                              assignee_id=action["owner"], source_entry=entry))
     elif entry.kind == EntryKind.HELP_EVALUATION:
         case.tasks.filter(kind__in=[Task.Kind.HELP_DEADLINE, Task.Kind.MONITOR], done_at__isnull=True,
                           due_on__lte=today).update(done_at=timezone.now())

@@ -215,6 +215,7 @@ class EntryKind(models.TextChoices):
     # Format 2 of the meldcode: who does what, and the handelingsplan / begeleidingsplan (docs/meldcode-format.md).
     ASSIGNMENT = "assignment", _("Taakverdeling: wie doet wat")
     PLAN = "plan", _("Handelingsplan of begeleidingsplan")
+    CARE_TEAM = "care_team", _("Overleg in het zorgteam")
 
 
 # Kinds the protocol engine reasons about (a free note is only part of the chronology).
@@ -321,6 +322,7 @@ class Task(models.Model):
         IDLE = "idle", _("Dossier is al lange tijd stil")
         ACCESS_REQUEST = "access_request", _("Inzageverzoek beantwoorden")
         DUE = "due", _("Termijn uit de meldcode")
+        CARE_TEAM = "care_team", _("Actie uit het zorgteamoverleg")
         OTHER = "other", _("Actie")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
