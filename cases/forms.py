@@ -464,8 +464,9 @@ class WeighingStepForm(WordedForm):
     answer = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
         "required": _("Kies een antwoord op deze vraag."), "invalid_choice": _("Kies een antwoord op deze vraag.")})
     reason = forms.CharField(label=_("Onderbouwing van uw antwoord"), widget=forms.Textarea(attrs={"rows": 4}),
-                             required=False, help_text=_("Waarop baseert u dit antwoord? Niet nodig als u de vraag "
-                                                         "later beantwoordt."))
+                             required=False, error_messages={"required": _("Onderbouw dit antwoord.")},
+                             help_text=_("Waarop baseert u dit antwoord? Nodig bij ja of nee; niet als u de vraag "
+                                         "later beantwoordt."))
 
     def __init__(self, *args, question, may_wait=False, definition=None, **kwargs):
         self.question, self.may_wait, self.definition = question, may_wait, definition
@@ -475,7 +476,8 @@ class WeighingStepForm(WordedForm):
         field.help_text = question.hint
         field.choices = [("yes", _("Ja")), ("no", _("Nee"))] + (
             [(self.LATER, _("Nog niet: deze vraag beantwoord ik later"))] if may_wait else [])
-        if not may_wait:
+        if not may_wait:  # every answer needs its reasoning (as on the one-page form)
+            self.fields["reason"].required = True
             self.fields["reason"].help_text = _("Waarop baseert u dit antwoord?")
 
     def clean(self):

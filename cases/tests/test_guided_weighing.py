@@ -161,6 +161,10 @@ def test_the_saved_weighing_holds_what_the_one_page_form_would_record(case, peop
     assert check.status_code == 200
     assert 'data-outcome="report"' in check.content.decode() and "Onderbouwing bij onveiligheid." in check.content.decode()
     assert not Entry.objects.filter(case=case, kind="weighing").exists()
+    # Back to change it: the last page again, filled in.
+    edit = client.post(walk_url(case), {**dict(check.context["hidden"]), "action": "edit"})
+    assert edit.status_code == 200 and edit.context["step"] == "final"
+    assert edit.context["form"].data["consulted"] == "Directie"
     # Confirmed on the check page: it sends back what it carries.
     saved = client.post(walk_url(case), {**dict(check.context["hidden"]), "action": "save"})
     assert saved.status_code == 302 and saved.url == reverse("cases:detail", args=[case.reference])
