@@ -453,6 +453,40 @@ class WeighingForm(DecisionForm):
         return {k: v for k, v in content.items() if not k.startswith("q_")}
 
 
+class WeighingStepForm(WordedForm):
+    """One question of the afwegingskader, as the guided walk asks it (cases.weigh_walk): the school's question
+    with its explanation, yes or no, and the reasoning the weighing needs for every answer. Once the kader has
+    reached an outcome, the next question may wait (the answer is not known yet: the help has yet to work, or
+    it is answered with Veilig Thuis after the report)."""
+
+    LATER = "later"
+
+    answer = forms.ChoiceField(widget=forms.RadioSelect, error_messages={
+        "required": _("Kies een antwoord op deze vraag."), "invalid_choice": _("Kies een antwoord op deze vraag.")})
+    reason = forms.CharField(label=_("Onderbouwing van uw antwoord"), widget=forms.Textarea(attrs={"rows": 4}),
+                             required=False, error_messages={"required": _("Onderbouw dit antwoord.")},
+                             help_text=_("Waarop baseert u dit antwoord? Nodig bij ja of nee; niet als u de vraag "
+                                         "later beantwoordt."))
+
+    def __init__(self, *args, question, may_wait=False, definition=None, **kwargs):
+        self.question, self.may_wait, self.definition = question, may_wait, definition
+        super().__init__(*args, **kwargs)
+        field = self.fields["answer"]
+        field.label = f"{question.number}. {question.text}"
+        field.help_text = question.hint
+        field.choices = [("yes", _("Ja")), ("no", _("Nee"))] + (
+            [(self.LATER, _("Nog niet: deze vraag beantwoord ik later"))] if may_wait else [])
+        if not may_wait:  # every answer needs its reasoning (as on the one-page form)
+            self.fields["reason"].required = True
+            self.fields["reason"].help_text = _("Waarop baseert u dit antwoord?")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") in ("yes", "no") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Onderbouw dit antwoord."))
+        return data
+
+
 class VerwijsindexForm(EntryForm):
     kind = EntryKind.VERWIJSINDEX
     fact_fields = ("registered",)

@@ -137,8 +137,8 @@ def _url(case, kind, where, params, entries, definition, need_index):
         return reverse("cases:acute", args=[case.reference])
     if where == "close":
         return reverse("cases:close", args=[case.reference])
-    if where == "weigh":
-        return reverse("cases:weigh", args=[case.reference])
+    if where == "weigh":  # the guided walk, one question at a time (the one-page form stays in the menu)
+        return reverse("cases:weigh_walk", args=[case.reference])
     if where == "sign":
         return reverse("cases:sign", args=[case.reference, params["entry_id"]])
     if kind in engine.DECISION_KINDS:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, weigh_walk
 
 app_name = "cases"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("d/<str:reference>/nieuw/<str:kind>/", views.new_entry, name="new_entry"),
     path("d/<str:reference>/afsluiten/", views.decide, {"kind": "closure"}, name="close"),
     path("d/<str:reference>/afwegen/", views.decide, {"kind": "weighing"}, name="weigh"),
+    path("d/<str:reference>/afwegen/stap-voor-stap/", weigh_walk.weigh_walk, name="weigh_walk"),
     path("d/<str:reference>/besluit/<str:kind>/", views.decide, name="decide"),
     path("d/<str:reference>/concept/<int:entry_id>/", views.edit_draft, name="edit_draft"),
     path("d/<str:reference>/corrigeren/<int:entry_id>/", views.correct_entry, name="correct"),

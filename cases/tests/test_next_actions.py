@@ -125,6 +125,8 @@ class Walker:
         self.clock += datetime.timedelta(minutes=1)
         data = {"occurred_at": self.clock.strftime("%Y-%m-%dT%H:%M"), "action": "save"}
         where = urlsplit(url).path
+        if where == reverse("cases:weigh_walk", args=[self.case.reference]):
+            return self.walk_the_kader(client, url, action, data)
         if "/ondertekenen/" in where:
             data.update(DATA["sign"])
         elif "/corrigeren/" in where:
@@ -140,6 +142,21 @@ class Walker:
                 data[name] = value
             data.update(self.kind_data(form, action.kind, {}))
         return client.post(url, with_key(data))
+
+    def walk_the_kader(self, client, url, action, data):
+        """The guided weighing: each question it asks, answered towards the path (the rest left for later)."""
+        answers = answers_towards(self.case.definition(), {"help": "start_help"}.get(self.path, self.path))
+        page = client.get(url)
+        while page.context["step"] == "question":
+            qid = page.context["question"].id
+            value = ("yes" if answers[qid] else "no") if qid in answers else "later"
+            page = client.post(url, with_key({"walk": page.context["walk_token"], "action": "answer", "question": qid,
+                                              "answer": value, "reason": "Onderbouwd."}))
+            assert page.status_code == 200, page.context["form"].errors
+        page = client.post(url, with_key({"walk": page.context["walk_token"], "action": "next"}))
+        assert page.context["step"] == "final"
+        data.update(self.kind_data(page.context["form"], action.kind, {"answers": answers}))
+        return client.post(url, with_key({**data, "walk": page.context["walk_token"]}))
 
     def kind_data(self, form, kind, initial):
         data = dict(DATA.get(kind, {}))
