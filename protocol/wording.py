@@ -108,7 +108,7 @@ class Words:
         return self.say(labels.get(value, value))
 
     def apply_to_form(self, form) -> None:
-        """Every label, help text, choice and text initial of a form in this meldcode's names."""
+        """Every label, help text, choice and default text of a form in this meldcode's names."""
         for field in form.fields.values():
             if field.label:
                 field.label = self.say(field.label)
@@ -118,9 +118,7 @@ class Words:
                 field.choices = self.choices(field.choices)
             if isinstance(field.initial, str):
                 field.initial = self.say(field.initial)
-        for name, value in list(form.initial.items()):
-            if isinstance(value, str):
-                form.initial[name] = self.say(value)
+        # form.initial is left alone: it holds what a person typed (a draft, a correction) or choice keys.
 
 
 NATIONAL = Words()

@@ -52,3 +52,16 @@ def test_the_acute_route_title_is_the_schools():
 def test_only_texts_with_a_generic_name_need_the_meldcode():
     assert uses_generic_names("Besluit 5b: melding bij Veilig Thuis")
     assert not uses_generic_names("Monitoringsmoment hulp")
+
+
+def test_what_a_person_typed_keeps_their_own_words_when_a_draft_is_opened_again():
+    """Only the product's texts take the meldcode's names; a coordinator's "acute onveiligheid" or "zorgteam" in
+    a draft or a correction stays exactly as written (a dossier records what was written, not our wording)."""
+    from cases.forms import NoteForm
+
+    words = words_for_definition(load(VLINDER))
+    typed = "Besproken in het zorgteam: geen acute onveiligheid, wel contact met Veilig Thuis."
+    form = NoteForm(initial={"text": typed})
+    words.apply_to_form(form)
+    assert form.initial["text"] == typed
+    assert form.fields["text"].label == "Aantekening"
