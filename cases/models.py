@@ -215,10 +215,18 @@ class EntryKind(models.TextChoices):
     # Format 2 of the meldcode: who does what, and the handelingsplan / begeleidingsplan (docs/meldcode-format.md).
     ASSIGNMENT = "assignment", _("Taakverdeling: wie doet wat")
     PLAN = "plan", _("Handelingsplan of begeleidingsplan")
+    # Around the steps (issue 16): a complaint about the handling of the case, the parent's or pupil's own
+    # statement about the dossier, and the warm handover to the next school.
+    COMPLAINT = "complaint", _("Klacht")
+    STATEMENT = "statement", _("Zienswijze van ouder of leerling")
+    HANDOVER = "handover", _("Warme overdracht naar een andere school")
 
 
 # Kinds the protocol engine reasons about (a free note is only part of the chronology).
-ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE}
+ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE, EntryKind.COMPLAINT, EntryKind.STATEMENT,
+                                              EntryKind.HANDOVER}
+# Kinds only the coordinators (IB, aandachtsfunctionaris) and the directie record; anyone else gets a 404.
+COORDINATOR_KINDS = frozenset({EntryKind.COMPLAINT, EntryKind.STATEMENT, EntryKind.HANDOVER})
 
 
 class Entry(RowIdentity):
