@@ -556,6 +556,8 @@ def correct_entry(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
+    if original.kind in COORDINATOR_KINDS and not journal.may_record(case, request.user, original.kind):
+        raise Http404  # as for the form itself: a complaint, statement or handover is not a leerkracht's to touch
     journal.require_may_record(case, request.user, original.kind)
     newer = original.corrections.order_by("-pk").first()
     if newer is not None and request.method != "POST":

@@ -119,7 +119,7 @@ def handover(request, reference, entry_id):
         stop = _guarded(request)
         if stop:
             return stop
-        audit(exports.AUDIT_ACTIONS[ExportKind.HANDOVER], request=request, school=case.school, case=case,
+        audit("export.handover", request=request, school=case.school, case=case,
               object_repr=case.reference, details={"entry": entry_id})
         job = exports.create_job(ExportKind.HANDOVER, request.user, case=case, params={"entry": entry_id})
         return redirect("documents:job", job_id=job.pk)

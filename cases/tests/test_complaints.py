@@ -134,3 +134,22 @@ def test_without_a_promise_in_the_meldcode_staff_are_pointed_to_the_directie_and
 
     lines = staff_support(Bare())
     assert len(lines) == 1 and "directie" in lines[0] and "vertrouwenspersoon" in lines[0]
+
+
+def test_a_teacher_gets_404_on_correcting_a_statement_and_a_coordinator_corrects_it_with_a_reason(
+        case, people, verified_client, add_entry):
+    signal = Entry.objects.get(case=case, kind="signal")
+    statement = add_entry(case, people[Role.IB], kind="statement",
+                          content={"name": "Marieke de Vries", "text": "Het klopt niet."},
+                          facts={"concerns": [signal.pk], "by_whom": "parent"})
+    url = reverse("cases:correct", args=[case.reference, statement.pk])
+    assert verified_client(people[Role.LEERKRACHT]).get(url).status_code == 404
+    response = verified_client(people[Role.IB]).post(url, with_key({
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "by_whom": "parent",
+        "name": "Marieke de Vries, moeder", "received_on": timezone.localdate().isoformat(),
+        "concerns": [str(signal.pk)], "text": "Het klopt niet: zij viel van de fiets.",
+        "reason": "De zienswijze was onvolledig overgenomen."}))
+    assert response.status_code == 302
+    correction = Entry.objects.get(case=case, kind="statement", corrects=statement)
+    assert correction.content["text"].endswith("van de fiets.")
+    assert Entry.objects.get(pk=statement.pk).content["text"] == "Het klopt niet."
