@@ -104,3 +104,19 @@ def test_an_entry_the_statement_is_not_about_carries_none(case, people, exportin
     client = exporting_client(people[Role.IB])
     text = _text(client, _job(client.post(reverse("documents:case_document", args=[case.reference, "dossier"]))))
     assert "Zienswijze bij dit onderdeel" not in _with_entry(text, "Sanne speelde alleen.")[:120]
+
+
+def test_the_statement_goes_along_in_the_answer_to_an_information_request(case, people, exporting_client):
+    from inquiries.models import InformationRequest
+
+    case, disputed, other = case
+    inquiry = InformationRequest.objects.create(
+        case=case, recorded_by=people[Role.IB], requester_kind="raad", requester="Raad Noord",
+        legal_basis="bw_1_240", asked="Hoe gaat het op school?", received_on=timezone.localdate(),
+        parents_told="before", parents_told_on=timezone.localdate())
+    client = exporting_client(people[Role.IB])
+    response = client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
+        "given": "De samenvatting gestuurd.", "answered_on": timezone.localdate().isoformat()})
+    assert response.status_code == 302
+    job = ExportJob.objects.get(kind="information")
+    assert STATEMENT in _with_entry(_text(client, job), "Blauwe plek op de linkerarm.")
