@@ -782,7 +782,8 @@ class StatementForm(EntryForm):
                                          help_text=_("De zienswijze gaat mee in elk document met deze regels."))
     text = forms.CharField(label=_("De zienswijze, in de woorden van de ouder of leerling"),
                            widget=forms.Textarea(attrs={"rows": 8}),
-                           help_text=_("Neem de tekst letterlijk over; na vastleggen kan niemand hem wijzigen."))
+                           help_text=_("Neem de tekst letterlijk over. Na vastleggen verandert niemand hem; een fout in het "
+                                       "overnemen herstelt u met een correctie, het origineel blijft staan."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -153,3 +153,14 @@ def test_a_teacher_gets_404_on_correcting_a_statement_and_a_coordinator_corrects
     correction = Entry.objects.get(case=case, kind="statement", corrects=statement)
     assert correction.content["text"].endswith("van de fiets.")
     assert Entry.objects.get(pk=statement.pk).content["text"] == "Het klopt niet."
+
+
+def test_a_teacher_on_the_team_sees_the_support_the_meldcode_promises_once_a_parent_complains(
+        case, people, verified_client, add_entry):
+    client = verified_client(people[Role.LEERKRACHT])
+    support = "Steunen medewerkers die door ouders worden aangesproken op het toepassen van de meldcode."
+    assert support not in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    add_entry(case, people[Role.IB], kind="complaint", content={"subject": "De melding."},
+              facts={"channel": "school", "outcome": "pending"})
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert support in page and "vertrouwenspersoon" in page
