@@ -98,6 +98,7 @@ ACTION_LABELS = {
     "information_request.view": _("Informatieverzoek bekeken"),
     "information_request.answer": _("Informatieverzoek beantwoord"),
     "export.information": _("Export gemaakt (antwoord op een informatieverzoek)"),
+    "export.handover": _("Export gemaakt (onderwijskundig rapport: veiligheidsparagraaf)"),
     "signal.own_create": _("Signaal vastgelegd door onderwijsassistent, stagiair of vrijwilliger"),
     "signal.own_list": _("Eigen signalen bekeken"),
     "staff.qualification_changed": _("Bevoegdheid voor diagnoses gewijzigd door de directie"),

@@ -811,12 +811,167 @@ def consent_given(case) -> bool:
     latest = (case.entries.filter(kind=EntryKind.CONSENT, status="saved").order_by("-occurred_at", "-pk")
               .only("facts").first())
     return latest is not None and (latest.facts or {}).get("status") == "given"
+def _readable_content(form, skip=()) -> dict:
+    """All answers as the dossier shows them: the structured ones too (also kept as facts), dates as 31-12-2026."""
+    content = {}
+    for name, value in form.cleaned_data.items():
+        if name in form.meta_fields or name in skip or value in (None, "", []):
+            continue
+        content[name] = value.strftime("%d-%m-%Y") if hasattr(value, "strftime") else _jsonable(value)
+    return content
+
+
+def _not_in_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("Deze datum ligt in de toekomst."))
+    return value
+
+
+class ComplaintForm(EntryForm):
+    """A complaint about the handling of the case: to the school, to the Landelijke Klachtencommissie, or raised
+    through the vertrouwenspersoon. A later step (hearing, decision) is a new complaint entry that follows it."""
+
+    kind = EntryKind.COMPLAINT
+    fact_fields = ("channel", "received_on", "handled_on", "decided_on", "outcome", "follows")
+    CHANNELS = [("school", _("Bij de school (interne klachtenregeling)")),
+                ("lkc", _("Bij de Landelijke Klachtencommissie (LKC)")),
+                ("vertrouwenspersoon", _("Via de vertrouwenspersoon"))]
+    OUTCOMES = [("pending", _("Nog in behandeling")), ("founded", _("Gegrond")),
+                ("partly_founded", _("Deels gegrond")), ("unfounded", _("Ongegrond")),
+                ("inadmissible", _("Niet-ontvankelijk")), ("withdrawn", _("Ingetrokken")),
+                ("settled", _("Opgelost in overleg"))]
+
+    follows = forms.ChoiceField(label=_("Vervolg op een eerder vastgelegde klacht"), required=False)
+    complainant = forms.CharField(label=_("Door wie"), max_length=200,
+                                  help_text=_("Naam en rol, bijv. ‘Marieke de Vries, moeder’."))
+    channel = forms.ChoiceField(label=_("Bij wie ingediend"), choices=CHANNELS, widget=forms.RadioSelect)
+    received_on = forms.DateField(label=_("Datum van ontvangst"), widget=DATE_WIDGET)
+    subject = forms.CharField(label=_("Waarover gaat de klacht?"), widget=TEXT,
+                              help_text=_("Over de behandeling van het dossier, niet een herhaling van de inhoud."))
+    handled_on = forms.DateField(label=_("Datum van behandeling of hoorzitting"),
+                                 widget=DATE_WIDGET, required=False)
+    handling = forms.CharField(label=_("Hoe is de klacht behandeld?"), widget=TEXT, required=False)
+    outcome = forms.ChoiceField(label=_("Uitkomst"), choices=OUTCOMES, initial="pending")
+    decided_on = forms.DateField(label=_("Datum van de uitspraak of het besluit"),
+                                 widget=DATE_WIDGET, required=False)
+    decision = forms.CharField(label=_("Uitspraak of besluit en wat de school ermee doet"),
+                               widget=TEXT, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        earlier = []
+        if self.case is not None and self.case.pk:
+            earlier = self.case.saved_entries().filter(kind=EntryKind.COMPLAINT).order_by("occurred_at", "pk")
+        self.fields["follows"].choices = [("", _("(nee, een nieuwe klacht)"))] + [
+            (str(e.pk), _("Klacht %(n)s van %(date)s") % {
+                "n": e.seq, "date": timezone.localtime(e.occurred_at).strftime("%d-%m-%Y")}) for e in earlier]
+
+    def clean_follows(self):
+        value = self.cleaned_data.get("follows")
+        return int(value) if value else None
+
+    def content(self):
+        content = _readable_content(self, skip=("follows",))
+        if self.cleaned_data.get("follows"):
+            content["follows"] = dict(self.fields["follows"].choices)[str(self.cleaned_data["follows"])]
+        return content
+
+    def clean_received_on(self):
+        return _not_in_future(self.cleaned_data.get("received_on"))
+
+    def clean_handled_on(self):
+        return _not_in_future(self.cleaned_data.get("handled_on"))
+
+    def clean_decided_on(self):
+        return _not_in_future(self.cleaned_data.get("decided_on"))
+
+    def clean(self):
+        data = super().clean()
+        received, handled, decided = data.get("received_on"), data.get("handled_on"), data.get("decided_on")
+        if received and handled and handled < received:
+            self.add_error("handled_on", _("De behandeling ligt vóór de ontvangst van de klacht."))
+        if received and decided and decided < received:
+            self.add_error("decided_on", _("De uitspraak ligt vóór de ontvangst van de klacht."))
+        if data.get("outcome") not in (None, "", "pending") and not decided:
+            self.add_error("decided_on", _("Vul de datum van de uitspraak of het besluit in."))
+        return data
+
+
+class StatementForm(EntryForm):
+    """The parent's or pupil's own statement (zienswijze) about entries of the dossier, in their words. It is kept
+    with the dossier and goes along in every document that holds an entry it is about (documents.dossier)."""
+
+    kind = EntryKind.STATEMENT
+    fact_fields = ("concerns", "by_whom")
+
+    by_whom = forms.ChoiceField(label=_("Van wie"), choices=[("parent", _("Ouder")), ("pupil", _("Leerling"))],
+                                widget=forms.RadioSelect)
+    name = forms.CharField(label=_("Naam"), max_length=200, help_text=_("Bijv. ‘Marieke de Vries, moeder’."))
+    received_on = forms.DateField(label=_("Ontvangen op"), widget=DATE_WIDGET)
+    concerns = forms.MultipleChoiceField(label=_("Over welke journaalregels?"), widget=forms.CheckboxSelectMultiple,
+                                         help_text=_("De zienswijze gaat mee in elk document met deze regels."))
+    text = forms.CharField(label=_("De zienswijze, in de woorden van de ouder of leerling"),
+                           widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text=_("Neem de tekst letterlijk over. Na vastleggen verandert niemand hem; een fout in het "
+                                       "overnemen herstelt u met een correctie, het origineel blijft staan."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        entries = []
+        if self.case is not None and self.case.pk:
+            entries = (self.case.saved_entries().exclude(kind=EntryKind.STATEMENT).filter(corrects__isnull=True)
+                       .order_by("seq"))
+        self.entry_labels = {str(e.pk): f"{e.seq}. {e.get_kind_display()} "
+                             f"({timezone.localtime(e.occurred_at).strftime('%d-%m-%Y')})" for e in entries}
+        self.fields["concerns"].choices = list(self.entry_labels.items())
+
+    def clean_received_on(self):
+        return _not_in_future(self.cleaned_data.get("received_on"))
+
+    def clean(self):
+        data = super().clean()
+        data["concerns"] = [int(pk) for pk in data.get("concerns") or ()]
+        return data
+
+    def content(self):
+        content = _readable_content(self, skip=("concerns",))
+        content["concerns_list"] = "; ".join(self.entry_labels[str(pk)] for pk in self.cleaned_data["concerns"])
+        return content
+
+
+class HandoverForm(EntryForm):
+    """The warm handover when a pupil leaves mid-case or goes to secondary school. Nothing is sent from here: the
+    school talks to the receiving school, and the dossier itself stays at the school."""
+
+    kind = EntryKind.HANDOVER
+    fact_fields = ("basis", "discussed_on")
+    BASES = [("consent", _("Toestemming van de ouder(s) met gezag")),
+             ("legal_duty", _("Wettelijke plicht: onderwijskundig rapport (art. 42 WPO)")),
+             ("vital_interest", _("Zwaarwegend belang van het kind (veiligheid), zonder toestemming"))]
+
+    receiving_school = forms.CharField(label=_("Ontvangende school"), max_length=200)
+    discussed_with = forms.CharField(label=_("Besproken met"), max_length=200,
+                                     help_text=_("Naam en functie bij de ontvangende school."))
+    discussed_on = forms.DateField(label=_("Datum van het gesprek"), widget=DATE_WIDGET)
+    basis = forms.ChoiceField(label=_("Op welke grond"), choices=BASES, widget=forms.RadioSelect)
+    shared = forms.CharField(label=_("Wat is gedeeld"), widget=TEXT,
+                             help_text=_("Alleen wat de ontvangende school nodig heeft voor de veiligheid van het kind."))
+    parents_told = forms.CharField(label=_("Wat is de ouders verteld"), widget=TEXT)
+    safety_paragraph = forms.CharField(
+        label=_("Veiligheidsparagraaf voor het onderwijskundig rapport"), widget=TEXT,
+        help_text=_("Deze tekst komt in het document; de ouders krijgen er een kopie van."))
+
+    def clean_discussed_on(self):
+        return _not_in_future(self.cleaned_data.get("discussed_on"))
+
+    def content(self):
+        return _readable_content(self)
 
 
 ENTRY_FORMS = {form.kind: form for form in (
     SignalForm, FollowupForm, ConsultationForm, ConsentForm, ConversationForm, ExemptionForm, WeighingForm,
     VerwijsindexForm, HelpForm, HelpEvaluationForm, ReportForm, FeedbackForm, EmergencyContactForm, DutyForm,
-    ClosureForm, NoteForm, AssignmentForm, PlanForm, CareTeamForm)}
+    ClosureForm, NoteForm, AssignmentForm, PlanForm, CareTeamForm, ComplaintForm, StatementForm, HandoverForm)}
 
 
 class CorrectionForm(forms.Form):

@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Window, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.roles import Role
-from cases.models import Case, Entry, EntryKind, Route, Task, record_entry
+from cases.models import COORDINATOR_KINDS, Case, Entry, EntryKind, Route, Task, record_entry
 from protocol import engine
 
 IDLE_AFTER = timedelta(days=30)
+COORDINATOR_RECORDERS = frozenset({Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE})
 HYPOTHESIS_FOLLOWUP = timedelta(days=28)
 RECONTACT_VT_AFTER = timedelta(weeks=6)
 
@@ -103,6 +105,21 @@ def _prefetched(objects: list) -> QuerySet:
     return queryset
 
 
+DEFAULT_STAFF_SUPPORT = _lazy(
+    "Wordt u door een ouder aangesproken op het toepassen van de meldcode, of loopt er een klacht? U staat er niet "
+    "alleen voor: de directie steunt u en neemt het gesprek zo nodig over, en u kunt terecht bij de "
+    "vertrouwenspersoon van de school. U handelde namens de school, volgens de meldcode.")
+
+
+def staff_support(definition) -> list[str]:
+    """What the school's meldcode promises staff who are challenged by a parent (its responsibilities that speak of
+    support for staff spoken to by parents), else a default pointing to the directie and the vertrouwenspersoon."""
+    promised = [duty for responsibility in getattr(definition, "responsibilities", ())
+                for duty in responsibility.duties
+                if "steun" in duty.lower() and ("aangesproken" in duty.lower() or "ouder" in duty.lower())]
+    return [*promised, str(DEFAULT_STAFF_SUPPORT)] if promised else [str(DEFAULT_STAFF_SUPPORT)]
+
+
 def default_coordinator(school):
     from accounts.models import User
 
@@ -145,6 +162,9 @@ def may_record(case: Case, user, kind: str) -> bool:
     decisions (weighing, help, report, waiver, closure) never by a leerkracht (protocol.engine.may_record)."""
     if kind == EntryKind.DUTY and case.route != Route.STAFF:
         return False
+    if kind in COORDINATOR_KINDS:
+        # Complaints, the parent's statement and the handover: the coordinators and the directie only.
+        return bool(user.roles_at(case.school) & COORDINATOR_RECORDERS)
     return engine.may_record(kind, user.roles_at(case.school))
 
 

@@ -216,10 +216,18 @@ class EntryKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("Taakverdeling: wie doet wat")
     PLAN = "plan", _("Handelingsplan of begeleidingsplan")
     CARE_TEAM = "care_team", _("Overleg in het zorgteam")
+    # Around the steps (issue 16): a complaint about the handling of the case, the parent's or pupil's own
+    # statement about the dossier, and the warm handover to the next school.
+    COMPLAINT = "complaint", _("Klacht")
+    STATEMENT = "statement", _("Zienswijze van ouder of leerling")
+    HANDOVER = "handover", _("Warme overdracht naar een andere school")
 
 
 # Kinds the protocol engine reasons about (a free note is only part of the chronology).
-ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE}
+ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE, EntryKind.COMPLAINT, EntryKind.STATEMENT,
+                                              EntryKind.HANDOVER, EntryKind.CARE_TEAM}
+# Kinds only the coordinators (IB, aandachtsfunctionaris) and the directie record; anyone else gets a 404.
+COORDINATOR_KINDS = frozenset({EntryKind.COMPLAINT, EntryKind.STATEMENT, EntryKind.HANDOVER})
 
 
 class Entry(RowIdentity):

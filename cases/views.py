@@ -36,7 +36,18 @@ from cases.forms import (
     SignForm,
     TeamMemberForm,
 )
-from cases.models import BreakGlass, Case, CaseMember, CaseSibling, Entry, EntryKind, Route, Signature, Task
+from cases.models import (
+    COORDINATOR_KINDS,
+    BreakGlass,
+    Case,
+    CaseMember,
+    CaseSibling,
+    Entry,
+    EntryKind,
+    Route,
+    Signature,
+    Task,
+)
 from core import idempotency
 from core.concurrency import FIELD as FINGERPRINT_FIELD
 from core.concurrency import status_for
@@ -329,7 +340,16 @@ def detail(request, reference):
         "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
         "advice_actions": next_actions.for_advice(case, guidance, request.user, light, may_write=may_write),
         "open_hypotheses": journal.unresolved(light),
+        "handovers": _handovers(light) if access.EXPORT in rights else [],
+        "staff_support": journal.staff_support(case.definition()) if any(
+            e.kind in (EntryKind.COMPLAINT, EntryKind.STATEMENT) for e in light) else [],
     })
+
+
+def _handovers(light):
+    """The saved handovers not corrected away (their newest versions), for the documents list: from the light list."""
+    corrected = {e.corrects_id for e in light if e.corrects_id}
+    return [e for e in light if e.kind == EntryKind.HANDOVER and e.pk not in corrected]
 
 
 DECISION_URLS = {EntryKind.CLOSURE: "cases:close", EntryKind.WEIGHING: "cases:weigh"}
@@ -373,6 +393,8 @@ def new_entry(request, reference, kind):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
     if ENTRY_FORMS.get(kind) is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
         raise Http404
+    if kind in COORDINATOR_KINDS and not journal.may_record(case, request.user, kind):
+        raise Http404  # complaints, statements and handovers: not even a hint that the form exists
     journal.require_may_record(case, request.user, kind)  # decisions are never a leerkracht's: 403
     return _entry_page(request, case, kind)
 
@@ -419,7 +441,10 @@ def _entry_page(request, case, kind):
     status = 400 if action != "edit" and form.errors else 200
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": kind, "kind_label": case.words().label(EntryKind, kind), "guidance": guidance,
-        "out_of_order": kind not in guidance.allowed_actions, "confirm_first": kind in CONFIRM_KINDS,
+        "out_of_order": kind not in guidance.allowed_actions and kind not in COORDINATOR_KINDS,
+        "confirm_first": kind in CONFIRM_KINDS,
+        "staff_support": journal.staff_support(case.definition()) if kind in (
+            EntryKind.COMPLAINT, EntryKind.STATEMENT) else [],
     }, status=status)
 
 
@@ -531,6 +556,8 @@ def correct_entry(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
+    if original.kind in COORDINATOR_KINDS and not journal.may_record(case, request.user, original.kind):
+        raise Http404  # as for the form itself: a complaint, statement or handover is not a leerkracht's to touch
     journal.require_may_record(case, request.user, original.kind)
     newer = original.corrections.order_by("-pk").first()
     if newer is not None and request.method != "POST":

@@ -36,11 +36,15 @@ STEP_OF_KIND = {
     EntryKind.EMERGENCY_CONTACT: "acute",
     EntryKind.DUTY: "staff",
     EntryKind.CLOSURE: "closure",
+    EntryKind.COMPLAINT: "around",
+    EntryKind.STATEMENT: "around",
+    EntryKind.HANDOVER: "around",
 }
 WITHHELD = "withheld"
 EXTRA_SECTIONS = {
     "acute": gettext_lazy("Acute onveiligheid"),
     "staff": gettext_lazy("Plichten van het bestuur (medewerker als vermoedelijke pleger)"),
+    "around": gettext_lazy("Klachten, zienswijzen en overdracht"),
     "closure": gettext_lazy("Afsluiting"),
     WITHHELD: gettext_lazy("Achtergehouden onderdelen"),
 }
@@ -148,6 +152,15 @@ class DocSignature:
 
 
 @dataclass
+class DocStatement:
+    """A parent's or pupil's own statement about an entry, as it goes along with that entry in every document."""
+    number: int
+    when: str
+    by: str
+    text: str
+
+
+@dataclass
 class DocEntry:
     number: int
     kind: str
@@ -168,6 +181,7 @@ class DocEntry:
     entry_id: int = 0
     attachment_name: str = ""  # set when the document carries the attachment itself (see name_attachments)
     attachment_image: str = ""  # a data URI, for a picture shown on the PDF page
+    statements: list[DocStatement] = field(default_factory=list)  # the parent's or pupil's word on this entry
 
 
 @dataclass
@@ -209,6 +223,10 @@ def _rows(entry: Entry, definition, anonymiser: Anonymiser | None) -> list[tuple
             if reason:
                 rows.append((_("Onderbouwing"), str(reason)))
     if anonymiser is not None:
+        if entry.kind == EntryKind.STATEMENT:
+            # Who gave the statement is named in free text the anonymiser cannot know: "Ouder" or "Leerling" says it.
+            name_label = str(ENTRY_FORMS[EntryKind.STATEMENT].base_fields["name"].label)
+            rows = [(label, value) for label, value in rows if label != name_label]
         rows = [(label, anonymiser.text(value)) for label, value in rows]
     return rows
 
@@ -279,7 +297,31 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
             top.append(doc)
         else:  # a correction recorded with an earlier date than its original: show it on its own
             top.append(doc)
+    _attach_statements(entries, root, by_id, anonymiser)
     return top
+
+
+def _attach_statements(entries: list[Entry], root: dict[int, int], by_id: dict[int, DocEntry],
+                       anonymiser: Anonymiser | None) -> None:
+    """Put each statement (its newest version) with every entry it is about, so that it travels in every document
+    that holds that entry. An entry left out of a document (withheld) takes no statement along; the statement stays
+    in its own place in the chronology as well."""
+    corrected = {e.corrects_id for e in entries if e.corrects_id}
+    clean = anonymiser.text if anonymiser is not None else str
+    for entry in entries:
+        if entry.kind != EntryKind.STATEMENT or entry.pk in corrected:
+            continue
+        content = entry.content or {}
+        by_label = dict(ENTRY_FORMS[EntryKind.STATEMENT].base_fields["by_whom"].choices)
+        who = str(by_label.get((entry.facts or {}).get("by_whom"), ""))
+        if content.get("name") and anonymiser is None:
+            who = f"{who}: {content['name']}" if who else content["name"]
+        statement = DocStatement(number=entry.seq, when=_when(entry.occurred_at, anonymiser), by=who,
+                                 text=clean(content.get("text", "")))
+        for concerned in (entry.facts or {}).get("concerns") or ():
+            target = by_id.get(root.get(concerned, concerned))
+            if target is not None and not target.withheld_ground:
+                target.statements.append(statement)
 
 
 def sections(case: Case, entries: list[DocEntry]) -> list[Section]:

@@ -5,7 +5,7 @@ Views build the same context for the screen preview that the export task renders
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,12 +23,13 @@ TEMPLATES = {
     ExportKind.INSPECTION: "documents/inspection.html",
     ExportKind.EVALUATION_PDF: "documents/evaluation.html",
     ExportKind.INFORMATION: "inquiries/answer_document.html",
+    ExportKind.HANDOVER: "documents/handover.html",
 }
 AUDIT_ACTIONS = {kind: f"export.{kind}" for kind in ExportKind.values}
 FILE_NAMES = {
     ExportKind.DOSSIER_PDF: "dossier", ExportKind.VT_SUMMARY: "samenvatting-veilig-thuis",
     ExportKind.ANONYMISED: "anoniem", ExportKind.INSPECTION: "inzage", ExportKind.EVALUATION_PDF: "jaarevaluatie",
-    ExportKind.INFORMATION: "informatieverzoek",
+    ExportKind.INFORMATION: "informatieverzoek", ExportKind.HANDOVER: "onderwijskundig-rapport-veiligheid",
 }
 
 
@@ -76,10 +77,11 @@ class SummaryItem:
     hypothesis: bool
     corrected: bool
     signed_by: list[str]
+    statements: list = field(default_factory=list)  # the parent's or pupil's statements about this entry
 
 
 FACT_KINDS = (EntryKind.SIGNAL, EntryKind.FOLLOWUP, EntryKind.EMERGENCY_CONTACT, EntryKind.NOTE)
-PARENT_KINDS = (EntryKind.CONVERSATION, EntryKind.CONSENT, EntryKind.EXEMPTION)
+PARENT_KINDS = (EntryKind.CONVERSATION, EntryKind.CONSENT, EntryKind.EXEMPTION, EntryKind.STATEMENT)
 DECISION_KINDS = (EntryKind.WEIGHING, EntryKind.HELP, EntryKind.HELP_EVALUATION, EntryKind.VERWIJSINDEX,
                   EntryKind.REPORT, EntryKind.FEEDBACK, EntryKind.DUTY, EntryKind.CLOSURE)
 # Lazy: read in the language of each export, not of the process start.
@@ -107,7 +109,8 @@ def _summary_item(entry: dossier.DocEntry, words=NATIONAL) -> SummaryItem:
         from_others = words.say(_("Veilig Thuis"))
     return SummaryItem(number=entry.number, when=shown.when, title=entry.kind_label, rows=rows,
                        from_others=from_others, hypothesis=shown.is_hypothesis, corrected=bool(entry.corrections),
-                       signed_by=[s.participant for s in (shown.signatures or entry.signatures) if s.signed])
+                       signed_by=[s.participant for s in (shown.signatures or entry.signatures) if s.signed],
+                       statements=list(entry.statements))
 
 
 def vt_summary_context(case: Case) -> dict:
@@ -170,6 +173,36 @@ def inspection_context(inspection: InspectionExport) -> dict:
         "title": _("Inzage in het dossier %(ref)s") % {"ref": case.reference},
         "sections": sections, "withheld_counts": sorted(counts.items()),
         "withheld_total": len(withheld_items),
+    }
+
+
+# --- the safeguarding paragraph of the onderwijskundig rapport (warm handover) --------------------------------
+
+def handover_entries(case: Case) -> list[Entry]:
+    """The case's saved handovers that are not corrected away (newest version of each), oldest first."""
+    saved = list(case.saved_entries().filter(kind=EntryKind.HANDOVER).order_by("occurred_at", "pk"))
+    corrected = {e.corrects_id for e in saved if e.corrects_id}
+    return [e for e in saved if e.pk not in corrected]
+
+
+def handover_context(case: Case, entry_id: int) -> dict:
+    """One handover as the safeguarding paragraph for the receiving school, with a copy for the parents. Only what
+    the handover itself records (and the parent's statements about it), never the rest of the dossier."""
+    handover = next((e for e in handover_entries(case) if e.pk == entry_id), None)
+    if handover is None:
+        raise Entry.DoesNotExist
+    top = dossier.doc_entries(case)
+    doc, statements = None, []
+    for original in top:  # the handover's newest version; the statements hang on the original it corrects
+        for version in [original, *dossier.all_entries([dossier.Section("", "", original.corrections)])]:
+            if version.entry_id == handover.pk:
+                doc, statements = version, original.statements
+    pupil = case.pupil
+    return {
+        "case": case, "entry": doc, "rows": doc.rows, "statements": statements,
+        "pupil": pupil, "school": case.school, "coordinator": case.coordinator.full_name if case.coordinator else "",
+        "receiving_school": (handover.content or {}).get("receiving_school", ""),
+        "title": _("Onderwijskundig rapport — veiligheidsparagraaf"), "today": timezone.localdate(),
     }
 
 

@@ -33,11 +33,12 @@ class ExportKind(models.TextChoices):
     INSPECTION = "inspection", _("Inzage voor ouder of leerling (pdf)")
     EVALUATION_PDF = "evaluation_pdf", _("Jaarevaluatie (pdf)")
     INFORMATION = "information", _("Antwoord op een informatieverzoek (pdf)")
+    HANDOVER = "handover", _("Onderwijskundig rapport: veiligheidsparagraaf (pdf)")
 
 
 # Kinds made from one dossier (the others are made from a school's or board's figures).
 CASE_KINDS = frozenset({ExportKind.DOSSIER_PDF, ExportKind.VT_SUMMARY, ExportKind.ANONYMISED, ExportKind.INSPECTION,
-                        ExportKind.INFORMATION})
+                        ExportKind.INFORMATION, ExportKind.HANDOVER})
 
 
 class ExportJob(models.Model):

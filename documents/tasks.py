@@ -94,6 +94,9 @@ def build_export(context, job_id: int) -> str:  # `context`: django-tasks insist
                 document = exports.anonymised_context(job.case)
             elif job.kind == ExportKind.INSPECTION:
                 document = exports.inspection_context(job.inspection)
+            elif job.kind == ExportKind.HANDOVER:
+                document = {**exports.handover_context(job.case, int(job.params["entry"])),
+                            "copies": ["school", "parents"]}
             elif job.kind == ExportKind.INFORMATION:
                 from inquiries.document import answer_context
                 from inquiries.models import InformationRequest

@@ -10,6 +10,7 @@ urlpatterns = [
     path("d/<str:reference>/inzageverzoek/<int:request_id>/verlengen/", access_requests.extend,
          name="access_request_extend"),
     path("d/<str:reference>/inzage/<int:inspection_id>/", views.inspection_preview, name="inspection_preview"),
+    path("d/<str:reference>/overdracht/<int:entry_id>/", views.handover, name="handover"),
     path("d/<str:reference>/<slug:document>/", views.case_document, name="case_document"),
     path("export/<int:job_id>/", views.job, name="job"),
     path("export/<int:job_id>/download/", views.download, name="download"),

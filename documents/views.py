@@ -105,6 +105,37 @@ def _preview_line(user):
 
 @login_required
 @never_cache
+def handover(request, reference, entry_id):
+    """The onderwijskundig rapport's safeguarding paragraph of one warm handover, with a copy for the parents: the
+    preview (GET) and the PDF (POST), through the same checks and audit as every export. Nothing is sent."""
+    from cases.models import Entry
+
+    case = _case_for_export(request, reference)
+    try:
+        context = exports.handover_context(case, entry_id)
+    except Entry.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        stop = _guarded(request)
+        if stop:
+            return stop
+        audit("export.handover", request=request, school=case.school, case=case,
+              object_repr=case.reference, details={"entry": entry_id})
+        job = exports.create_job(ExportKind.HANDOVER, request.user, case=case, params={"entry": entry_id})
+        return redirect("documents:job", job_id=job.pk)
+    stop = _needs_reauth(request)
+    if stop:
+        return stop
+    audit("export.preview", request=request, school=case.school, case=case, object_repr=case.reference,
+          details={"kind": ExportKind.HANDOVER, "entry": entry_id})
+    return render(request, exports.TEMPLATES[ExportKind.HANDOVER], {
+        **context, "copies": ["school", "parents"], "layout": SCREEN_LAYOUT, "export_case": case,
+        "kind": ExportKind.HANDOVER, "exported_line": _preview_line(request.user),
+        "handover_entry": entry_id})
+
+
+@login_required
+@never_cache
 def inspection_review(request, reference):
     """The coordinator goes through every entry before a parent or pupil inspects the dossier."""
     case = _case_for_export(request, reference)

@@ -14,7 +14,8 @@ register = template.Library()
 CHOICE_LABELS = {True: gettext_lazy("ja"), False: gettext_lazy("nee"), None: "—"}
 HIDDEN = {"revision", "occurred_at", "correction_reason", "hypothesis", "organisation", "provider"}
 EXTRA_LABELS = {"organisation_name": gettext_lazy("Organisatie"),
-                "provider_name": gettext_lazy("Hulpverlener (sociale kaart)")}
+                "provider_name": gettext_lazy("Hulpverlener (sociale kaart)"),
+                "concerns_list": gettext_lazy("Over de journaalregels")}
 
 
 @register.simple_tag

@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from accounts.roles import Role
 from cases.forms import ENTRY_FORMS
-from cases.models import BreakGlass, Entry, EntryKind, Route, Signature
+from cases.models import BreakGlass, Entry, EntryKind, Route, Signature, record_entry
 from cases.views import _form_kwargs
 from core.testing import loaded_state, reauthenticate, with_key
 from schools.models import Pupil
@@ -74,6 +74,12 @@ def valid_post(form: forms.Form, text: str, definition) -> dict:
         EntryKind.CONSENT: {"signed_in_app": "on"},
         EntryKind.HELP: {"provider": ""},
         EntryKind.HELP_EVALUATION: {"reached": "1", "effective": "1"},
+        # Complaints, statements and handovers happened already: their dates are never in the future.
+        EntryKind.COMPLAINT: {"received_on": timezone.localdate().isoformat(), "handled_on": "", "decided_on": ""},
+        EntryKind.STATEMENT: {"received_on": timezone.localdate().isoformat(),
+                              "concerns": [value for value, _label in form.fields["concerns"].choices][:1]
+                              if "concerns" in form.fields else []},
+        EntryKind.HANDOVER: {"discussed_on": timezone.localdate().isoformat()},
     }
     data.update(overrides.get(form.kind, {}))
     if form.kind == EntryKind.EXEMPTION:
@@ -104,7 +110,11 @@ def author(people):
 def new_case(make_case, pupil, people, kind):
     if kind == EntryKind.DUTY:
         return make_case(pupil, route=Route.STAFF, subject_staff=people[Role.LEERKRACHT])
-    return make_case(pupil)
+    case = make_case(pupil)
+    if kind == EntryKind.STATEMENT:  # a statement is about entries of the dossier: one to be about
+        record_entry(Entry.objects.create(case=case, kind=EntryKind.SIGNAL, author=people[Role.IB],
+                                          content={"observation": "Een blauwe plek."}, facts={}))
+    return case
 
 
 @pytest.mark.parametrize("kind", list(ENTRY_FORMS))
@@ -120,7 +130,7 @@ def test_hostile_text_in_every_free_text_field_is_stored_exactly_and_shown_escap
         response = client.post(reverse("cases:new_entry", args=[case.reference, kind]),
                                with_key(valid_post(form, payload, case.definition())))
         assert response.status_code == 302, (kind, payload[:30], response.content.decode()[:3000])
-        entry = Entry.objects.get(case=case)
+        entry = Entry.objects.get(case=case, kind=kind)
         for name in fields:
             if name in form.fact_fields:
                 continue
@@ -136,7 +146,7 @@ def test_hostile_text_in_every_free_text_field_is_stored_exactly_and_shown_escap
         assert escape(shown) in page or escape(shown)[:100] in page, (kind, shown[:30])
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM cases_entry")
-        assert cursor.fetchone()[0] == len(PAYLOADS)
+        assert cursor.fetchone()[0] == len(PAYLOADS) * (2 if kind == EntryKind.STATEMENT else 1)
 
 
 def test_the_escaped_script_is_visible_as_text(make_case, pupil, author, verified_client, add_entry):
