@@ -1,0 +1,74 @@
+"""An adversarial review of the newer surfaces: information requests, inspection requests, the diagnosis mark,
+the staff invitation and the installation page.
+
+The rules under test: one way in (cases.access) and a 404 that never hints a case exists; every read and write
+of dossier data leaves one audit event; bad input gets a Dutch message, the right status and changes nothing
+(also what PostgreSQL would refuse and SQLite accepts); one school's people change nothing at another school.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership, User
+from accounts.roles import Role
+from documents.models import AccessRequest
+from documents.tests.conftest import add_entry, adopted, exporting_client, make_case  # noqa: F401
+from inquiries.models import InformationRequest
+
+pytestmark = pytest.mark.django_db
+
+# A valid address of 259 characters: valid by RFC 5321 (and Django's form field, up to 320), but longer than the
+# 254 characters the account's column holds; PostgreSQL refuses it with an error, SQLite stores it.
+LONG_EMAIL = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "nl"
+
+REQUEST = {"requester_kind": "raad", "requester": "Raad voor de Kinderbescherming Noord, J. Bakker",
+           "legal_basis": "bw_1_240", "asked": "Hoe gaat het met Sanne op school?", "received_on": "2026-11-02",
+           "parents_told": "before", "parents_told_on": "2026-11-03", "not_told_reason": ""}
+
+
+@pytest.fixture
+def case(make_case, pupil, people, add_entry):  # noqa: F811 (the fixtures imported above)
+    case = make_case(pupil, team=[people[Role.LEERKRACHT]])
+    add_entry(case, people[Role.IB], content={"observation": "Sanne had een blauwe plek."})
+    return case
+
+
+def make_inquiry(case, user):
+    return InformationRequest.objects.create(
+        case=case, recorded_by=user, **{**REQUEST, "received_on": datetime.date(2026, 11, 2),
+                                        "parents_told_on": datetime.date(2026, 11, 3)})
+
+
+def make_access_request(case, user):
+    return AccessRequest.objects.create(case=case, requester="Marieke de Vries, moeder",
+                                        received_on=datetime.date(2026, 1, 31), recorded_by=user)
+
+
+# --- an e-mail address longer than the column (PostgreSQL refuses what SQLite stores) ----------------------------
+
+def test_a_staff_member_with_an_address_longer_than_the_database_holds_is_refused_in_dutch(school, people,
+                                                                                           verified_client):
+    """Bad input gets a Dutch message and a 400, and changes nothing (on PostgreSQL this was a 500)."""
+    assert len(LONG_EMAIL) > 254
+    response = verified_client(people[Role.BEHEER]).post(
+        reverse("schools:staff", args=[school.slug]),
+        {"full_name": "Lange Naam", "email": LONG_EMAIL, "role": Role.LEERKRACHT, "job_title": ""})
+    assert response.status_code == 400
+    assert "niet meer dan 254 tekens" in response.content.decode()
+    assert not User.objects.filter(full_name="Lange Naam").exists()
+
+
+def test_the_installation_invitation_refuses_an_address_longer_than_the_database_holds(school, make_user,
+                                                                                       verified_client):
+    """Bad input gets a Dutch message and a 400, and changes nothing (on PostgreSQL this was a 500)."""
+    admin = make_user(is_superuser=True, is_staff=True)
+    response = verified_client(admin).post(reverse("accounts:setup"), {
+        "action": "invite", "invite-school": school.pk, "invite-invite_email": LONG_EMAIL,
+        "invite-invite_name": "Lange Naam", "invite-invite_role": Role.DIRECTIE})
+    assert response.status_code == 400
+    assert "niet meer dan 254 tekens" in response.content.decode()
+    assert not User.objects.filter(full_name="Lange Naam").exists()
+    assert not Membership.objects.filter(school=school, role=Role.DIRECTIE).exclude(user__full_name__endswith="Test")\
+        .exists()
