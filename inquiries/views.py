@@ -70,6 +70,9 @@ def new(request, reference):
             inquiry = _store(request, case, form)
             messages.success(request, _("Het informatieverzoek is vastgelegd."))
             return redirect(submission.done(reverse("inquiries:detail", args=[case.reference, inquiry.pk])))
+    # The form page of a dossier is a read like any other (cases.views: entry.form; a refused post: entry.rejected).
+    audit("entry.rejected" if request.method == "POST" else "entry.form", request=request, school=case.school,
+          case=case, object_repr="informatieverzoek vastleggen")
     return render(request, "inquiries/form.html", {"case": case, "form": form},
                   status=400 if form.errors else 200)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from accounts.roles import Role
+from audit.models import AuditEvent
 from documents.models import AccessRequest
 from documents.tests.conftest import add_entry, adopted, exporting_client, make_case  # noqa: F401
 from inquiries.models import InformationRequest
@@ -72,3 +73,23 @@ def test_the_installation_invitation_refuses_an_address_longer_than_the_database
     assert not User.objects.filter(full_name="Lange Naam").exists()
     assert not Membership.objects.filter(school=school, role=Role.DIRECTIE).exclude(user__full_name__endswith="Test")\
         .exists()
+
+
+# --- reads of dossier data without an audit event ----------------------------------------------------------------
+
+def test_the_extension_page_that_names_the_requester_is_a_read_in_the_audit_trail(case, people, verified_client):
+    """Every read of dossier data writes one audit event: the page shows who asked to inspect the dossier."""
+    access_request = make_access_request(case, people[Role.IB])
+    response = verified_client(people[Role.IB]).get(
+        reverse("documents:access_request_extend", args=[case.reference, access_request.pk]))
+    assert response.status_code == 200 and "Marieke de Vries, moeder" in response.content.decode()
+    assert AuditEvent.objects.filter(action="entry.form", case_id=case.pk).count() == 1
+
+
+def test_the_forms_for_an_inspection_request_and_an_information_request_are_audited_like_other_dossier_forms(
+        case, people, verified_client):
+    """Every page of a dossier leaves an audit event (cases.views: entry.form), also these two forms."""
+    client = verified_client(people[Role.IB])
+    assert client.get(reverse("documents:access_request", args=[case.reference])).status_code == 200
+    assert client.get(reverse("inquiries:new", args=[case.reference])).status_code == 200
+    assert AuditEvent.objects.filter(action="entry.form", case_id=case.pk).count() == 2
