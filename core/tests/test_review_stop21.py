@@ -93,3 +93,34 @@ def test_the_forms_for_an_inspection_request_and_an_information_request_are_audi
     assert client.get(reverse("documents:access_request", args=[case.reference])).status_code == 200
     assert client.get(reverse("inquiries:new", args=[case.reference])).status_code == 200
     assert AuditEvent.objects.filter(action="entry.form", case_id=case.pk).count() == 2
+
+
+# --- the diagnosis mark is a property of the person, at every school --------------------------------------------
+
+def test_a_directie_cannot_mark_someone_who_also_works_at_a_school_where_they_are_not_directie(
+        school, other_school, people, make_user, verified_client):
+    """One school's people change nothing at another school: the mark lets its holder record diagnoses in the
+    dossiers of every school they work at, so the directie of one of them alone may not set or clear it."""
+    shared = make_user(Role.LEERKRACHT, school)
+    Membership.objects.create(user=shared, school=other_school, role=Role.LEERKRACHT)
+    client = verified_client(people[Role.DIRECTIE])
+    url = reverse("qualifications:diagnosis", args=[school.slug])
+    response = client.post(url, {"user": shared.pk, "qualified": "1"})
+    assert response.status_code == 403
+    assert "andere school" in response.content.decode()
+    shared.refresh_from_db()
+    assert not shared.qualified_for_diagnosis
+    assert not AuditEvent.objects.filter(action="staff.qualification_changed").exists()
+
+
+def test_a_directie_of_both_schools_may_mark_someone_who_works_at_both(school, other_school, people, make_user,
+                                                                      verified_client):
+    directie = people[Role.DIRECTIE]
+    Membership.objects.create(user=directie, school=other_school, role=Role.DIRECTIE)
+    shared = make_user(Role.LEERKRACHT, school)
+    Membership.objects.create(user=shared, school=other_school, role=Role.LEERKRACHT)
+    response = verified_client(directie).post(reverse("qualifications:diagnosis", args=[school.slug]),
+                                              {"user": shared.pk, "qualified": "1"})
+    assert response.status_code == 302
+    shared.refresh_from_db()
+    assert shared.qualified_for_diagnosis
