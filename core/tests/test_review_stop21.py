@@ -6,6 +6,7 @@ of dossier data leaves one audit event; bad input gets a Dutch message, the righ
 (also what PostgreSQL would refuse and SQLite accepts); one school's people change nothing at another school.
 """
 
+# ruff: noqa: F811 (the tests take the document fixtures imported below as arguments)
 import datetime
 
 import pytest
@@ -30,7 +31,7 @@ REQUEST = {"requester_kind": "raad", "requester": "Raad voor de Kinderbeschermin
 
 
 @pytest.fixture
-def case(make_case, pupil, people, add_entry):  # noqa: F811 (the fixtures imported above)
+def case(make_case, pupil, people, add_entry):
     case = make_case(pupil, team=[people[Role.LEERKRACHT]])
     add_entry(case, people[Role.IB], content={"observation": "Sanne had een blauwe plek."})
     return case
@@ -124,3 +125,40 @@ def test_a_directie_of_both_schools_may_mark_someone_who_works_at_both(school, o
     assert response.status_code == 302
     shared.refresh_from_db()
     assert shared.qualified_for_diagnosis
+
+
+# --- a copy made again shows what was reviewed, not what was written since -------------------------------------
+
+def test_the_answer_to_an_information_request_made_again_leaves_out_entries_written_after_the_answer(
+        case, people, exporting_client, add_entry):
+    """Data minimisation (AVG art. 5(1)(c)): the coordinator chose per entry what the asker gets; a copy made again
+    later ("the answer once more as a PDF") may not add entries nobody reviewed for it."""
+    from documents.models import ExportJob
+    from documents.tests.conftest import flat, pdf_pages
+
+    inquiry = make_inquiry(case, people[Role.IB])
+    client = exporting_client(people[Role.IB])
+    assert client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]),
+                       {"given": "Gebeld.", "answered_on": "2026-11-10"}).status_code == 302
+    add_entry(case, people[Role.IB], content={"observation": "De tante vertelde later over de stiefvader."})
+    assert client.post(reverse("inquiries:export", args=[case.reference, inquiry.pk])).status_code == 302
+    job = ExportJob.objects.filter(case=case).latest("pk")
+    text = flat(" ".join(pdf_pages(client.post(reverse("documents:download", args=[job.pk])).content)))
+    assert "blauwe plek" in text
+    assert "stiefvader" not in text
+
+
+def test_the_inspection_copy_seen_again_leaves_out_entries_written_after_it_was_prepared(
+        case, people, exporting_client, add_entry):
+    """The parent's copy is what the coordinator went through: its screen version later shows no entry nobody
+    reviewed (a withheld-or-given choice was never made for it)."""
+    from documents.models import InspectionExport
+
+    client = exporting_client(people[Role.IB])
+    assert client.post(reverse("documents:inspection", args=[case.reference]),
+                       {"for_whom": "Marieke de Vries, moeder"}).status_code == 302
+    inspection = InspectionExport.objects.get(case=case)
+    add_entry(case, people[Role.IB], content={"observation": "De tante vertelde later over de stiefvader."})
+    page = client.get(reverse("documents:inspection_preview", args=[case.reference, inspection.pk])).content.decode()
+    assert "blauwe plek" in page
+    assert "stiefvader" not in page
