@@ -162,3 +162,170 @@ def test_the_inspection_copy_seen_again_leaves_out_entries_written_after_it_was_
     page = client.get(reverse("documents:inspection_preview", args=[case.reference, inspection.pk])).content.decode()
     assert "blauwe plek" in page
     assert "stiefvader" not in page
+
+
+# --- checked and sound: these hold on the code as it was ------------------------------------------------------
+
+def _case_urls(case, inquiry, access_request, inspection):
+    ref = case.reference
+    return [
+        ("get", reverse("inquiries:new", args=[ref])),
+        ("get", reverse("inquiries:detail", args=[ref, inquiry.pk])),
+        ("get", reverse("inquiries:answer", args=[ref, inquiry.pk])),
+        ("post", reverse("inquiries:export", args=[ref, inquiry.pk])),
+        ("get", reverse("documents:access_request", args=[ref])),
+        ("get", reverse("documents:access_request_extend", args=[ref, access_request.pk])),
+        ("get", reverse("documents:inspection", args=[ref])),
+        ("get", reverse("documents:inspection_preview", args=[ref, inspection.pk])),
+        ("get", reverse("documents:case_document", args=[ref, "dossier"])),
+        ("post", reverse("documents:case_document", args=[ref, "veilig-thuis"])),
+    ]
+
+
+@pytest.fixture
+def papers(case, people):
+    from documents.models import InspectionExport
+
+    return (make_inquiry(case, people[Role.IB]), make_access_request(case, people[Role.IB]),
+            InspectionExport.objects.create(case=case, created_by=people[Role.IB], for_whom="Marieke de Vries"))
+
+
+def _page(response, reference):
+    """The page without what differs per response anyway (the masked CSRF token) or echoes the typed address."""
+    import re
+
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return text.replace(reference, "REF")
+
+
+@pytest.mark.parametrize("who", ["ib_of_another_school", "teacher_not_on_the_team", "bestuur", "privacy",
+                                 "directie_when_the_school_keeps_cases_to_their_teams"])
+def test_an_unknown_reference_and_a_forbidden_one_answer_alike_on_every_new_page(who, case, papers, people,
+                                                                                 other_school, make_user,
+                                                                                 exporting_client):
+    """A user without access gets a 404, never a hint that the case exists: same status, same page, no audit."""
+    if who == "directie_when_the_school_keeps_cases_to_their_teams":
+        case.school.directie_sees_all_cases = False
+        case.school.save(update_fields=["directie_sees_all_cases"])
+    user = {"ib_of_another_school": lambda: make_user(Role.IB, other_school),
+            "teacher_not_on_the_team": lambda: make_user(Role.LEERKRACHT, case.school),
+            "bestuur": lambda: people[Role.BESTUUR], "privacy": lambda: people[Role.PRIVACY],
+            "directie_when_the_school_keeps_cases_to_their_teams": lambda: people[Role.DIRECTIE]}[who]()
+    client = exporting_client(user)
+    before = AuditEvent.objects.filter(case_id=case.pk).count()
+    for method, url in _case_urls(case, *papers):
+        forbidden = getattr(client, method)(url)
+        unknown = getattr(client, method)(url.replace(case.reference, "ZZZZ-ZZZZ"))
+        assert forbidden.status_code == unknown.status_code == 404, url
+        assert _page(forbidden, case.reference) == _page(unknown, "ZZZZ-ZZZZ"), url
+    assert AuditEvent.objects.filter(case_id=case.pk).count() == before
+
+
+def test_a_request_or_copy_of_another_case_under_this_cases_reference_is_not_found(case, papers, people, pupil,
+                                                                                  make_case, exporting_client):
+    """Tampered ids: the coordinator of both cases still reaches another case's papers only under its own reference."""
+    inquiry, access_request, inspection = papers
+    other = make_case(pupil)
+    client = exporting_client(people[Role.IB])
+    for method, url in _case_urls(case, inquiry, access_request, inspection)[1:]:
+        if str(other.reference) in url or case.reference not in url:
+            continue
+        tampered = url.replace(case.reference, other.reference)
+        if tampered.endswith(("/nieuw/", "/inzageverzoek/", "/inzage/", "/dossier/", "/veilig-thuis/")):
+            continue
+        assert getattr(client, method)(tampered).status_code == 404, tampered
+
+
+def test_a_session_with_only_a_password_reaches_none_of_the_new_pages(case, papers, people):
+    """An unverified session (password, no second factor) is sent to the code page before any dossier page."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(people[Role.IB])
+    for method, url in _case_urls(case, *papers) + [
+            ("get", reverse("qualifications:diagnosis", args=[case.school.slug])),
+            ("get", reverse("inquiries:new_for_school", args=[case.school.slug]))]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and response["Location"].startswith("/account/"), url
+    assert not AuditEvent.objects.filter(case_id=case.pk).exists()
+
+
+def test_making_the_answer_again_or_collecting_any_copy_needs_a_fresh_sign_in(case, people, verified_client):
+    """Exports without re-authentication: the second PDF of an answer and the download both ask for it first."""
+    from documents.models import ExportJob
+
+    inquiry = make_inquiry(case, people[Role.IB])
+    InformationRequest.objects.filter(pk=inquiry.pk).update(answered_on=datetime.date(2026, 11, 10),
+                                                           answered_by=people[Role.IB])
+    client = verified_client(people[Role.IB])
+    response = client.post(reverse("inquiries:export", args=[case.reference, inquiry.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:reauth"))
+    assert not ExportJob.objects.exists()
+    assert client.get(reverse("inquiries:export", args=[case.reference, inquiry.pk])).status_code == 405
+
+
+def test_fields_the_form_does_not_offer_are_ignored_when_recording_a_request(case, pupil, people, make_case,
+                                                                            verified_client):
+    """Mass assignment: a posted case, author or answer does not reach the stored request."""
+    from core.testing import with_key
+
+    other = make_case(pupil)
+    response = verified_client(people[Role.LEERKRACHT]).post(reverse("inquiries:new", args=[case.reference]), with_key({
+        **REQUEST, "case": other.pk, "recorded_by": people[Role.DIRECTIE].pk, "answered_on": "2026-11-04",
+        "answered_by": people[Role.DIRECTIE].pk, "given": "Alles."}))
+    assert response.status_code == 302
+    inquiry = InformationRequest.objects.get()
+    assert (inquiry.case, inquiry.recorded_by) == (case, people[Role.LEERKRACHT])
+    assert inquiry.answered_on is None and inquiry.answered_by is None and inquiry.given == ""
+
+
+def test_an_answer_dated_in_the_future_is_refused_in_dutch_and_nothing_is_stored(case, people, exporting_client):
+    inquiry = make_inquiry(case, people[Role.IB])
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    response = exporting_client(people[Role.IB]).post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]),
+                                                      {"given": "Gebeld.", "answered_on": tomorrow})
+    assert response.status_code == 400 and "Deze datum ligt in de toekomst." in response.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.answered_on is None
+
+
+def test_the_inspection_copy_cannot_answer_another_cases_inspection_request(case, people, pupil, make_case,
+                                                                            exporting_client):
+    """A tampered id in the 'answers' choice: refused in Dutch, and the other case's request stays open."""
+    from documents.models import InspectionExport
+
+    other = make_case(pupil)
+    foreign = make_access_request(other, people[Role.IB])
+    make_access_request(case, people[Role.IB])
+    response = exporting_client(people[Role.IB]).post(reverse("documents:inspection", args=[case.reference]),
+                                                      {"for_whom": "Marieke de Vries", "answers": foreign.pk})
+    assert response.status_code == 400 and "geldige keuze" in response.content.decode()
+    foreign.refresh_from_db()
+    assert foreign.answered_on is None and not InspectionExport.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/",
+                                    "javascript:alert(1)"])
+def test_the_confirmation_page_never_sends_anyone_to_another_site(target, people, verified_client):
+    """Open redirects via next=: a successful re-authentication goes to a path on this site only."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import PASSWORD
+
+    user = people[Role.IB]
+    device = TOTPDevice.objects.get(user=user)
+    token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    response = verified_client(user).post(f"{reverse('accounts:reauth')}?next={target}",
+                                          {"password": PASSWORD, "token": token})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_signing_out_is_a_post_with_a_csrf_token(people, verified_client):
+    from django.test import Client
+
+    client = verified_client(people[Role.IB])
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = client.cookies
+    assert strict.post(reverse("accounts:logout")).status_code == 403
