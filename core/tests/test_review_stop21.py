@@ -329,3 +329,46 @@ def test_signing_out_is_a_post_with_a_csrf_token(people, verified_client):
     strict = Client(enforce_csrf_checks=True)
     strict.cookies = client.cookies
     assert strict.post(reverse("accounts:logout")).status_code == 403
+
+
+# --- an entry saved while the coordinator reviews -------------------------------------------------------------
+
+def _seen(page) -> dict:
+    import re
+
+    return {"seen_up_to": re.search(r'name="seen_up_to" value="(\d+)"', page.content.decode()).group(1)}
+
+
+def test_an_entry_saved_while_the_answer_is_being_prepared_is_not_given_unseen(case, people, exporting_client,
+                                                                              add_entry):
+    """Data minimisation (AVG art. 5(1)(c)): every entry the asker gets was on the page the coordinator went
+    through; one saved meanwhile makes the page come back (400, nothing stored) with it to choose for."""
+    from documents.models import ExportJob
+
+    inquiry = make_inquiry(case, people[Role.IB])
+    client = exporting_client(people[Role.IB])
+    url = reverse("inquiries:answer", args=[case.reference, inquiry.pk])
+    seen = _seen(client.get(url))
+    add_entry(case, people[Role.LEERKRACHT], content={"observation": "De tante vertelde over de stiefvader."})
+    refused = client.post(url, {"given": "Gebeld.", "answered_on": "2026-11-10", **seen})
+    assert refused.status_code == 400
+    assert "Er is intussen iets aan het dossier toegevoegd." in refused.content.decode()
+    assert "stiefvader" in refused.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.answered_on is None and not ExportJob.objects.exists()
+    assert client.post(url, {"given": "Gebeld.", "answered_on": "2026-11-10", **_seen(refused)}).status_code == 302
+
+
+def test_an_entry_saved_while_the_inspection_copy_is_being_prepared_is_not_given_unseen(case, people,
+                                                                                       exporting_client, add_entry):
+    from documents.models import InspectionExport
+
+    client = exporting_client(people[Role.IB])
+    url = reverse("documents:inspection", args=[case.reference])
+    seen = _seen(client.get(url))
+    add_entry(case, people[Role.LEERKRACHT], content={"observation": "De tante vertelde over de stiefvader."})
+    refused = client.post(url, {"for_whom": "Marieke de Vries, moeder", **seen})
+    assert refused.status_code == 400
+    assert "Er is intussen iets aan het dossier toegevoegd." in refused.content.decode()
+    assert not InspectionExport.objects.exists()
+    assert client.post(url, {"for_whom": "Marieke de Vries, moeder", **_seen(refused)}).status_code == 302
