@@ -372,3 +372,31 @@ def test_an_entry_saved_while_the_inspection_copy_is_being_prepared_is_not_given
     assert "Er is intussen iets aan het dossier toegevoegd." in refused.content.decode()
     assert not InspectionExport.objects.exists()
     assert client.post(url, {"for_whom": "Marieke de Vries, moeder", **_seen(refused)}).status_code == 302
+
+
+# --- imports: what the columns hold (PostgreSQL refuses longer values, SQLite stores them) ----------------------
+
+def test_a_staff_file_with_values_longer_than_the_database_holds_is_refused_per_row_in_dutch():
+    """Bad input gets a Dutch message and changes nothing: the row is refused before anything is saved."""
+    from schools.imports import parse_staff_csv
+
+    parsed = parse_staff_csv(f"naam;email;rol;functie\n{'N' * 201};{LONG_EMAIL};leerkracht;{'F' * 201}\n"
+                             "Jan Smit;jan@example.org;leerkracht;\n".encode())
+    assert [row["email"] for row in parsed.rows] == ["jan@example.org"]
+    errors = " ".join(parsed.row_errors[2])
+    assert "naam is te lang" in errors and "email is te lang" in errors and "functie is te lang" in errors
+
+
+def test_a_pupil_file_with_values_longer_than_the_database_holds_is_refused_per_row_in_dutch():
+    from schools.imports import parse_pupils_csv
+
+    header = ("leerlingnummer;voornaam;achternaam;geboortedatum;groep;ouder1_naam;ouder1_relatie;ouder1_gezag;"
+              "ouder1_telefoon;ouder1_email")
+    parsed = parse_pupils_csv(
+        f"{header}\n{'1' * 41};{'V' * 101};{'A' * 151};14-03-2017;{'5' * 21};{'O' * 201};{'R' * 61};ja;"
+        f"{'0' * 41};{LONG_EMAIL}\n".encode(), today=datetime.date(2026, 12, 1))
+    assert parsed.rows == []
+    errors = " ".join(parsed.row_errors[2])
+    for column in ("leerlingnummer", "voornaam", "achternaam", "groep", "ouder1_naam", "ouder1_relatie",
+                   "ouder1_telefoon", "ouder1_email"):
+        assert f"{column} is te lang" in errors, column
