@@ -400,3 +400,41 @@ def test_a_pupil_file_with_values_longer_than_the_database_holds_is_refused_per_
     for column in ("leerlingnummer", "voornaam", "achternaam", "groep", "ouder1_naam", "ouder1_relatie",
                    "ouder1_telefoon", "ouder1_email"):
         assert f"{column} is te lang" in errors, column
+
+
+@pytest.mark.parametrize("role", [Role.BESTUUR, Role.PRIVACY])
+def test_the_board_and_the_privacy_officer_do_not_reach_the_diagnosis_mark(role, school, people, verified_client):
+    client = verified_client(people[role])
+    url = reverse("qualifications:diagnosis", args=[school.slug])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"user": people[Role.IB].pk, "qualified": "1"}).status_code == 404
+    people[Role.IB].refresh_from_db()
+    assert not people[Role.IB].qualified_for_diagnosis
+
+
+def test_someone_signed_out_is_sent_to_sign_in_alike_for_an_unknown_and_an_existing_case(case, papers, client):
+    for method, url in _case_urls(case, *papers):
+        known = getattr(client, method)(url)
+        unknown = getattr(client, method)(url.replace(case.reference, "ZZZZ-ZZZZ"))
+        assert known.status_code == unknown.status_code == 302, url
+        assert known["Location"].replace(case.reference, "REF") == unknown["Location"].replace("ZZZZ-ZZZZ", "REF")
+    assert not AuditEvent.objects.filter(case_id=case.pk).exists()
+
+
+def test_an_inspection_request_takes_only_who_asked_and_when_from_the_form(case, people, verified_client):
+    """Mass assignment: a posted term, answer or case does not reach the stored request."""
+    from core.testing import with_key
+
+    response = verified_client(people[Role.IB]).post(reverse("documents:access_request", args=[case.reference]),
+                                                     with_key({"requester": "Marieke de Vries, moeder",
+                                                               "received_on": "2026-11-02",
+                                                               "extended_until": "2027-03-01",
+                                                               "answered_on": "2026-11-03", "case": 999}))
+    assert response.status_code == 302
+    access_request = AccessRequest.objects.get()
+    assert access_request.case == case and access_request.extended_until is None
+    assert access_request.answered_on is None
+
+
+def test_a_download_is_a_post(people, verified_client):
+    assert verified_client(people[Role.IB]).get(reverse("documents:download", args=[1])).status_code == 405
