@@ -35,6 +35,9 @@ def diagnosis(request, school_slug):
             messages.error(request, _("%(name)s werkt ook op een andere school. Alleen iemand die op al die scholen "
                                       "directie is, kan deze bevoegdheid wijzigen.") % {"name": person.full_name})
             return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=403)
+        if request.POST.get("qualified") not in ("0", "1"):
+            messages.error(request, _("Kies of deze medewerker bevoegd is of niet."))
+            return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=400)
         qualified = request.POST.get("qualified") == "1"
         with transaction.atomic():
             User.objects.filter(pk=person.pk).update(qualified_for_diagnosis=qualified)

@@ -438,3 +438,18 @@ def test_an_inspection_request_takes_only_who_asked_and_when_from_the_form(case,
 
 def test_a_download_is_a_post(people, verified_client):
     assert verified_client(people[Role.IB]).get(reverse("documents:download", args=[1])).status_code == 405
+
+
+def test_a_mark_that_is_neither_yes_nor_no_is_refused_in_dutch_and_changes_nothing(school, people, verified_client):
+    """Bad input gets a Dutch message and a 400 and leaves data unchanged (it used to clear the mark)."""
+    from accounts.models import User
+
+    ib = people[Role.IB]
+    User.objects.filter(pk=ib.pk).update(qualified_for_diagnosis=True)
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("qualifications:diagnosis", args=[school.slug]),
+                                                           {"user": ib.pk, "qualified": "ja"})
+    assert response.status_code == 400
+    assert "Kies of deze medewerker bevoegd is of niet." in response.content.decode()
+    ib.refresh_from_db()
+    assert ib.qualified_for_diagnosis
+    assert not AuditEvent.objects.filter(action="staff.qualification_changed").exists()
