@@ -51,7 +51,8 @@ class BoardForm(forms.Form):
 
 
 class InviteFields(forms.Form):
-    invite_email = forms.EmailField(label=_("E-mailadres van de eerste directie of beheerder"), required=False)
+    invite_email = forms.EmailField(label=_("E-mailadres van de eerste directie of beheerder"), required=False,
+                                    max_length=254)  # the account's column (PostgreSQL enforces it)
     invite_name = forms.CharField(label=_("Naam"), max_length=200, required=False)
     invite_role = forms.ChoiceField(label=_("Rol"), choices=FIRST_ROLE_CHOICES, initial="directie")
 

@@ -28,6 +28,12 @@ def _case(request, reference):
     return case
 
 
+def _form_read(request, case, what):
+    """A dossier's form page is a read like any other (cases.views: entry.form; a refused post: entry.rejected)."""
+    audit("entry.rejected" if request.method == "POST" else "entry.form", request=request, school=case.school,
+          case=case, object_repr=what)
+
+
 def _inspection_page(case):
     return redirect("documents:inspection", reference=case.reference)
 
@@ -55,6 +61,7 @@ def register(request, reference):
             messages.success(request, _("Het inzageverzoek is vastgelegd. Beantwoord het uiterlijk %(day)s.")
                              % {"day": _day(access_request.deadline)})
             return redirect(submission.done(_inspection_page(case).url))
+    _form_read(request, case, "inzageverzoek vastleggen")
     return render(request, "documents/access_request_form.html", {"case": case, "form": form},
                   status=400 if form.errors else 200)
 
@@ -88,6 +95,7 @@ def extend(request, reference, request_id):
             return _inspection_page(case)
         messages.success(request, _("De termijn is verlengd tot %(day)s.") % {"day": _day(data["extended_until"])})
         return _inspection_page(case)
+    _form_read(request, case, f"inzageverzoek #{access_request.pk} verlengen")
     return render(request, "documents/access_request_extend.html",
                   {"case": case, "form": form, "access_request": access_request},
                   status=400 if form.errors else 200)

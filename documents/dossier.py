@@ -191,9 +191,11 @@ class Section:
     entries: list[DocEntry]
 
 
-def saved_entries(case: Case) -> list[Entry]:
-    return list(case.saved_entries().select_related("author").prefetch_related("signatures")
-                .order_by("occurred_at", "pk"))
+def saved_entries(case: Case, saved_until: datetime | None = None) -> list[Entry]:
+    entries = case.saved_entries()
+    if saved_until is not None:
+        entries = entries.filter(saved_at__lte=saved_until)
+    return list(entries.select_related("author").prefetch_related("signatures").order_by("occurred_at", "pk"))
 
 
 def _when(moment: datetime, anonymiser: Anonymiser | None) -> str:
@@ -238,8 +240,11 @@ def _author(entry: Entry, anonymiser: Anonymiser | None, roles_by_user: dict[int
 
 
 def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
-                withheld: dict[int, str] | None = None) -> list[DocEntry]:
+                withheld: dict[int, str] | None = None, saved_until: datetime | None = None) -> list[DocEntry]:
     """The saved entries in order, each correction nested under the entry it corrects.
+
+    `saved_until` leaves out what was saved later: a copy made again of what someone reviewed (the parent's
+    inspection copy, the answer to an information request) shows no entry nobody reviewed for it.
 
     `withheld` maps entry ids to the label of the ground they are withheld on: such entries (and their
     corrections) keep their place in the chronology but lose all content, including kind and author.
@@ -248,7 +253,7 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
 
     definition = case.definition()
     decision_step = next((s.id for s in definition.steps if s.decides), "4")
-    entries = saved_entries(case)
+    entries = saved_entries(case, saved_until)
     roles_by_user: dict[int, set[str]] = {}
     if anonymiser is not None:
         for user_id, role in Membership.objects.filter(school=case.school).values_list("user_id", "role"):

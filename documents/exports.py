@@ -161,7 +161,8 @@ def inspection_context(inspection: InspectionExport) -> dict:
     case = inspection.case
     withheld_items = list(inspection.withheld.all())
     grounds = {item.entry_id: InspectionGround(item.ground).label for item in withheld_items}
-    entries = dossier.doc_entries(case, withheld={k: str(v) for k, v in grounds.items()})
+    entries = dossier.doc_entries(case, withheld={k: str(v) for k, v in grounds.items()},
+                                  saved_until=inspection.created_at)
     sections = dossier.sections(case, entries)
     dossier.name_attachments(sections)  # not those of withheld entries
     counts: dict[str, int] = {}

@@ -17,6 +17,11 @@ class WithholdingMixin:
 
     def add_withholding_fields(self, entries):
         self.entries = list(entries)
+        # The last entry the page showed (Entry.seq grows with every save, corrections too): an entry saved while
+        # the coordinator was reviewing would otherwise be given without anyone having seen it.
+        self.latest = max((doc.number or 0 for doc in _with_corrections(self.entries)), default=0)
+        self.fields["seen_up_to"] = forms.IntegerField(
+            label=_("Laatst bekeken onderdeel"), widget=forms.HiddenInput, required=False, initial=self.latest)
         for entry in self.entries:
             self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(label=_("Achterhouden"), required=False)
             self.fields[f"ground_{entry.entry_id}"] = forms.ChoiceField(
@@ -31,6 +36,13 @@ class WithholdingMixin:
 
     def clean(self):
         data = super().clean()
+        seen = data.get("seen_up_to")
+        if seen is not None and seen < self.latest:
+            self.add_error(None, _("Er is intussen iets aan het dossier toegevoegd. Bekijk het nieuwe onderdeel "
+                                   "hieronder en kies opnieuw wat u geeft."))
+            # The page shown again holds the new entries; the next post answers for them.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen_up_to")] = str(self.latest)
         for entry in self.entries:
             if not data.get(f"withhold_{entry.entry_id}"):
                 continue
@@ -44,6 +56,12 @@ class WithholdingMixin:
         """(entry id, ground, reason) for every entry to withhold."""
         return [(e.entry_id, self.cleaned_data[f"ground_{e.entry_id}"], self.cleaned_data[f"reason_{e.entry_id}"].strip())
                 for e in self.entries if self.cleaned_data.get(f"withhold_{e.entry_id}")]
+
+
+def _with_corrections(entries):
+    for entry in entries:
+        yield entry
+        yield from _with_corrections(entry.corrections)
 
 
 class InspectionReviewForm(WithholdingMixin, forms.Form):

@@ -13,7 +13,7 @@ def answer_context(inquiry: InformationRequest) -> dict:
     case = inquiry.case
     withheld = list(inquiry.withheld.all())
     grounds = {item.entry_id: str(WithholdGround(item.ground).label) for item in withheld}
-    entries = dossier.doc_entries(case, withheld=grounds)
+    entries = dossier.doc_entries(case, withheld=grounds, saved_until=inquiry.reviewed_until)
     sections = dossier.sections(case, entries)
     counts: dict[str, int] = {}
     for label in grounds.values():

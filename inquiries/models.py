@@ -68,6 +68,8 @@ class InformationRequest(RowIdentity):
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     given = EncryptedTextField(_("wat is gegeven"), blank=True)
+    # When the coordinator went through the entries: a copy made again leaves out what was saved later.
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("informatieverzoek")
@@ -77,6 +79,18 @@ class InformationRequest(RowIdentity):
     @property
     def is_answered(self):
         return self.answered_on is not None
+
+    @property
+    def reviewed_until(self):
+        """The moment up to which entries were reviewed for the answer (for answers given before `answered_at`
+        existed: the end of the day it was answered on)."""
+        if self.answered_at is not None:
+            return self.answered_at
+        if self.answered_on is None:
+            return None
+        import datetime
+
+        return timezone.make_aware(datetime.datetime.combine(self.answered_on, datetime.time.max))
 
 
 class WithheldFromAnswer(RowIdentity):

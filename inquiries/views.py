@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -70,6 +71,9 @@ def new(request, reference):
             inquiry = _store(request, case, form)
             messages.success(request, _("Het informatieverzoek is vastgelegd."))
             return redirect(submission.done(reverse("inquiries:detail", args=[case.reference, inquiry.pk])))
+    # The form page of a dossier is a read like any other (cases.views: entry.form; a refused post: entry.rejected).
+    audit("entry.rejected" if request.method == "POST" else "entry.form", request=request, school=case.school,
+          case=case, object_repr="informatieverzoek vastleggen")
     return render(request, "inquiries/form.html", {"case": case, "form": form},
                   status=400 if form.errors else 200)
 
@@ -152,7 +156,7 @@ def answer(request, reference, inquiry_id):
         withheld = [row for row in form.withheld() if row[0] in known]
         with transaction.atomic():
             changed = InformationRequest.objects.filter(pk=inquiry.pk, answered_on__isnull=True).update(
-                answered_on=form.cleaned_data["answered_on"], answered_by=request.user)
+                answered_on=form.cleaned_data["answered_on"], answered_by=request.user, answered_at=timezone.now())
             if changed:
                 inquiry.refresh_from_db()
                 inquiry.given = form.cleaned_data["given"].strip()

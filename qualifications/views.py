@@ -28,6 +28,16 @@ def diagnosis(request, school_slug):
         if person.pk == request.user.pk:
             messages.error(request, _("U kunt uw eigen bevoegdheid niet wijzigen; vraag een ander lid van de directie."))
             return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=403)
+        # The mark is the person's own, at every school they work at: the directie of one school alone may not
+        # set or clear it for someone who also works where they are not directie.
+        directing = {m.school_id for m in request.user.membership_list() if m.role == Role.DIRECTIE}
+        if set(person.memberships.values_list("school_id", flat=True)) - directing:
+            messages.error(request, _("%(name)s werkt ook op een andere school. Alleen iemand die op al die scholen "
+                                      "directie is, kan deze bevoegdheid wijzigen.") % {"name": person.full_name})
+            return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=403)
+        if request.POST.get("qualified") not in ("0", "1"):
+            messages.error(request, _("Kies of deze medewerker bevoegd is of niet."))
+            return render(request, "qualifications/diagnosis.html", {"school": school, "staff": staff}, status=400)
         qualified = request.POST.get("qualified") == "1"
         with transaction.atomic():
             User.objects.filter(pk=person.pk).update(qualified_for_diagnosis=qualified)

@@ -92,7 +92,7 @@ class StaffMemberForm(forms.Form):
     """One person with one role; an existing account (same e-mail) just gets the role."""
 
     full_name = forms.CharField(label=_("Naam"), max_length=200)
-    email = forms.EmailField(label=_("E-mailadres"))
+    email = forms.EmailField(label=_("E-mailadres"), max_length=254)  # the account's column (PostgreSQL enforces it)
     role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
     job_title = forms.CharField(label=_("Functie"), max_length=200, required=False,
                                 help_text=_("Bijv. leerkracht groep 5, orthopedagoog."))

@@ -220,6 +220,32 @@ def parse_role(value: str) -> str | None:
     return _role_lookup().get(" ".join(value.strip().lower().split()))
 
 
+def _column_limits(kind: str) -> dict[str, int]:
+    """Per column of the file, the length the database column holds (PostgreSQL refuses more; SQLite stores it)."""
+    from accounts.models import User
+    from schools.models import Guardian, Pupil
+
+    def limit(model, name):
+        return model._meta.get_field(name).max_length
+
+    if kind == "staff":
+        return {"naam": limit(User, "full_name"), "email": limit(User, "email"), "functie": limit(User, "job_title")}
+    limits = {"leerlingnummer": limit(Pupil, "student_number"), "voornaam": limit(Pupil, "first_name"),
+              "achternaam": limit(Pupil, "last_name"), "groep": limit(Pupil, "group")}
+    for n in range(1, MAX_GUARDIANS + 1):
+        limits |= {f"ouder{n}_naam": limit(Guardian, "name"), f"ouder{n}_relatie": limit(Guardian, "relation"),
+                   f"ouder{n}_telefoon": limit(Guardian, "phone"), f"ouder{n}_email": limit(Guardian, "email")}
+    return limits
+
+
+def _check_lengths(result, number: int, values: dict, limits: dict[str, int]) -> None:
+    for column, most in limits.items():
+        length = len(values.get(column) or "")
+        if length > most:
+            result.add_row_error(number, _("%(column)s is te lang: ten hoogste %(most)s tekens (nu %(length)s).")
+                                 % {"column": column, "most": most, "length": length})
+
+
 def _is_email(value: str) -> bool:
     try:
         validate_email(value)
@@ -243,8 +269,10 @@ def parse_pupils_csv(data: bytes, *, today: datetime.date | None = None,
     today = today or datetime.date.today()
     result = ParsedImport(kind="pupils")
     first_row_of = {}
+    limits = _column_limits("pupils")
     for number, values in _read_table(data, result, PUPIL_REQUIRED_COLUMNS, _pupil_columns(), progress):
         errors_before = len(result.row_errors.get(number, []))
+        _check_lengths(result, number, values, limits)
         student_number = values["leerlingnummer"]
         if not student_number:
             result.add_row_error(number, _("leerlingnummer ontbreekt."))
@@ -357,8 +385,10 @@ def parse_staff_csv(data: bytes, *, progress: Progress = _no_progress) -> Parsed
     result = ParsedImport(kind="staff")
     first_row_of = {}
     columns = [*STAFF_REQUIRED_COLUMNS, *STAFF_OPTIONAL_COLUMNS]
+    limits = _column_limits("staff")
     for number, values in _read_table(data, result, STAFF_REQUIRED_COLUMNS, columns, progress):
         errors_before = len(result.row_errors.get(number, []))
+        _check_lengths(result, number, values, limits)
         if not values["naam"]:
             result.add_row_error(number, _("naam ontbreekt."))
         email = values["email"].lower()
