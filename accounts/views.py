@@ -134,10 +134,11 @@ def sso_callback(request):
     provider = sso.provider_by_key(request.session.get(sso.SESSION_PROVIDER, ""))
     if provider is None:
         return _sso_refused(request, "no_session", status=400)
-    reauth_for = request.session.pop(sso.SESSION_REAUTH, None)
     states = request.session.get("oidc_states") or {}
     state = request.GET.get("state", "")
     entry = states.pop(state, None) if state else None
+    # Only a callback with a state we sent ends a re-authentication: a stray link cannot cancel it.
+    reauth_for = request.session.pop(sso.SESSION_REAUTH, None) if entry is not None else None
     # Each state works once, also when the provider reports an error.
     request.session["oidc_states"] = states
     if request.GET.get("error"):

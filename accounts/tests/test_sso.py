@@ -403,3 +403,9 @@ def test_staff_with_a_password_still_confirm_with_password_and_code(board_provid
     client = verified_client(teacher)
     html = client.get(reverse("accounts:reauth"), {"next": "/"}).content.decode()
     assert 'name="password"' in html
+
+
+def test_a_stray_callback_without_our_state_does_not_end_a_re_authentication(sso_only_client, provider, teacher):
+    sso_only_client.post(reverse("accounts:sso_reauth"), {"next": "/na-bevestiging/"})
+    assert sso_only_client.get(reverse("accounts:sso_callback"), {"state": "forged", "code": "x"}).status_code == 400
+    assert sso.SESSION_REAUTH in sso_only_client.session
