@@ -140,6 +140,35 @@ def _own_signal(world):
         lambda: Entry.objects.count()
 
 
+def _recorded_signal(world):
+    from cases.models import Entry
+
+    school = world["school"]
+    return world["client"](world["people"][Role.LEERKRACHT]), reverse("cases:signal", args=[school.slug]), \
+        with_key({"action": "save", "leerling": "", "observation": ""}), ["pupil-q", "id_observation"], \
+        lambda: Entry.objects.count()
+
+
+def _information_request(world):
+    from inquiries.models import InformationRequest
+
+    case = world["case"]
+    return world["client"](world["people"][Role.IB]), reverse("inquiries:new", args=[case.reference]), \
+        with_key({"requester": "", "asked": ""}), ["id_requester", "id_asked"], \
+        lambda: InformationRequest.objects.count()
+
+
+def _conversion_upload(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from protocol.models import ConversionDraft
+
+    school = world["school"]
+    return world["client"](world["people"][Role.IB]), reverse("protocol:convert", args=[school.slug]), {
+        "document": SimpleUploadedFile("meldcode.pdf", b"%PDF-1.4 kapot")}, ["id_document"], \
+        lambda: ConversionDraft.objects.count()
+
+
 # (name, builder): the builder gives the client of the role that uses the form, the URL, the invalid data, the
 # ids the summary must link to, and a count of what a valid submission would have stored.
 FORMS = [
@@ -151,6 +180,9 @@ FORMS = [
     ("sociale kaart organisation", _socialmap_organisation),
     ("sociale kaart import", _socialmap_import),
     ("mijn signalen", _own_signal),
+    ("signal by a teacher", _recorded_signal),
+    ("information request", _information_request),
+    ("meldcode conversion upload", _conversion_upload),
 ]
 
 # Optional fields that are required in a combination, which the form says in its own words: the grounds and reasons
@@ -207,7 +239,7 @@ def test_an_invalid_submission_gets_a_400_an_error_summary_linking_each_field_an
     # Labels without colons, and "(niet verplicht)" on optional fields.
     labels = _labels(page)
     assert [text for text in labels.values() if text.endswith(":")] == [], name
-    forms = [form for key in ("form", "search", "upload") if (form := response.context.get(key)) is not None]
+    forms = [form for key in ("form", "search", "upload", "pupil_form") if (form := response.context.get(key)) is not None]
     for formset_key in ("phones", "preview"):
         forms += list(response.context.get(formset_key) or [])
     assert forms, name
