@@ -251,3 +251,52 @@ def test_an_invalid_submission_gets_a_400_an_error_summary_linking_each_field_an
             label = labels.get(field.id_for_label, "")
             if label:
                 assert label.endswith("(niet verplicht)"), f"{name}: {field.name} is optional: {label!r}"
+
+
+# --- the sweep: every page in the URLconf -------------------------------------------------------------------------
+
+def _named_urls(resolver=None, namespace="", kwargs=()):
+    """(name, keyword arguments) of every named URL in the URLconf."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in (resolver or get_resolver()).url_patterns:
+        names = (*kwargs, *getattr(entry.pattern, "converters", {}).keys())
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_urls(entry, inner, names)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", names
+
+
+VISIBLE_FIELD = re.compile(r'<(textarea|select)\b|<input\b(?![^>]*type="(hidden|submit|button)")', re.S)
+
+
+def test_every_page_in_the_urlconf_that_refuses_an_empty_form_shows_one_summary_linking_its_fields(world):
+    """For each role that fills in forms, every page of the URLconf it can open with a form of its own gets an empty
+    POST; a refusal (400) must come with one error summary whose links all land on the page."""
+    school, case = world["school"], world["case"]
+    values = {"school_slug": school.slug, "reference": case.reference, "slug": school.slug}
+    checked = set()
+    for role in (Role.IB, Role.DIRECTIE, Role.PRIVACY, Role.BEHEER, Role.STAGIAIR):
+        client = world["exporting"](world["people"][role])
+        for name, kwarg_names in _named_urls():
+            if set(kwarg_names) - set(values) or name.startswith(("admin:", "accounts:", "two_factor")):
+                continue
+            url = reverse(name, kwargs={key: values[key] for key in kwarg_names})
+            page = client.get(url)
+            if page.status_code != 200 or page.streaming or not page["Content-Type"].startswith("text/html"):
+                continue
+            if 'method="post"' not in page.content.decode() \
+                    or not VISIBLE_FIELD.search(page.content.decode()):
+                continue
+            # What a browser sends for an untouched form: never an empty body (the CSRF token, the idempotency key).
+            response = client.post(url, with_key({"csrfmiddlewaretoken": "untouched"}))
+            if response.status_code != 400:
+                continue
+            checked.add(name)
+            html = response.content.decode()
+            assert html.count('class="error-summary"') == 1, f"{role} {name}"
+            for target in re.findall(r'href="#([^"]+)"', _summary(html)):
+                assert f'id="{target}"' in html, f"{role} {name}: #{target}"
+    # The sweep is not empty: the pages of the table above that take an empty POST are among what it checked.
+    assert {"protocol:versions", "mysignals:own", "socialmap:create"} <= checked, checked
