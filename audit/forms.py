@@ -101,6 +101,7 @@ ACTION_LABELS = {
     "export.handover": _("Export gemaakt (onderwijskundig rapport: veiligheidsparagraaf)"),
     "signal.own_create": _("Signaal vastgelegd door onderwijsassistent, stagiair of vrijwilliger"),
     "signal.own_list": _("Eigen signalen bekeken"),
+    "signal.own_view": _("Eigen signaal bekeken"),
     "staff.qualification_changed": _("Bevoegdheid voor diagnoses gewijzigd door de directie"),
     "export.evaluation_pdf": _("Export gemaakt (jaarevaluatie, PDF)"),
     "export.evaluation_csv": _("Export gemaakt (jaarevaluatie, CSV)"),

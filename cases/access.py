@@ -12,8 +12,9 @@ Default policy (a school can only tighten it):
 - directie: the school's cases when the school allows it (default), else only their own;
 - bestuur: aggregate figures only, unless added to a case;
 - privacy officer: case metadata (never content) and the audit trail;
-- functioneel beheerder: nothing; onderwijsassistent, stagiair, vrijwilliger: nothing (they record signals
-  and see only their own, through signals.views).
+- functioneel beheerder: nothing; onderwijsassistent, stagiair, vrijwilliger: no dossier right at all; they
+  record signals and read only what they wrote themselves, by the rule for signal-only members at the end of
+  this module (`signal_school_or_404`, `own_signals`, `own_signal_or_404`, `signal_case`), which mysignals uses.
 Staff-perpetrator cases: only directie and bestuur of the school and the people they add (not the
 privacy officer either), and never the staff member concerned, whatever their role or team membership.
 """
@@ -22,8 +23,9 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.roles import COORDINATOR_ROLES, Role
-from cases.models import BreakGlass, Case, CaseMember, Route
+from accounts.roles import COORDINATOR_ROLES, SIGNAL_ONLY_ROLES, Role
+from cases.models import BreakGlass, Case, CaseMember, Entry, EntryKind, Route
+from schools.access import school_for
 
 META = "meta"  # knows the case exists: reference, dates, step, status
 READ = "read"  # reads the dossier's content
@@ -97,6 +99,10 @@ class Grants:
             rows = list(glass)
         self._team_cases = frozenset(case_id for source, case_id in rows if source == "team")
         self._glass_cases = frozenset(case_id for source, case_id in rows if source == "glass")
+
+    def signal_schools(self) -> frozenset[int]:
+        """Schools where the person is a signal-only member (onderwijsassistent, stagiair, vrijwilliger)."""
+        return frozenset().union(*(self.at(role) for role in SIGNAL_ONLY_ROLES))
 
     def coordinating(self) -> frozenset[int]:
         """Schools where the person is IB or aandachtsfunctionaris (the same rights)."""
@@ -242,3 +248,39 @@ def case_or_404(user, reference: str, need: str = READ, *, allow_break_glass=Fal
     if need not in rights and not (allow_break_glass and BREAK_GLASS in rights):
         raise Http404
     return case, rights
+
+
+# Signal-only members (onderwijsassistent, stagiair, vrijwilliger). They fall under the meldcode and record what they
+# see, but hold no right to any dossier (permissions() gives their roles nothing, even on a team). What they may
+# read is only the signals they wrote themselves at that school; what they may write is a signal about one of the
+# school's pupils, which goes into that pupil's open (non-staff) dossier. Anything else is a 404.
+
+
+def signal_school_or_404(user, slug: str):
+    """The school with this slug when `user` is a signal-only member there; otherwise a 404."""
+    return school_for(user, slug, *SIGNAL_ONLY_ROLES)
+
+
+def own_signals(user, school):
+    """The saved signals `user` wrote at `school` (never a destroyed dossier's), newest first."""
+    if not user or not user.is_authenticated or school.pk not in grants_for(user).signal_schools():
+        return Entry.objects.none()
+    return (Entry.objects.filter(author=user, kind=EntryKind.SIGNAL, status=Entry.Status.SAVED, case__school=school)
+            .exclude(case__status=Case.Status.DESTROYED).select_related("case__pupil").order_by("-occurred_at"))
+
+
+def own_signal_or_404(user, school, entry_id) -> Entry:
+    """One signal `user` wrote at `school`; anyone else's entry (or none) is a 404 that reveals nothing."""
+    entry = own_signals(user, school).filter(pk=entry_id).first()
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def signal_case(user, school, pupil) -> Case | None:
+    """The dossier a signal-only member's signal about `pupil` goes into: the pupil's open dossier at `school`,
+    never a staff-route one (None: a new one is to be opened for the coordinator). Writing only; the member gets
+    no right to read it."""
+    if pupil.school_id != school.pk or school.pk not in grants_for(user).signal_schools():
+        raise Http404
+    return Case.objects.open().filter(school=school, pupil=pupil).exclude(route=Route.STAFF).first()

@@ -1,6 +1,8 @@
 """Mijn signalen: onderwijsassistenten, stagiairs and vrijwilligers record a signal and see only what they wrote.
 
-They hold no right to any dossier (cases.access gives their roles nothing): the signal is written into the
+They hold no right to any dossier (cases.access gives their roles nothing); every read and write here goes through
+the rule for signal-only members in cases.access (`signal_school_or_404`, `own_signals`, `own_signal_or_404`,
+`signal_case`) and writes an audit event. The signal is written into the
 pupil's open dossier (or opens one for the coordinator) without putting them on its team, and their own page
 lists only the entries they wrote themselves. The coordinator hears that a signal came in, without content.
 """
@@ -12,24 +14,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.roles import SIGNAL_ONLY_ROLES
 from audit.log import record as audit
-from cases import journal, notifications
-from cases.models import Case, CaseMember, Entry, EntryKind, Route, record_entry
+from cases import access, journal, notifications
+from cases.models import Case, CaseMember, Entry, EntryKind, record_entry
 from core import idempotency
 from mysignals.forms import OwnSignalForm
 from protocol.models import current_version
-from schools.access import school_for
-
-
-def _own_signals(user, school):
-    return (Entry.objects.filter(author=user, kind=EntryKind.SIGNAL, status=Entry.Status.SAVED, case__school=school)
-            .exclude(case__status=Case.Status.DESTROYED).select_related("case__pupil").order_by("-occurred_at"))
 
 
 def _case_for(school, pupil, version, user):
     """The pupil's open dossier (never a staff-route one), or a new one for the school's coordinator."""
-    case = Case.objects.open().filter(school=school, pupil=pupil).exclude(route=Route.STAFF).first()
+    case = access.signal_case(user, school, pupil)
     if case is not None:
         return case, False
     case = Case.objects.create(school=school, pupil=pupil, meldcode_version=version, opened_by=user,
@@ -43,7 +38,7 @@ def _case_for(school, pupil, version, user):
 @never_cache
 @idempotency.guarded
 def own_signals(request, school_slug):
-    school = school_for(request.user, school_slug, *SIGNAL_ONLY_ROLES)
+    school = access.signal_school_or_404(request.user, school_slug)
     if (earlier := idempotency.check(request)) is not None:
         return earlier
     version = current_version(school)
@@ -72,8 +67,19 @@ def own_signals(request, school_slug):
                     _("Een collega heeft een signaal vastgelegd in een dossier waarvoor u verantwoordelijk bent."))
             messages.success(request, _("Uw signaal is vastgelegd en doorgegeven aan de aandachtsfunctionaris."))
             return redirect(submission.done(reverse("mysignals:own", args=[school.slug])))
-    signals = list(_own_signals(request.user, school)[:100])
+    signals = list(access.own_signals(request.user, school)[:100])
     audit("signal.own_list", request=request, school=school, details={"results": len(signals)})
     return render(request, "mysignals/own.html", {"school": school, "form": form, "signals": signals,
                                                   "version": version},
                   status=400 if form.errors or (request.method == "POST" and version is None) else 200)
+
+
+@login_required
+@never_cache
+def own_signal(request, school_slug, entry_id):
+    """One signal the member wrote; anyone else's (or a made-up id) is a 404."""
+    school = access.signal_school_or_404(request.user, school_slug)
+    entry = access.own_signal_or_404(request.user, school, entry_id)
+    audit("signal.own_view", request=request, school=school, case=entry.case, object_repr=entry.case.reference,
+          details={"entry": entry.pk})
+    return render(request, "mysignals/signal.html", {"school": school, "entry": entry})

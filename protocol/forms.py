@@ -51,7 +51,7 @@ class AdoptForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Ik bevestig dat het bevoegd gezag deze versie heeft vastgesteld. Nieuwe dossiers volgen haar; "
                 "lopende dossiers houden hun versie."),
-        required=True,
+        required=True, error_messages={"required": _("Vink de bevestiging aan om deze versie vast te stellen.")},
     )
 
 

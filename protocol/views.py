@@ -116,14 +116,20 @@ def versions(request, school_slug):
                 return redirect(f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}")
     pk = _pk(request.GET.get("vaststellen")) if manage else None
     confirm = _version_for(school, pk) if pk is not None else None
+    return _versions_page(request, school, manage, form=form, problems=problems, confirm=confirm,
+                          adopt_form=AdoptForm(),
+                          status=400 if request.method == "POST" and (form.errors or problems) else 200)
+
+
+def _versions_page(request, school, manage, *, form, problems, confirm, adopt_form, status):
     current = current_version(school)
     return render(request, "protocol/versions.html", {
         "school": school, "can_manage": manage, "form": form, "problems": problems,
         "versions": MeldcodeVersion.for_school(school), "current": current,
         "adoptions": school.adoptions.select_related("version", "adopted_by")[:20],
-        "confirm": confirm, "adopt_form": AdoptForm(),
+        "confirm": confirm, "adopt_form": adopt_form,
         "confirm_changes": compare(current.definition(), confirm.definition()) if confirm and current else None,
-    })
+    }, status=status)
 
 
 def _adopt(request, school):
@@ -131,8 +137,9 @@ def _adopt(request, school):
     confirm_url = f"{reverse('protocol:versions', args=[school.slug])}?vaststellen={version.pk}"
     form = AdoptForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Vink de bevestiging aan om deze versie vast te stellen."))
-        return redirect(confirm_url)
+        # The page again, with the error summary linking to the box to tick (nothing is adopted).
+        return _versions_page(request, school, True, form=UploadForm(), problems=None, confirm=version,
+                              adopt_form=form, status=400)
     try:
         adoption = adopt(school, version, request.user)
     except VersionRefused as error:

@@ -54,7 +54,7 @@ def pupils(request, school_slug):
         "querystring": querystring.urlencode(),
         "can_edit": bool(roles & set(PUPIL_EDITORS)), "can_import": bool(roles & set(PUPIL_IMPORTERS)),
         "can_manage_staff": bool(roles & set(STAFF_MANAGERS)),
-    })
+    }, status=400 if search.errors else 200)
 
 
 def _pupil_of(school, pupil_id):

@@ -198,3 +198,41 @@ def test_the_functioneel_beheerder_cannot_open_any_dossier_page(world, verified_
 def test_lists_cannot_be_filtered_by_a_right_the_filter_cannot_express(people):
     with pytest.raises(ValueError):
         access.visible(people[Role.IB], access.EXPORT)
+
+
+# The mysignals pages (signal-only members: onderwijsassistent, stagiair, vrijwilliger), by the rule for signal-only
+# members in cases.access: the own page only for those roles at the school; a signal page only for its author.
+SIGNAL_ONLY_ACTORS = {"onderwijsassistent", "stagiair", "vrijwilliger_on_team"}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_the_mysignals_pages_follow_the_rule_for_signal_only_members(world, verified_client, actor, school,
+                                                                     other_school):
+    actors, cases, entries = world
+    from django.utils import timezone
+
+    from cases.models import record_entry
+
+    signals = {name: record_entry(Entry.objects.create(
+        case=cases["own"], kind="signal", author=actors[name], occurred_at=timezone.now(),
+        content={"observation": f"Gezien door {name}."}, facts={"is_hypothesis": False}))
+        for name in sorted(SIGNAL_ONLY_ACTORS)}
+    client = verified_client(actors[actor])
+    own_page = client.get(reverse("mysignals:own", args=[school.slug]))
+    assert client.get(reverse("mysignals:own", args=[other_school.slug])).status_code == 404
+    if actor in SIGNAL_ONLY_ACTORS:
+        assert own_page.status_code == 200
+        page = own_page.content.decode()
+        for name, entry in signals.items():
+            assert (f"Gezien door {name}." in page) == (name == actor)
+            status = client.get(reverse("mysignals:signal", args=[school.slug, entry.pk])).status_code
+            assert status == (200 if name == actor else 404), name
+        # A colleague's dossier is never shown: no reference, no other entry.
+        assert all(case.reference not in page for case in cases.values())
+        assert "Moeder schrok" not in page
+    else:
+        assert own_page.status_code == 404
+        for entry in signals.values():
+            assert client.get(reverse("mysignals:signal", args=[school.slug, entry.pk])).status_code == 404
+    for entry in entries.values():
+        assert client.get(reverse("mysignals:signal", args=[school.slug, entry.pk])).status_code == 404

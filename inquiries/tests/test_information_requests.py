@@ -106,7 +106,7 @@ def test_an_incomplete_request_is_refused_in_dutch_and_nothing_is_stored(data, f
     response = record(verified_client(people[Role.IB]), case, **data)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert 'id="error-summary"' in response.content.decode()
+    assert response.content.decode().count('class="error-summary"') == 1
     assert not InformationRequest.objects.exists()
     assert not AuditEvent.objects.filter(action="information_request.create").exists()
 

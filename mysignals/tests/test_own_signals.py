@@ -74,7 +74,8 @@ def test_an_incomplete_signal_is_refused_in_dutch_and_nothing_is_stored(school, 
     page = response.content.decode()
     assert "Kies de leerling over wie het signaal gaat." in page
     assert "Dit veld is verplicht." in page
-    assert 'id="error-summary"' in page
+    assert 'class="error-summary"' in page and page.count('class="error-summary"') == 1
+    assert 'href="#id_observation"' in page
     assert not Case.objects.exists() and not Entry.objects.exists()
     assert not AuditEvent.objects.filter(action="signal.own_create").exists()
 
@@ -84,3 +85,47 @@ def test_the_home_page_links_the_assistant_to_their_signals_only(school, people,
     assert reverse("mysignals:own", args=[school.slug]) in page
     assert reverse("schools:pupils", args=[school.slug]) not in page
     assert reverse("cases:overview", args=[school.slug]) not in page
+
+
+def test_an_assistant_reads_their_own_signal_and_gets_a_404_for_anyone_elses(school, pupil, people, make_case,
+                                                                              add_entry, adopted, verified_client):
+    case = make_case(pupil)
+    colleague_entry = add_entry(case, people[Role.IB], content={"observation": "Moeder belde over de nacht."})
+    other_assistant = people[Role.ONDERWIJSASSISTENT]
+    assert post(verified_client(other_assistant), school, pupil=pupil.pk,
+                observation="Broer vertelde over de kelder.").status_code == 302
+    theirs = Entry.objects.get(author=other_assistant)
+    assistant = people[Role.STAGIAIR]
+    client = verified_client(assistant)
+    assert post(client, school, pupil=pupil.pk).status_code == 302
+    own = Entry.objects.get(author=assistant)
+    page = client.get(reverse("mysignals:signal", args=[school.slug, own.pk]))
+    assert page.status_code == 200 and "papa heeft me geslagen" in page.content.decode()
+    assert case.reference not in page.content.decode()
+    assert AuditEvent.objects.filter(action="signal.own_view", actor_id=assistant.pk, case_id=case.pk,
+                                     details={"entry": own.pk}).exists()
+    for entry_id in (theirs.pk, colleague_entry.pk, own.pk + 1000):
+        assert client.get(reverse("mysignals:signal", args=[school.slug, entry_id])).status_code == 404
+    listing = client.get(reverse("mysignals:own", args=[school.slug])).content.decode()
+    assert "kelder" not in listing and "Moeder belde" not in listing and case.reference not in listing
+    # The author themselves, at a school where they are no signal-only member, gets a 404 too.
+    assert verified_client(people[Role.IB]).get(
+        reverse("mysignals:signal", args=[school.slug, colleague_entry.pk])).status_code == 404
+
+
+def test_the_rule_gives_a_signal_only_member_only_their_own_signals(school, pupil, people, make_case, add_entry):
+    from django.http import Http404
+
+    from cases import access
+
+    case = make_case(pupil)
+    mine = add_entry(case, people[Role.VRIJWILLIGER], content={"observation": "Blauwe plek."})
+    add_entry(case, people[Role.IB], content={"observation": "Gesprek met moeder."})
+    assert list(access.own_signals(people[Role.VRIJWILLIGER], school)) == [mine]
+    assert not access.own_signals(people[Role.IB], school).exists()  # the rule is for signal-only members only
+    assert access.own_signal_or_404(people[Role.VRIJWILLIGER], school, mine.pk) == mine
+    with pytest.raises(Http404):
+        access.own_signal_or_404(people[Role.STAGIAIR], school, mine.pk)
+    assert access.signal_case(people[Role.VRIJWILLIGER], school, pupil) == case
+    with pytest.raises(Http404):
+        access.signal_case(people[Role.IB], school, pupil)

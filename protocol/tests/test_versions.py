@@ -192,7 +192,7 @@ def test_an_invalid_upload_shows_each_problem_with_its_line(school, people, veri
                                                       {"action": "upload", "text": broken})
     html = response.content.decode()
     line = broken[:broken.index("involved: [ouder]")].count("\n") + 1
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with what is wrong
     assert f"Regel {line}</strong>: Stap 1: onbekende rol &#x27;ouder&#x27;" in html
     assert f"{line} |     involved: [ouder]" in html
     assert not MeldcodeVersion.objects.filter(key="de-uil").exists()
@@ -217,7 +217,7 @@ def test_an_upload_under_the_key_of_a_shipped_meldcode_is_refused(key, school, p
     text = text.replace(f'version: "{shipped(key).version}"', 'version: "2099.1"')
     response = upload(verified_client(people[Role.IB]), school, text)
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with what is wrong
     assert f"De sleutel &#x27;{key}&#x27; is van een meegeleverde meldcode" in html
     assert not MeldcodeVersion.objects.filter(key=key, version="2099.1").exists()
 
@@ -300,7 +300,7 @@ def test_the_diff_of_a_version_number_too_large_for_the_database_is_not_found(sc
 def test_a_malformed_upload_is_answered_with_its_problems(old, new, school, people, verified_client):
     assert VLINDER_TEXT.count(old) == 1
     response = upload(verified_client(people[Role.IB]), school, VLINDER_TEXT.replace(old, new))
-    assert response.status_code == 200 and "Het bestand heeft" in response.content.decode()
+    assert response.status_code == 400 and "Het bestand heeft" in response.content.decode()
     assert not MeldcodeVersion.objects.exists()
 
 
@@ -367,7 +367,7 @@ def test_pasted_meldcode_text_larger_than_the_upload_limit_is_refused_before_it_
     monkeypatch.setattr(protocol.views, "store_version", must_not_run)
     response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
                                                            {"action": "upload", "text": text})
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with what is wrong
     assert "De geplakte tekst is groter dan 512 kB" in response.content.decode()
     assert "x" * 1000 not in response.content.decode()  # not echoed back in the text box
     assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
@@ -389,6 +389,6 @@ def test_an_uploaded_file_with_a_nul_byte_is_refused_with_a_message_not_a_500(sc
     upload = SimpleUploadedFile("meldcode.yaml", VLINDER.read_bytes() + b"\n# a\x00b\n", content_type="text/yaml")
     response = verified_client(people[Role.DIRECTIE]).post(reverse("protocol:versions", args=[school.slug]),
                                                            {"action": "upload", "file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the page again, with what is wrong
     assert "onzichtbare stuurtekens" in response.content.decode()
     assert not MeldcodeVersion.objects.filter(key="de-vlinder").exists()
