@@ -158,7 +158,6 @@ def taakverdeling(case: Case) -> list[TaskLine]:
     """Who does what in this case: the tasks the taakverdeling gave to a party, the help of 5a with its case manager,
     who keeps the handelingsplan, and the actions still open (with whom they lie and by when). The newest version
     of every entry; a corrected one is left out."""
-
     saved = list(case.saved_entries().filter(kind__in=(EntryKind.ASSIGNMENT, EntryKind.HELP, EntryKind.PLAN))
                  .order_by("occurred_at", "pk"))
     corrected = {entry.corrects_id for entry in saved if entry.corrects_id}
