@@ -37,8 +37,12 @@ OWN_SENTENCES = {
     "de-sprong": {"2": "Bespreek de signalen met de IB.",
                   "3": "Bespreek de signalen met de ouder en doe dit samen met de ib'er."},
 }
-# The national model takes the other decision of step 5: help (5a) with monitoring moments and an evaluation.
+# The national model takes the other decision of step 5: help (5a) with monitoring moments and an evaluation; De
+# Wilgenhoek (format 2) walks both, its 5a with the conversation after the decision and a handelingsplan.
 HELP_ROUTE = {"landelijk-2019"}
+BOTH_ROUTES = {"de-wilgenhoek"}
+WALKS = [(path, "help" if path.stem in HELP_ROUTE else "report") for path in DEFINITION_FILES] + [
+    (path, "help") for path in DEFINITION_FILES if path.stem in BOTH_ROUTES]
 MAX_ACTIONS = 25
 
 TEXTS = {
@@ -189,7 +193,8 @@ def walk_afwegingskader(page, case, want: str, clock: Clock):
             going_on = [answer for answer, branch in (("Ja", yes), ("Nee", no)) if branch.outcome == "continue"]
             page.get_by_label((wanted or going_on)[0], exact=True).check()
             page.get_by_label("Onderbouwing van uw antwoord").fill("Signalen, consultatie en het oudergesprek.")
-        page.get_by_role("button", name="Volgende").click()
+        with page.expect_navigation():  # the next question (or the outcome) before it is read
+            page.get_by_role("button", name="Volgende").click()
     expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", want)
     page.get_by_role("button", name="Volgende").click()
     expect(page.get_by_role("heading", name="De twee besluiten van stap 5")).to_be_visible()
@@ -217,7 +222,8 @@ def close_case(page, case, help_route: bool, clock: Clock):
     """Closing is the coordinator's decision on its own confirmation page (issue 13)."""
     link = page.locator("section.guidance a.next-action", has_text="Dossier afsluiten")
     if link.count():
-        link.click()
+        with page.expect_navigation():
+            link.click()
     else:
         open_entry_form(page, "Afsluiting")
     reason = "help_completed" if help_route else "handed_over"
@@ -227,8 +233,9 @@ def close_case(page, case, help_route: bool, clock: Clock):
     save(page, (case.definition().key, "closure"))
 
 
-@pytest.mark.parametrize("path", DEFINITION_FILES, ids=[p.stem for p in DEFINITION_FILES])
-def test_a_case_walks_the_schools_own_meldcode_to_its_end_in_its_own_words(path, signed_in, people, school, pupil):
+@pytest.mark.parametrize(("path", "route"), WALKS, ids=[f"{p.stem}-{route}" for p, route in WALKS])
+def test_a_case_walks_the_schools_own_meldcode_to_its_end_in_its_own_words(path, route, signed_in, people, school,
+                                                                          pupil):
     version = version_for(path, school, people)
     definition = version.definition()
     ib = people[Role.IB]
@@ -253,7 +260,7 @@ def test_a_case_walks_the_schools_own_meldcode_to_its_end_in_its_own_words(path,
     page.goto(f"/dossiers/d/{case.reference}/")
     expect(page.get_by_role("link", name=acute.title, exact=True)).to_be_visible()
 
-    help_route = path.stem in HELP_ROUTE
+    help_route = route == "help"
     want = "start_help" if help_route else "report"
     seen_steps, done, clock = [], [], Clock()
     for _ in range(MAX_ACTIONS):
@@ -277,7 +284,8 @@ def test_a_case_walks_the_schools_own_meldcode_to_its_end_in_its_own_words(path,
         if kind == "closure":
             close_case(page, case, help_route, clock)
             continue
-        action.locator("a.next-action").click()
+        with page.expect_navigation():  # the form, before its fields are read
+            action.locator("a.next-action").click()
         if kind == "weighing":
             walk_afwegingskader(page, case, want, clock)
         else:
@@ -302,6 +310,8 @@ def test_a_case_walks_the_schools_own_meldcode_to_its_end_in_its_own_words(path,
     if help_route:
         assert {"help", "help_evaluation"} <= kinds and "report" not in kinds, kinds
         assert case.tasks.filter(kind="monitor").exists()
+        if definition.requires_plan:  # format 2: the handelingsplan the file asks for in 5a
+            assert "plan" in kinds, kinds
     else:
         assert {"report", "feedback"} <= kinds, kinds
     expect(page.get_by_role("region", name="Dossier gesloten")).to_be_visible()
