@@ -1,8 +1,9 @@
 """Every meldcode in protocol/definitions (the shipped ones and the examples, found in the folder, so that a new file
 is walked too) takes a case from the first signal to its closure in the browser (issue 13). The coordinator follows
 the case page's next action each time: the signal, the consultations, the parent conversation, the afwegingskader
-walked question by question, the report to Veilig Thuis with its feedback (5b) or, for the national model, the help
-with its monitoring and evaluation (5a), and the closure, each decision through its check-your-answers page.
+walked question by question, the report to Veilig Thuis with its feedback (5b) or the help with its monitoring and
+evaluation (5a: the national model, and De Wilgenhoek with its handelingsplan as well), and the closure, each
+decision through its check-your-answers page.
 
 At every step the case page quotes that school's own guidance, role rules and checklist, the need being met quotes
 the school's own rule, and the forms use the school's names (report point, care team, acute route). After each save
