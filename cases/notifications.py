@@ -131,22 +131,28 @@ def sync_due_needs(today) -> int:
 
 
 def escalate_overdue(today) -> int:
-    """A deadline of the meldcode still open ESCALATE_AFTER_SCHOOL_DAYS school days after it passed goes to the
-    directie of the school as well (once per task), after the coordinator was reminded."""
-    from protocol.engine import ESCALATE_AFTER_SCHOOL_DAYS, add_school_days
+    """A deadline of the meldcode still open some school days after it passed goes to the directie of the school as
+    well (once per task), after the coordinator was reminded. How many school days is the school's meldcode's
+    `escalate_after` (Meldcode.escalate_after_school_days; three unless the file says otherwise)."""
+    from protocol.engine import add_school_days
 
     escalated = 0
     overdue = (Task.objects.filter(kind=Task.Kind.DUE, done_at__isnull=True, escalated_at__isnull=True,
                                    reminded_at__isnull=False, case__status=Case.Status.OPEN, due_on__lt=today)
-               .select_related("case"))
-    per_case: dict[int, int] = {}
+               .select_related("case__meldcode_version"))
+    waits: dict[int, int] = {}
+    per_case: dict[int, tuple[int, int]] = {}
     for item in overdue:
-        if add_school_days(item.due_on, ESCALATE_AFTER_SCHOOL_DAYS) >= today:
+        version = item.case.meldcode_version
+        if version.pk not in waits:
+            waits[version.pk] = version.definition().escalate_after_school_days
+        wait = waits[version.pk]
+        if add_school_days(item.due_on, wait) >= today:
             continue
         if Task.objects.filter(pk=item.pk, escalated_at__isnull=True).update(escalated_at=timezone.now()):
-            per_case[item.case_id] = per_case.get(item.case_id, 0) + 1
+            per_case[item.case_id] = (per_case.get(item.case_id, (0, wait))[0] + 1, wait)
             escalated += 1
-    for case_id, count in per_case.items():
+    for case_id, (count, wait) in per_case.items():
         case = Case.objects.get(pk=case_id)
         heads = [user.pk for user in User.objects.filter(memberships__school=case.school_id, is_active=True,
                                                          memberships__role=Role.DIRECTIE).distinct()
@@ -155,5 +161,5 @@ def escalate_overdue(today) -> int:
             send_notification.enqueue(heads, case_id, _("Meldcode: een termijn is al enige tijd verstreken"), _(
                 "In een dossier van uw school is een termijn uit de meldcode al meer dan %(days)s schooldagen "
                 "verstreken (%(count)s). De coördinator is eerder herinnerd.") % {
-                "days": ESCALATE_AFTER_SCHOOL_DAYS, "count": count})
+                "days": wait, "count": count})
     return escalated

@@ -113,6 +113,77 @@ def _summary_item(entry: dossier.DocEntry, words=NATIONAL) -> SummaryItem:
                        statements=list(entry.statements))
 
 
+PLAN_KINDS = (EntryKind.HELP, EntryKind.PLAN)
+HELP_PLAN_FIELDS = ("help_description", "plan", "monitoring")
+
+
+def plan_items(entries: list[dossier.DocEntry], words=NATIONAL) -> list[SummaryItem]:
+    """The plans: the handelingsplan of the help decision (5a: which help, the plan, the monitoring moments; the
+    rest of that decision stands under the decisions) and every handelingsplan or begeleidingsplan entry."""
+    from cases.forms import HelpForm
+
+    help_labels = {str(HelpForm.base_fields[name].label) for name in HELP_PLAN_FIELDS}
+    plans = []
+    for entry in entries:
+        if entry.kind not in PLAN_KINDS:
+            continue
+        item = _summary_item(entry, words)
+        if entry.kind == EntryKind.HELP:
+            item.rows = [(label, value) for label, value in item.rows if label in help_labels]
+            item.title = str(_("Handelingsplan bij de hulp (5a)"))
+        plans.append(item)
+    return plans
+
+
+@dataclass
+class TaskLine:
+    """One line of the taakverdeling: what is to be done, who does it, by when, and what was agreed."""
+
+    task: str
+    who: str
+    when: str = ""
+    note: str = ""
+
+
+def _day(value) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value)).strftime("%d-%m-%Y")
+    except ValueError:
+        return ""
+
+
+def taakverdeling(case: Case) -> list[TaskLine]:
+    """Who does what in this case: the tasks the taakverdeling gave to a party, the help of 5a with its case manager,
+    who keeps the handelingsplan, and the actions still open (with whom they lie and by when). The newest version
+    of every entry; a corrected one is left out."""
+    saved = list(case.saved_entries().filter(kind__in=(EntryKind.ASSIGNMENT, EntryKind.HELP, EntryKind.PLAN))
+                 .order_by("occurred_at", "pk"))
+    corrected = {entry.corrects_id for entry in saved if entry.corrects_id}
+    lines = []
+    for entry in saved:
+        if entry.pk in corrected:
+            continue
+        content, facts = entry.content or {}, entry.facts or {}
+        if entry.kind == EntryKind.ASSIGNMENT:
+            lines.append(TaskLine(content.get("task", ""), content.get("party", ""), note=content.get("agreement", "")))
+        elif entry.kind == EntryKind.HELP:
+            provider = content.get("provider_name") or content.get("provider_other") or ""
+            lines.append(TaskLine(_("Hulp: %(help)s") % {"help": content.get("help_description", "")}, provider,
+                                  _day(facts.get("deadline", "")),
+                                  _("Casusregisseur: %(who)s") % {"who": content["case_manager"]}
+                                  if content.get("case_manager") else ""))
+        else:
+            evaluations = ", ".join(filter(None, (_day(d) for d in facts.get("evaluate_on") or ())))
+            lines.append(TaskLine(_("Regie op het handelingsplan"), content.get("who", ""), note=(
+                _("Evaluatie op %(dates)s") % {"dates": evaluations}) if evaluations else ""))
+    for task in case.tasks.filter(done_at__isnull=True).select_related("assignee").order_by("due_on", "pk"):
+        lines.append(TaskLine(str(task.get_kind_display()), task.assignee.full_name if task.assignee else "—",
+                              task.due_on.strftime("%d-%m-%Y")))
+    return lines
+
+
 def vt_summary_context(case: Case) -> dict:
     entries = dossier.doc_entries(case)
 
@@ -125,6 +196,7 @@ def vt_summary_context(case: Case) -> dict:
         "title": words.say(_("Samenvatting voor Veilig Thuis, dossier %(ref)s") % {"ref": case.reference}),
         "facts": items(FACT_KINDS), "consultations": items((EntryKind.CONSULTATION,)),
         "parents": items(PARENT_KINDS), "decisions": items(DECISION_KINDS),
+        "plans": plan_items(entries, words), "tasks": taakverdeling(case),
         "today": timezone.localdate(),
     }
 

@@ -117,6 +117,12 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 
 # --- The parsed definition -------------------------------------------------------------------------
 
+# An overdue deadline goes to the coordinator; still open this many school days later, to the directie as well. A
+# format-2 file may set its own wait (`escalate_after: {school_days: N}`, docs/meldcode-format.md "Termijnen").
+DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS = 3
+ESCALATE_AFTER_MAXIMUM = 20
+
+
 @dataclass(frozen=True)
 class Owner:
     kind: str  # national | board | school
@@ -379,6 +385,7 @@ class Meldcode:
     defaults_applied: tuple[Applied, ...] = ()
     outdated_names: tuple[Applied, ...] = ()
     recontact_after: Due | None = None  # format 2: after a report, contact the report point again after this
+    escalate_after_school_days: int = DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS  # format 2: `escalate_after`
 
     def party(self, key: str) -> Party | None:
         return next((p for p in self.parties if p.key == key), None)
@@ -752,7 +759,7 @@ STEP_KEYS = ("id", "title", "goal", "guidance", "actions", "carried_out_by", "in
 REQUIREMENT_KEYS = ("id", "need", "rule", "record", "where", "roles_present", "before", "exempt_by", "check")
 QUESTION_KEYS = ("id", "text", "hint", "yes", "no")
 # Fields that exist from format 2 on; in a format-1 file they are unknown, as they always were.
-TOP_LEVEL_KEYS_2 = TOP_LEVEL_KEYS + ("parties", "recontact_after")
+TOP_LEVEL_KEYS_2 = TOP_LEVEL_KEYS + ("parties", "recontact_after", "escalate_after")
 STEP_KEYS_2 = STEP_KEYS + ("due",)
 REQUIREMENT_KEYS_2 = REQUIREMENT_KEYS + ("parties", "scope", "after", "due", "if", "by")
 PARTY_KEYS = ("key", "name", "description", "organisation_kinds", "organisations")
@@ -940,7 +947,24 @@ def _read_meldcode(r: _Reader, data: LineDict) -> Meldcode:
         signal_list=signal_list, closing_rule=closing_rule, raw=data, format=fmt, parties=tuple(parties),
         defaults_applied=tuple(defaults_applied), outdated_names=tuple(outdated),
         recontact_after=_read_due(r, data, "recontact_after", "Meldcode") if fmt >= 2 else None,
+        escalate_after_school_days=(_read_escalate_after(r, data) if fmt >= 2
+                                    else DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS),
     )
+
+
+def _read_escalate_after(r: _Reader, data: LineDict) -> int:
+    """`escalate_after: {school_days: N}`: how many school days an overdue deadline stays with the coordinator
+    before the directie is told as well; without it, three."""
+    value = data.get("escalate_after")
+    if value is None:
+        return DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS
+    where = "Meldcode, escalate_after"
+    if not isinstance(value, dict):
+        r.problem(data.line_of("escalate_after"), f"{where}: verwacht een blok met het aantal schooldagen, bijv. "
+                                                  "{school_days: 5}.")
+        return DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS
+    r.known_keys(value, ("school_days",), where)
+    return r.integer(value, "school_days", where, minimum=1, maximum=ESCALATE_AFTER_MAXIMUM)
 
 
 def _check_lengths(r: _Reader, data: LineDict, values: dict[str, str]) -> None:

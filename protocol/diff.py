@@ -27,7 +27,7 @@ WORKFLOW_FIELDS = frozenset({
     "involved", "report_point", "care_team", "roles", "condition", "purpose", "with", "grounds",
     # Format 2
     "parties", "scope", "after", "due", "if", "school_days", "days", "weeks", "from", "urgency",
-    "recontact_after", "organisation_kinds", "format",
+    "recontact_after", "escalate_after", "organisation_kinds", "format",
 })
 # Lists whose items (by id) are rules the dossier follows: adding or removing one changes the way of working.
 WORKFLOW_LISTS = frozenset({"steps", "requires", "advice", "afwegingskader", "exemptions", "grounds", "duties",
@@ -61,7 +61,8 @@ def _labels() -> dict[str, str]:
         "format": _("formaat"), "parties": _("Partijen"), "scope": _("reikwijdte"), "after": _("pas na"),
         "due": _("termijn"), "if": _("alleen als"), "school_days": _("schooldagen"), "days": _("dagen"),
         "weeks": _("weken"), "from": _("vanaf"), "urgency": _("urgentie"),
-        "recontact_after": _("opnieuw contact na"), "organisation_kinds": _("soorten organisatie"),
+        "recontact_after": _("opnieuw contact na"), "escalate_after": _("directie inlichten na"),
+        "organisation_kinds": _("soorten organisatie"),
         "organisations": _("organisaties"), "description": _("omschrijving"),
     }
 

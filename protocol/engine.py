@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from protocol.definition import (
     AFWEGINGSKADER_2019,
+    DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS,
     LEGAL_CHILD_AGE,
     LEGAL_GROUNDS,
     Condition,
@@ -51,8 +52,9 @@ DEFAULT_FINAL_ROLES = ("directie",)
 # Contact with the report point (or the police / 112 in acute danger).
 VT_CONTACT_KINDS = ("emergency_contact", "report")
 PARENT_PURPOSES = ("parent", "pre_report", "early", "post_decision")
-# Overdue needs go to the coordinator; still overdue this many school days later, to the directie as well.
-ESCALATE_AFTER_SCHOOL_DAYS = 3
+# Overdue needs go to the coordinator; still overdue this many school days later, to the directie as well, unless
+# the school's meldcode sets its own wait (Meldcode.escalate_after_school_days).
+ESCALATE_AFTER_SCHOOL_DAYS = DEFAULT_ESCALATE_AFTER_SCHOOL_DAYS
 # WPO art. 4a: the duties the law ties to a condition, by their ids in the staff route (see definition.py).
 STAFF_SEXUAL_OFFENCE_DUTY = "consult_inspector"
 STAFF_GROUNDS_DUTIES = ("inform_parents", "police_report")
@@ -99,10 +101,11 @@ class Need:
     urgency: str = ""
     overdue: bool = False
     who: str = ""
+    escalate_after: int = ESCALATE_AFTER_SCHOOL_DAYS  # school days, from the school's meldcode
 
     def escalate(self, today: date) -> bool:
         """Overdue for long enough to tell the directie too."""
-        return self.due is not None and today > add_school_days(self.due, ESCALATE_AFTER_SCHOOL_DAYS)
+        return self.due is not None and today > add_school_days(self.due, self.escalate_after)
 
 
 def add_school_days(day: date, count: int) -> date:
@@ -454,9 +457,16 @@ def _record_label(kind: str | None) -> str:
 def evaluate(definition: Meldcode, facts: CaseFacts) -> Guidance:
     """Which step the case is in, what is still required and why, what may be done now, and what was skipped."""
     case = _Case(definition, facts)
-    if facts.route == "staff":
-        return _evaluate_staff(case)
-    return _evaluate_steps(case)
+    guidance = _evaluate_staff(case) if facts.route == "staff" else _evaluate_steps(case)
+    wait = definition.escalate_after_school_days
+    if wait == ESCALATE_AFTER_SCHOOL_DAYS:
+        return guidance
+
+    def waited(needs: tuple[Need, ...]) -> tuple[Need, ...]:
+        return tuple(replace(n, escalate_after=wait) if n.due is not None else n for n in needs)
+
+    return replace(guidance, requirements=waited(guidance.requirements), advice=waited(guidance.advice),
+                   followups=waited(guidance.followups), approvals=waited(guidance.approvals))
 
 
 def _branch_active(case: _Case, branch: str | None, outcome: Outcome | None) -> bool:

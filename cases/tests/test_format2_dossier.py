@@ -134,6 +134,41 @@ def test_an_overdue_deadline_reminds_the_coordinator_and_later_the_directie(case
     assert "Sanne" not in mail.outbox[1].body
 
 
+def test_a_meldcode_with_its_own_escalation_wait_tells_the_directie_only_after_that_wait(school, pupil, people,
+                                                                                          add_entry):
+    """The school's file sets `escalate_after: {school_days: 5}`: three school days after the due date the directie
+    has not been told yet (the default would have); six school days after, it has, once."""
+    from protocol.models import adopt, store_version
+
+    text = TEXT.replace("key: de-wilgenhoek", "key: de-wilgenhoek-wacht").replace(
+        "recontact_after: {weeks: 6}\n", "recontact_after: {weeks: 6}\nescalate_after: {school_days: 5}\n")
+    version = store_version(text, filename="de-wilgenhoek-wacht.yaml", school=school,
+                            uploaded_by=people[Role.DIRECTIE])
+    adopt(school, version, people[Role.DIRECTIE])
+    assert version.definition().escalate_after_school_days == 5
+    case = Case.objects.create(school=pupil.school, pupil=pupil, meldcode_version=version,
+                               opened_by=people[Role.IB], coordinator=people[Role.IB])
+    add_entry(case, people[Role.LEERKRACHT], when=timezone.now() - datetime.timedelta(days=1))
+    due = next(n.due for n in case.guidance().requirements if n.id == "consult_coordinator")
+    send_due_reminders(due)
+    task = Task.objects.get(case=case, kind=Task.Kind.DUE, need_id="consult_coordinator")
+    assert task.reminded_at is not None
+
+    def school_days_after(count):
+        from protocol.engine import add_school_days
+        return add_school_days(due, count)
+
+    send_due_reminders(school_days_after(4))
+    task.refresh_from_db()
+    assert task.escalated_at is None
+    assert [people[Role.DIRECTIE].email] not in [m.to for m in mail.outbox]
+    send_due_reminders(school_days_after(6))
+    task.refresh_from_db()
+    assert task.escalated_at is not None
+    assert [m.to for m in mail.outbox].count([people[Role.DIRECTIE].email]) == 1
+    assert "5 schooldagen" in next(m.body for m in mail.outbox if m.to == [people[Role.DIRECTIE].email])
+
+
 def test_a_deadline_that_was_met_is_no_longer_a_task(case, people, add_entry):
     due = next(n.due for n in case.guidance().requirements if n.id == "consult_coordinator")
     send_due_reminders(due - datetime.timedelta(days=1))

@@ -109,6 +109,48 @@ def test_the_veilig_thuis_summary_marks_what_comes_from_others(case, people, exp
     assert "Blauwe plek op de rechterarm." in text and "linkerarm" not in text
 
 
+def test_the_veilig_thuis_summary_holds_the_plan_and_who_does_what(case, people, exporting_client, add_entry):
+    """Veilig Thuis asks what the school has arranged and who does what: the summary holds the handelingsplan of
+    the help and of the plan entry, and the taakverdeling (tasks given to a party, the help's case manager, who
+    keeps the plan, the open actions), under Dutch headings. A corrected task division shows only its new version."""
+    from cases.models import Task
+
+    ib = people[Role.IB]
+    soon = timezone.localdate() + timedelta(days=30)
+    add_entry(case, ib, kind="help", content={
+        "help_description": "Opvoedondersteuning thuis.", "provider_other": "Wijkteam Noord",
+        "case_manager": "Petra Jansen, wijkteam", "plan": "Wekelijks huisbezoek; moeder leert de driftbuien opvangen.",
+        "monitoring": "Elke twee weken een gesprek met de ib'er."}, facts={"deadline": soon.isoformat()})
+    add_entry(case, ib, kind="plan", content={
+        "goals": "Sanne komt uitgerust en verzorgd op school.", "actions": "De leerkracht houdt een logboek bij.",
+        "who": "intern begeleider"}, facts={"evaluate_on": [soon.isoformat()], "who": "ib"})
+    first = add_entry(case, ib, kind="assignment", content={"task": "Het gesprek met de ouder", "party": "de leerkracht"},
+                      facts={"task": "3", "party": "leerkracht"})
+    add_entry(case, ib, kind="assignment", content={"task": "Het gesprek met de ouder", "party": "het wijkteam",
+                                                    "agreement": "Besloten in het zorgteam.",
+                                                    "correction_reason": "Het wijkteam neemt het over."},
+              facts={"task": "3", "party": "wijkteam"}, corrects=first)
+    Task.objects.create(case=case, kind=Task.Kind.MONITOR, due_on=soon, assignee=ib)
+    Task.objects.create(case=case, kind=Task.Kind.HYPOTHESIS, due_on=soon, assignee=ib,
+                        done_at=timezone.now())  # done: not in the task division
+    client = exporting_client(ib)
+    text = flat("\n".join(pdf_pages(download(client, export(client, case, "veilig-thuis")))))
+    plan = text.index("5. Plan van aanpak")
+    division = text.index("6. Taakverdeling: wie doet wat")
+    assert plan < division
+    plans, tasks = text[plan:division], text[division:]
+    assert "Wekelijks huisbezoek; moeder leert de driftbuien opvangen." in plans
+    assert "Sanne komt uitgerust en verzorgd op school." in plans and "De leerkracht houdt een logboek bij." in plans
+    assert "Hulp: Opvoedondersteuning thuis. Wijkteam Noord" in tasks
+    assert "Casusregisseur: Petra Jansen, wijkteam" in tasks
+    assert "Het gesprek met de ouder het wijkteam" in tasks and "Besloten in het zorgteam." in tasks
+    assert "de leerkracht" not in tasks  # the corrected task division
+    assert "Regie op het handelingsplan intern begeleider" in tasks
+    assert f"Evaluatie op {soon.strftime('%d-%m-%Y')}" in tasks
+    assert f"Monitoringsmoment hulp {ib.full_name} {soon.strftime('%d-%m-%Y')}" in tasks
+    assert "Open hypothese" not in tasks
+
+
 def test_without_recent_reauthentication_an_export_asks_for_it_first(case, people, verified_client):
     client = verified_client(people[Role.IB])
     response = client.post(reverse("documents:case_document", args=[case.reference, "dossier"]))

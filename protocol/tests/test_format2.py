@@ -178,6 +178,38 @@ def test_a_need_past_its_due_date_is_overdue_and_later_escalates():
     assert missing.escalate(date(2026, 3, 13))
 
 
+def test_a_meldcode_with_its_own_escalation_wait_escalates_after_that_wait():
+    """The school's file (`escalate_after: {school_days: 5}`): an overdue need goes to the directie only five school
+    days after its due date (Monday 9 March), not after the default three."""
+    own = example(TEXT.replace("recontact_after: {weeks: 6}\n",
+                               "recontact_after: {weeks: 6}\nescalate_after: {school_days: 5}\n"))
+    assert own.escalate_after_school_days == 5
+    missing = need(Case(own, today=date(2026, 3, 10)).signal().guidance(), "consult_coordinator")
+    assert missing.due == date(2026, 3, 9) and missing.escalate_after == 5
+    assert not missing.escalate(date(2026, 3, 13))  # three school days: the default would have escalated here
+    assert not missing.escalate(date(2026, 3, 16))
+    assert missing.escalate(date(2026, 3, 17))
+
+
+def test_without_an_escalation_wait_the_meldcode_waits_three_school_days():
+    """docs/meldcode-format.md, Termijnen: without `escalate_after`, three school days."""
+    assert "escalate_after" not in TEXT
+    assert example().escalate_after_school_days == 3
+    missing = need(Case(today=date(2026, 3, 10)).signal().guidance(), "consult_coordinator")
+    assert missing.escalate_after == 3
+    assert not missing.escalate(date(2026, 3, 12)) and missing.escalate(date(2026, 3, 13))
+
+
+@pytest.mark.parametrize("value", ["{school_days: 0}", "{school_days: 21}", "{days: 5}", "vijf", "{school_days: ja}"])
+def test_an_escalation_wait_that_is_not_a_number_of_school_days_is_refused_in_dutch(value):
+    text = TEXT.replace("recontact_after: {weeks: 6}\n", f"recontact_after: {{weeks: 6}}\nescalate_after: {value}\n")
+    with pytest.raises(DefinitionError) as error:
+        example(text)
+    line = text.splitlines().index(f"escalate_after: {value}") + 1
+    assert any(problem_line == line and "escalate_after" in message
+               for _file, problem_line, message in error.value.problems), error.value.problems
+
+
 def test_a_report_the_weighing_calls_for_is_due_urgently_the_next_school_day():
     """The school's file: report within one school day of the decision (urgency: urgent)."""
     case = Case().through_step_3().consult("organisation", "jgz").weigh(REPORT)  # weighed on Friday 6 March
