@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -301,7 +301,13 @@ def _case_for_signal(request, school, version, pupil, *, acute):
 
 @login_required
 def detail(request, reference):
-    case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True)
+    from inquiries.models import InformationRequest
+
+    # Most cases have no siblings and no information requests: whether they do is asked in the case's own query,
+    # and the lists are only fetched when there is something to list.
+    case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True, annotations={
+        "has_siblings": Exists(CaseSibling.objects.filter(case=OuterRef("pk"))),
+        "has_information_requests": Exists(InformationRequest.objects.filter(case=OuterRef("pk")))})
     if access.META not in rights:
         return redirect("cases:break_glass", reference=case.reference)
     if access.READ not in rights:
@@ -322,7 +328,8 @@ def detail(request, reference):
         "case": case, "rights": rights, "entries": entries, "older": older,
         "guidance": guidance, "definition": case.definition(), "viewers": viewers, "may_write": may_write,
         "team": case.members.select_related("user").order_by("user__full_name"),
-        "siblings": case.siblings.select_related("pupil"),
+        "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
+        "information_requests": case.information_requests.all() if case.has_information_requests else (),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": journal.entry_menu(case, guidance, request.user),
         "menu": _menu(case, guidance, request.user),
