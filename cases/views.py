@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,7 +76,7 @@ def overview(request, school_slug):
     status = request.GET.get("status", "open")
     if status in (Case.Status.OPEN, Case.Status.CLOSED):
         cases = cases.filter(status=status)
-    page = Paginator(cases, 50).get_page(request.GET.get("pagina"))
+    page = _page_with_window_count(cases, request.GET.get("pagina"), 50)
     # Someone who may only know that a case exists (the privacy officer) sees no pupil name, whatever other roles
     # they hold: the name is shown per case, for the cases they may read.
     # (`readable` is annotated per case by access.with_readable, in the page's own query.)
@@ -95,6 +95,22 @@ def overview(request, school_slug):
         "content_allowed": bool(roles - {Role.PRIVACY}), "may_open": bool(roles & set(OPENING_ROLES)),
         "today": timezone.localdate(),
     })
+
+
+def _page_with_window_count(queryset, number, per_page):
+    """The page as Paginator.get_page gives it, with the total counted in the page's own query (a window count)
+    instead of a COUNT query first. A number past the end falls back to Paginator, which shows the last page."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(queryset.annotate(_total=Window(Count("pk")))[offset:offset + per_page])
+    if not rows and number > 1:
+        return Paginator(queryset, per_page).get_page(number)
+    paginator = Paginator(queryset, per_page)
+    paginator.count = rows[0]._total if rows else 0  # Paginator.count is a cached_property: set, not queried
+    return paginator._get_page(rows, number, paginator)
 
 
 SETTINGS_EDITORS = (Role.DIRECTIE,)
