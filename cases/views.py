@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -81,13 +81,13 @@ def overview(request, school_slug):
     overdue = (Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate())
                .order_by().values("case").annotate(n=Count("pk")).values("n"))
     cases = (access.with_readable(access.visible(request.user, need).filter(school=school), request.user)
-             .select_related("pupil", "coordinator")
+             .select_related("pupil")  # the table shows no coordinator: no join, no user object per row
              .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
     status = request.GET.get("status", "open")
     if status in (Case.Status.OPEN, Case.Status.CLOSED):
         cases = cases.filter(status=status)
-    page = Paginator(cases, 50).get_page(request.GET.get("pagina"))
+    page = _page_with_window_count(cases, request.GET.get("pagina"), 50)
     # Someone who may only know that a case exists (the privacy officer) sees no pupil name, whatever other roles
     # they hold: the name is shown per case, for the cases they may read.
     # (`readable` is annotated per case by access.with_readable, in the page's own query.)
@@ -106,6 +106,22 @@ def overview(request, school_slug):
         "content_allowed": bool(roles - {Role.PRIVACY}), "may_open": bool(roles & set(OPENING_ROLES)),
         "today": timezone.localdate(),
     })
+
+
+def _page_with_window_count(queryset, number, per_page):
+    """The page as Paginator.get_page gives it, with the total counted in the page's own query (a window count)
+    instead of a COUNT query first. A number past the end falls back to Paginator, which shows the last page."""
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(queryset.annotate(_total=Window(Count("pk")))[offset:offset + per_page])
+    if not rows and number > 1:
+        return Paginator(queryset, per_page).get_page(number)
+    paginator = Paginator(queryset, per_page)
+    paginator.count = rows[0]._total if rows else 0  # Paginator.count is a cached_property: set, not queried
+    return paginator._get_page(rows, number, paginator)
 
 
 SETTINGS_EDITORS = (Role.DIRECTIE,)
@@ -312,7 +328,13 @@ def _case_for_signal(request, school, version, pupil, *, acute):
 
 @login_required
 def detail(request, reference):
-    case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True)
+    from inquiries.models import InformationRequest
+
+    # Most cases have no siblings and no information requests: whether they do is asked in the case's own query,
+    # and the lists are only fetched when there is something to list.
+    case, rights = access.case_or_404(request.user, reference, access.META, allow_break_glass=True, annotations={
+        "has_siblings": Exists(CaseSibling.objects.filter(case=OuterRef("pk"))),
+        "has_information_requests": Exists(InformationRequest.objects.filter(case=OuterRef("pk")))})
     if access.META not in rights:
         return redirect("cases:break_glass", reference=case.reference)
     if access.READ not in rights:
@@ -333,7 +355,8 @@ def detail(request, reference):
         "case": case, "rights": rights, "entries": entries, "older": older,
         "guidance": guidance, "definition": case.definition(), "viewers": viewers, "may_write": may_write,
         "team": case.members.select_related("user").order_by("user__full_name"),
-        "siblings": case.siblings.select_related("pupil"),
+        "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
+        "information_requests": case.information_requests.all() if case.has_information_requests else (),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": journal.entry_menu(case, guidance, request.user),
         "menu": _menu(case, guidance, request.user),

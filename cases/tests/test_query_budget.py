@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -17,9 +18,11 @@ from cases.models import Case, Entry, Signature, Task
 from schools.models import Pupil
 
 PAGE_BUDGET = 10
-# Issue 17 asks for ten; the case page came back at eleven after the information requests' panel joined it
-# (one query for the case's requests). Still constant in the journal's length, which is what this guards.
-CASE_PAGE_BUDGET = 11
+# Nine on the case page (with conversation reports, whose signatures are one of them): whether the case has
+# siblings or information requests is asked in the case's own query, and each list costs one more query only when
+# it has something to show (checked below).
+CASE_PAGE_BUDGET = 9
+OVERVIEW_BUDGET = 6  # the total of cases is a window count in the page query
 TRANSACTION_MARKERS = 2  # SAVEPOINT / RELEASE SAVEPOINT: the request's BEGIN / COMMIT in production
 
 
@@ -72,7 +75,7 @@ def _statements(client, path, assert_max, budget=PAGE_BUDGET):
     return statements
 
 
-def test_the_case_page_costs_at_most_eleven_queries_however_long_the_journal(
+def test_the_case_page_costs_at_most_nine_queries_however_long_the_journal(
         pupil, make_case, people, verified_client, django_assert_max_num_queries):
     ib = people[Role.IB]
     case = make_case(pupil, team=[people[Role.LEERKRACHT]])
@@ -86,16 +89,20 @@ def test_the_case_page_costs_at_most_eleven_queries_however_long_the_journal(
     assert b"Waarneming." in client.get(path).content
 
 
-def test_the_overview_costs_at_most_ten_queries_however_many_cases(
+def test_the_overview_costs_at_most_six_queries_however_many_cases(
         school, make_case, people, verified_client, django_assert_max_num_queries):
     client = verified_client(people[Role.IB])
     path = f"/dossiers/{school.slug}/"
     _cases(school, make_case, people, 3)
-    small = _statements(client, path, django_assert_max_num_queries)
+    small = _statements(client, path, django_assert_max_num_queries, OVERVIEW_BUDGET)
     _cases(school, make_case, people, 60)  # more than a page (50)
-    large = _statements(client, path, django_assert_max_num_queries)
+    large = _statements(client, path, django_assert_max_num_queries, OVERVIEW_BUDGET)
     assert len(large) == len(small)
     assert Case.objects.filter(school=school).count() == 63
+    assert "Pagina 1 van 2" in client.get(path).content.decode()
+    second = client.get(path + "?pagina=2").content.decode()
+    assert "Pagina 2 van 2" in second and second.count('<a href="/dossiers/d/') >= 13
+    assert "Pagina 2 van 2" in client.get(path + "?pagina=9").content.decode()  # past the end: the last page
 
 
 def test_a_teacher_sees_only_their_team_cases_on_the_overview_with_the_same_budget(
@@ -105,9 +112,32 @@ def test_a_teacher_sees_only_their_team_cases_on_the_overview_with_the_same_budg
     other = make_case(Pupil.objects.create(school=school, first_name="Niet", last_name="Zichtbaar",
                                            date_of_birth=datetime.date(2016, 1, 1), group="4"))
     client = verified_client(teacher)
-    _statements(client, f"/dossiers/{school.slug}/", django_assert_max_num_queries)
+    _statements(client, f"/dossiers/{school.slug}/", django_assert_max_num_queries, OVERVIEW_BUDGET)
     page = client.get(f"/dossiers/{school.slug}/").content.decode()
     assert "Kind0" in page and other.reference not in page and "Zichtbaar" not in page
+
+
+def test_siblings_and_information_requests_cost_a_query_each_only_when_the_case_has_them(
+        pupil, make_case, people, verified_client, school, django_assert_max_num_queries):
+    from cases.models import CaseSibling
+    from inquiries.models import InformationRequest, LegalBasis, ParentsTold, Requester
+
+    ib = people[Role.IB]
+    case = make_case(pupil, team=[people[Role.LEERKRACHT]])
+    _entries(case, ib, 6)
+    client = verified_client(ib)
+    path = f"/dossiers/d/{case.reference}/"
+    without = _statements(client, path, django_assert_max_num_queries, CASE_PAGE_BUDGET)
+    brother = Pupil.objects.create(school=school, first_name="Broer", last_name="Bakker",
+                                   date_of_birth=datetime.date(2014, 1, 1), group="6")
+    CaseSibling.objects.create(case=case, pupil=brother, role="broer")
+    request = InformationRequest.objects.create(
+        case=case, requester_kind=Requester.values[0], requester="Jeugdarts", legal_basis=LegalBasis.values[0],
+        asked="Verslag", received_on=timezone.localdate(), parents_told=ParentsTold.BEFORE, recorded_by=ib)
+    with_both = _statements(client, path, django_assert_max_num_queries, CASE_PAGE_BUDGET + 2)
+    assert len(with_both) == len(without) + 2
+    page = client.get(path).content.decode()
+    assert "Broer Bakker" in page and reverse("inquiries:detail", args=[case.reference, request.pk]) in page
 
 
 def test_a_hypothesis_saved_after_a_visit_shows_at_once_although_the_engine_facts_are_cached(
