@@ -16,7 +16,7 @@ from cases.access import TEAM_ROLES
 from cases.models import ClosureReason, EntryKind, RetentionRule, Route
 from core.concurrency import GuardedEditMixin
 from protocol import engine
-from protocol.definition import LEGAL_GROUNDS
+from protocol.definition import ABSENCE_CATEGORY, LEGAL_GROUNDS
 from protocol.wording import NATIONAL, words_for
 from schools.models import School
 
@@ -143,6 +143,8 @@ class SignalForm(EntryForm):
 
     def facts(self):
         facts = super().facts()
+        if ABSENCE_CATEGORY in (self.cleaned_data.get("categories") or ()):
+            facts["absence"] = True  # only this, not the other categories: facts are stored unencrypted
         if self.cleaned_data.get("diagnosis"):
             # The mark as it stood when recorded: the directie may withdraw it later (qualifications).
             facts["diagnosis_qualified"] = bool(self.user and self.user.qualified_for_diagnosis)

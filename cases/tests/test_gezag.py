@@ -151,3 +151,20 @@ def test_a_diagnosis_without_the_mark_carries_a_warning(make_case, pupil, people
                       facts={"is_hypothesis": False, "has_source": False, "diagnosis_qualified": False})
     rows = dict((str(k), str(v)) for k, v in entry_fields(entry))
     assert rows["Bevoegdheid voor de diagnose"].startswith("Let op: vastgelegd door iemand die de directie niet")
+
+
+def test_absence_is_a_signal_category_that_the_meldcode_can_refer_to(make_case, pupil, people, verified_client):
+    from protocol.definition import RECORD_VOCABULARY
+
+    case = make_case(pupil)
+    client = verified_client(people[Role.IB])
+    form_page = client.get(reverse("cases:new_entry", args=[case.reference, "signal"])).content.decode()
+    assert 'value="verzuim"' in form_page
+    response = post(client, case, "signal", {
+        "place": "Klas", "situation": "Maandagochtend", "observation": "Weer afwezig, derde maandag op rij.",
+        "is_hypothesis": "0", "direction": "unclear", "categories": ["verzuim"]})
+    assert response.status_code == 302
+    entry = case.entries.get(kind="signal")
+    assert entry.facts["absence"] is True and entry.content["categories"] == ["verzuim"]
+    # A rule of the meldcode may test it, e.g. `where: {absence: true}`.
+    assert RECORD_VOCABULARY["signal"]["absence"] is bool
