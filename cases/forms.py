@@ -8,6 +8,7 @@ from django import forms
 from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
@@ -15,7 +16,7 @@ from cases.access import TEAM_ROLES
 from cases.models import ClosureReason, EntryKind, RetentionRule, Route
 from core.concurrency import GuardedEditMixin
 from protocol import engine
-from protocol.definition import LEGAL_GROUNDS
+from protocol.definition import ABSENCE_CATEGORY, LEGAL_GROUNDS
 from protocol.wording import NATIONAL, words_for
 from schools.models import School
 
@@ -140,6 +141,15 @@ class SignalForm(EntryForm):
         data["has_source"] = bool(data.get("source"))
         return data
 
+    def facts(self):
+        facts = super().facts()
+        if ABSENCE_CATEGORY in (self.cleaned_data.get("categories") or ()):
+            facts["absence"] = True  # only this, not the other categories: facts are stored unencrypted
+        if self.cleaned_data.get("diagnosis"):
+            # The mark as it stood when recorded: the directie may withdraw it later (qualifications).
+            facts["diagnosis_qualified"] = bool(self.user and self.user.qualified_for_diagnosis)
+        return facts
+
 
 class FollowupForm(EntryForm):
     kind = EntryKind.FOLLOWUP
@@ -223,19 +233,80 @@ class ConsultationForm(EntryForm):
         return data
 
 
-class ConsentForm(EntryForm):
+# Art. 1:377c BW: a parent without gezag has a right to information, not a say. Shown where guardians are chosen.
+NO_AUTHORITY_HELP = _(
+    "Een ouder zonder gezag geeft geen geldige toestemming. Wel heeft hij of zij recht op informatie: op verzoek "
+    "geeft de school belangrijke feiten en omstandigheden over het kind door, tenzij dat niet in het belang van het "
+    "kind is (art. 1:377c BW).")
+
+
+class GuardianChoiceField(forms.ModelMultipleChoiceField):
+    """The pupil's own guardians (never another pupil's), each shown with whether they hold gezag."""
+
+    def __init__(self, **kwargs):
+        from schools.models import Guardian
+
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("error_messages", {
+            "invalid_choice": _("Kies alleen ouders of verzorgers van deze leerling."),
+            "invalid_pk_value": _("Kies alleen ouders of verzorgers van deze leerling."),
+            "required": _("Kies de ouder of ouders om wie het gaat."),
+        })
+        super().__init__(queryset=Guardian.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj):
+        authority = _("heeft gezag") if obj.has_authority else _("geen gezag")
+        return f"{obj.name} ({obj.relation}, {authority})"
+
+
+class GuardianChoiceMixin:
+    """Limits the `guardians` field to the case's pupil, and records the choice.
+
+    Content (encrypted) keeps the names as chosen, with their gezag at that moment; facts (for the engine) keep
+    only row ids: the chosen guardians, those of them holding gezag, and every guardian of the pupil who held gezag
+    then (BW 1:245, 1:251: the parents who exercise gezag, jointly where both have it)."""
+
+    def _limit_guardians(self):
+        field = self.fields["guardians"]
+        if self.case is not None:
+            field.queryset = self.case.pupil.guardians.current().order_by("pk")
+
+    def guardian_content(self, content: dict) -> dict:
+        chosen = list(self.cleaned_data.get("guardians") or ())
+        if chosen:
+            content["guardians"] = [self.fields["guardians"].label_from_instance(g) for g in chosen]
+        else:
+            content.pop("guardians", None)
+        return content
+
+    def guardian_facts(self, facts: dict) -> dict:
+        chosen = list(self.cleaned_data.get("guardians") or ())
+        if not chosen:
+            return facts
+        holders = [g.pk for g in self.fields["guardians"].queryset if g.has_authority]
+        facts["guardians"] = [g.pk for g in chosen]
+        facts["guardians_with_authority"] = [g.pk for g in chosen if g.has_authority]
+        facts["authority_holders"] = holders
+        return facts
+
+
+class ConsentForm(GuardianChoiceMixin, EntryForm):
     kind = EntryKind.CONSENT
     fact_fields = ("status",)
 
     status = forms.ChoiceField(label=_("Toestemming"), choices=[
         ("given", _("Gegeven")), ("refused", _("Geweigerd")), ("withdrawn", _("Ingetrokken"))])
-    given_by = forms.CharField(label=_("Door (ouder met gezag)"), max_length=200)
+    guardians = GuardianChoiceField(label=_("Door welke ouder(s)"), help_text=NO_AUTHORITY_HELP)
     scope = forms.CharField(label=_("Waarvoor"), max_length=300,
                             initial=_("Het kind met naam bespreken in het zorgteam en met externe deskundigen"))
     evidence = forms.FileField(label=_("Schriftelijk bewijs (pdf of foto)"), required=False,
                                help_text=_("Of laat de ouder hieronder ondertekenen."))
     signed_in_app = forms.BooleanField(label=_("De ouder heeft hier in de app ondertekend"), required=False)
     notes = forms.CharField(label=_("Toelichting"), widget=TEXT, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_guardians()
 
     def clean_evidence(self):
         from vault.uploads import validate_upload
@@ -255,10 +326,13 @@ class ConsentForm(EntryForm):
     def content(self):
         content = super().content()
         content.pop("evidence", None)
-        return content
+        return self.guardian_content(content)
+
+    def facts(self):
+        return self.guardian_facts(super().facts())
 
 
-class ConversationForm(EntryForm):
+class ConversationForm(GuardianChoiceMixin, EntryForm):
     kind = EntryKind.CONVERSATION
     # Whether it is signed follows from the sign-off recorded afterwards (Entry.engine_data).
     fact_fields = ("purpose", "roles_present", "child_present")
@@ -268,6 +342,10 @@ class ConversationForm(EntryForm):
         ("other", _("Ander gesprek"))])
     participants = forms.CharField(label=_("Deelnemers"), widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text=_("Eén per regel: naam en rol (bijv. ‘Anna Bos, moeder’)."))
+    guardians = GuardianChoiceField(
+        label=_("Welke ouder(s) waren erbij (niet verplicht)"), required=False,
+        help_text=format_lazy("{} {}", _("Hebben beide ouders het gezag, betrek dan ook de andere ouder of informeer "
+                                         "hem of haar."), NO_AUTHORITY_HELP))
     roles_present = forms.MultipleChoiceField(label=_("Aanwezige rollen van school"), choices=Role.choices,
                                               widget=forms.CheckboxSelectMultiple, required=False)
     child_present = forms.BooleanField(label=_("Het kind was (een deel van het gesprek) aanwezig"), required=False)
@@ -293,6 +371,13 @@ class ConversationForm(EntryForm):
             field = self.fields["roles_present"]
             field.choices = self.party_choices(roles=False) + list(Role.choices)
             field.label = _("Aanwezige rollen van school en partijen")
+        self._limit_guardians()
+
+    def content(self):
+        return self.guardian_content(super().content())
+
+    def facts(self):
+        return self.guardian_facts(super().facts())
 
     def clean(self):
         data = super().clean()

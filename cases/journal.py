@@ -152,9 +152,14 @@ def unresolved(entries: list[Entry]) -> list[Entry]:
 
 
 def consent_status(case: Case) -> str | None:
-    latest = (case.entries.filter(kind=EntryKind.CONSENT, status=Entry.Status.SAVED)
-              .order_by("-occurred_at", "-pk").first())
-    return latest.facts.get("status") if latest else None
+    """The latest consent status that counts: an entry naming only guardians without gezag is no consent
+    (protocol.engine.counts_as_consent)."""
+    entries = (case.entries.filter(kind=EntryKind.CONSENT, status=Entry.Status.SAVED)
+               .order_by("-occurred_at", "-pk").only("kind", "occurred_at", "facts"))
+    for entry in entries:
+        if engine.counts_as_consent(engine.Record(entry.kind, entry.occurred_at, entry.facts or {})):
+            return entry.facts.get("status")
+    return None
 
 
 def may_record(case: Case, user, kind: str) -> bool:

@@ -24,6 +24,7 @@ from e2e.journal import (
     save_entry,
     tasks,
 )
+from schools.models import Guardian
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,8 +97,9 @@ def test_a_case_goes_from_first_signal_to_closure_with_the_guidance_following_ev
     assert has_need(ip, "Stap 3: Voer het gesprek met de ouder")
 
     # The parent refuses consent to discuss Sanne by name: a warning and a task, the step does not change.
+    anna = Guardian.objects.create(pupil=pupil, name="Anna de Vries", relation="moeder", has_authority=True)
     open_entry_form(ip, "Toestemming ouder")
-    fill_fields(ip, {"status": "refused", "given_by": "Anna de Vries (moeder)",
+    fill_fields(ip, {"status": "refused", "guardians": [str(anna.pk)],
                      "notes": "Moeder wil niet dat Sanne met naam wordt besproken."})
     save_entry(ip)
     assert current_step(ip) == "3"

@@ -41,6 +41,9 @@ MANDATORY_SIGNAL_CATEGORIES = {
     "witnessing_violence": "getuige zijn van huiselijk geweld",
     "high_conflict_divorce": "vechtscheiding",
 }
+# The signal category for absence (verzuim): a signal in it carries `absence` for the engine, so a meldcode's rule
+# can refer to it (`where: {absence: true}`), e.g. to involve the leerplichtambtenaar (socialmap kind "leerplicht").
+ABSENCE_CATEGORY = "verzuim"
 MANDATORY_DEFINITIONS = ("huiselijk_geweld", "kindermishandeling", "medewerker", "leerling")
 OWNER_KINDS = ("national", "board", "school")
 
@@ -59,7 +62,7 @@ MAX_LENGTHS = {"key": 80, "version": 40, "title": 300}
 
 # The records the dossier produces and the data keys a rule may test (see protocol/engine.py).
 RECORD_VOCABULARY: dict[str, dict[str, Any]] = {
-    "signal": {"is_hypothesis": bool, "has_source": bool},
+    "signal": {"is_hypothesis": bool, "has_source": bool, "absence": bool},
     "followup": {"resolves_hypothesis": bool},
     "consultation": {"with": CONSULTATION_PARTNERS, "anonymous": bool},
     "consent": {"status": ("given", "refused", "withdrawn")},

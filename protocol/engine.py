@@ -180,11 +180,22 @@ class Guidance:
 
 # --- Reading the records ---------------------------------------------------------------------------
 
+def counts_as_consent(record: Record) -> bool:
+    """Consent comes from a parent with gezag (BW 1:245, 1:251): a consent record that names only guardians without
+    it is no consent at all, for any rule. A record from before guardians were chosen (no `guardians`) named the
+    parent as free text under "ouder met gezag" and counts as it always did."""
+    if record.kind != "consent" or "guardians" not in record.data:
+        return True
+    return bool(record.data.get("guardians_with_authority"))
+
+
 class _Case:
     def __init__(self, definition: Meldcode, facts: CaseFacts):
         self.definition = definition
         self.facts = facts
-        self.records = sorted(facts.records, key=lambda r: r.at)
+        ordered = sorted(facts.records, key=lambda r: r.at)
+        self.records = [r for r in ordered if counts_as_consent(r)]
+        self.without_authority = [r for r in ordered if not counts_as_consent(r)]
 
     def of(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -1052,6 +1063,7 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
         warnings.append(Notice("named_without_consent", _("De leerling is op %(date)s bij naam besproken zonder "
                                                           "schriftelijke toestemming van de ouder.")
                                % {"date": _date(named_without_consent[-1])}, definition.consent.rule))
+    warnings.extend(_authority_notices(case))
     early = _parent_talk_before_vt(case)
     if early is not None:
         warnings.append(early)
@@ -1087,6 +1099,47 @@ def _warnings(case: _Case, outcome: Outcome | None, skipped: list[Skipped], clos
     if outcome is not None and outcome.report and not case.has("report"):
         warnings.append(Notice("report_due", outcome.report_text or outcome.text, definition.step("5b").guidance))
     return warnings
+
+
+def _authority_notices(case: _Case) -> list[Notice]:
+    """Gezag (BW 1:245, 1:251): consent from a parent without it does not count; where both parents hold it, both
+    are asked for consent and both are involved in (or told about) the conversations. Only records that name the
+    guardians are judged; older free-text records are not guessed at."""
+    rule = case.definition.consent.rule
+    notices = []
+    consents = case.of("consent")
+    if case.without_authority and (not consents or consents[-1].at < case.without_authority[-1].at):
+        notices.append(Notice("consent_without_authority", _(
+            "De toestemming van %(date)s telt niet: die is gegeven door een ouder zonder gezag. Alleen een ouder met "
+            "gezag kan toestemming geven. Vraag de ouder of ouders met gezag om toestemming.")
+            % {"date": _date(case.without_authority[-1])}, rule))
+    given = [r for r in consents if r.data.get("status") == "given" and "guardians" in r.data]
+    if given and (missing := _other_holders(given)):
+        notices.append(Notice("other_parent_consent", ngettext(
+            "Beide ouders hebben het gezag, maar de toestemming van %(date)s is van één ouder: vraag ook de andere "
+            "ouder om toestemming.",
+            "Meer ouders hebben het gezag dan er toestemming gaven (%(date)s): vraag ook de andere ouders om "
+            "toestemming.", missing) % {"date": _date(given[-1])}, rule))
+    talks = [r for r in case.of("conversation") if r.data.get("purpose") in PARENT_PURPOSES and "guardians" in r.data]
+    if talks and _other_holders(talks):
+        notices.append(Notice("other_parent_informed", _(
+            "Beide ouders hebben het gezag, maar bij het gesprek van %(date)s was één ouder: informeer ook de andere "
+            "ouder, of nodig hem of haar uit voor een gesprek.") % {"date": _date(talks[-1])},
+            case.definition.step("3").guidance if _has_step(case.definition, "3") else rule))
+    return notices
+
+
+def _other_holders(records: list[Record]) -> int:
+    """How many guardians who held gezag (as of the latest record) none of these records involved."""
+    holders = set(records[-1].data.get("authority_holders") or ())
+    if len(holders) < 2:
+        return 0
+    involved = {pk for r in records for pk in (r.data.get("guardians_with_authority") or ())}
+    return len(holders - involved)
+
+
+def _has_step(definition: Meldcode, step_id: str) -> bool:
+    return any(s.id == step_id for s in definition.steps)
 
 
 def _parent_talk_before_vt(case: _Case) -> Notice | None:

@@ -66,8 +66,10 @@ def _pupil_of(school, pupil_id):
 def pupil(request, school_slug, pupil_id):
     school, roles = school_with_roles(request.user, school_slug, *PUPIL_VIEWERS)
     the_pupil = _pupil_of(school, pupil_id)
+    guardians = list(the_pupil.guardians.current())
     return render(request, "schools/pupil.html", {
-        "school": school, "pupil": the_pupil, "guardians": list(the_pupil.guardians.current()),
+        "school": school, "pupil": the_pupil, "guardians": guardians,
+        "guardians_without_authority": any(not g.has_authority for g in guardians),
         "can_edit": bool(roles & set(PUPIL_EDITORS)), "roles": roles,
     })
 

@@ -15,7 +15,18 @@ CHOICE_LABELS = {True: gettext_lazy("ja"), False: gettext_lazy("nee"), None: "â€
 HIDDEN = {"revision", "occurred_at", "correction_reason", "hypothesis", "organisation", "provider"}
 EXTRA_LABELS = {"organisation_name": gettext_lazy("Organisatie"),
                 "provider_name": gettext_lazy("Hulpverlener (sociale kaart)"),
-                "concerns_list": gettext_lazy("Over de journaalregels")}
+                "concerns_list": gettext_lazy("Over de journaalregels"),
+                # consent recorded before guardians were chosen from the pupil's list: the name as typed
+                "given_by": gettext_lazy("Door (ouder met gezag)")}
+# With every diagnosis: whether whoever recorded it was marked qualified by the directie at that moment.
+DIAGNOSIS_MARK_LABEL = gettext_lazy("Bevoegdheid voor de diagnose")
+DIAGNOSIS_MARKS = {
+    True: gettext_lazy("Vastgesteld door een daartoe bevoegde professional (door de directie aangewezen)."),
+    False: gettext_lazy("Let op: vastgelegd door iemand die de directie niet als bevoegd voor diagnoses heeft "
+                        "aangewezen. Behandel dit niet als diagnose."),
+    None: gettext_lazy("Niet vastgelegd of de opsteller bevoegd was voor een diagnose. Behandel dit niet als "
+                       "diagnose zolang dat niet vaststaat."),
+}
 
 
 @register.simple_tag
@@ -49,6 +60,8 @@ def entry_fields(entry, definition=None):
         elif isinstance(value, str) and value in choices:
             value = worded(choices[value])  # a choice label in the meldcode's names; typed text stays as typed
         rows.append((label, value))
+        if name == "diagnosis" and entry.kind == "signal":
+            rows.append((DIAGNOSIS_MARK_LABEL, DIAGNOSIS_MARKS.get((entry.facts or {}).get("diagnosis_qualified"), DIAGNOSIS_MARKS[None])))
     return rows
 
 

@@ -8,6 +8,7 @@ from accounts.roles import Role
 from cases import journal
 from cases.models import Case, Entry, Signature, Task
 from core.testing import with_key
+from schools.models import Guardian
 from vault.tests.documents import MINIMAL_PDF
 
 NOW = "2026-11-02T09:00"
@@ -50,11 +51,12 @@ def test_editing_a_draft_keeps_its_evidence_and_its_hypothesis(make_case, pupil,
     assert journal.open_hypotheses(case) == []
     assert not case.tasks.filter(kind=Task.Kind.HYPOTHESIS, done_at__isnull=True).exists()
 
+    mother = Guardian.objects.create(pupil=pupil, name="Petra de Vries", relation="moeder", has_authority=True)
     client.post(reverse("cases:new_entry", args=[case.reference, "consent"]), with_key({
-        "occurred_at": NOW, "status": "refused", "given_by": "Moeder", "scope": "Zorgteam", "action": "draft"}))
+        "occurred_at": NOW, "status": "refused", "guardians": [mother.pk], "scope": "Zorgteam", "action": "draft"}))
     consent = case.entries.get(kind="consent")
     response = client.post(reverse("cases:edit_draft", args=[case.reference, consent.pk]), with_key({
-        "occurred_at": NOW, "status": "given", "given_by": "Moeder", "scope": "Zorgteam", "revision": "1",
+        "occurred_at": NOW, "status": "given", "guardians": [mother.pk], "scope": "Zorgteam", "revision": "1",
         "evidence": SimpleUploadedFile("toestemming.pdf", PDF, content_type="application/pdf"), "action": "save"}))
     assert response.status_code == 302
     consent = Entry.objects.get(pk=consent.pk)

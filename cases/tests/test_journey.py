@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.roles import Role
 from cases.models import Case, Entry
 from core.testing import with_key
+from schools.models import Guardian
 
 NOW = "2026-11-02T09:00"
 
@@ -66,7 +67,8 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
                                                "question": "Herken jij dit?", "advice": "Goed vastleggen."})
     post_entry(ib, case, "consultation", {"with_": "veilig_thuis", "anonymous": "1",
                                           "question": "Zorgen over een blauwe plek.", "advice": "Gesprek met ouders."})
-    post_entry(ib, case, "consent", {"status": "refused", "given_by": "Moeder", "scope": "Bespreken in zorgteam"})
+    mother = Guardian.objects.create(pupil=pupil, name="Petra de Vries", relation="moeder", has_authority=True)
+    post_entry(ib, case, "consent", {"status": "refused", "guardians": [mother.pk], "scope": "Bespreken in zorgteam"})
     # Without consent the care team may only hear about the child anonymously.
     refused = post_entry(ib, case, "consultation", {"with_": "care_team", "anonymous": "0", "question": "Casus",
                                                     "advice": "-"}, expect=400)

@@ -21,7 +21,7 @@ from cases.forms import ENTRY_FORMS
 from cases.models import BreakGlass, Entry, EntryKind, Route, Signature, record_entry
 from cases.views import _form_kwargs
 from core.testing import loaded_state, reauthenticate, with_key
-from schools.models import Pupil
+from schools.models import Guardian, Pupil
 from socialmap.models import Organisation
 from vault import blobs, crypto
 from vault.files import save_encrypted_file
@@ -108,6 +108,8 @@ def author(people):
 
 
 def new_case(make_case, pupil, people, kind):
+    # Consent and conversations name a guardian of the pupil (chosen from the pupil's own).
+    Guardian.objects.get_or_create(pupil=pupil, name="Marieke de Vries", relation="moeder", has_authority=True)
     if kind == EntryKind.DUTY:
         return make_case(pupil, route=Route.STAFF, subject_staff=people[Role.LEERKRACHT])
     case = make_case(pupil)
@@ -311,8 +313,8 @@ def test_the_vault_refuses_bad_files_directly_and_leaves_nothing_on_disk(name, c
     assert blobs_on_disk(settings) == []
 
 
-def test_a_good_consent_upload_is_stored_encrypted(make_case, pupil, author, verified_client, settings):
-    case = make_case(pupil)
+def test_a_good_consent_upload_is_stored_encrypted(make_case, pupil, author, verified_client, settings, people):
+    case = new_case(make_case, pupil, people, "consent")
     form = ENTRY_FORMS["consent"](**_form_kwargs(case, "consent", author))
     secret = b"Ik, Marieke de Vries, geef toestemming."
     data = {**valid_post(form, "Moeder", case.definition()), "signed_in_app": "",

@@ -224,3 +224,15 @@ def test_destroying_a_dossier_also_removes_its_generated_files(case, people, exp
     destroy(Case.objects.get(pk=case.pk))
     assert not ExportJob.objects.filter(pk=job.pk).exists()
     assert not StoredFile.objects.filter(pk=stored_pk).exists()
+
+
+def test_a_diagnosis_in_the_dossier_pdf_carries_the_qualification_mark(case, people, exporting_client, add_entry):
+    ib = people[Role.IB]
+    add_entry(case, ib, content={"place": "Klas", "observation": "Stil.", "diagnosis": "Hechtingsproblematiek."},
+              facts={"is_hypothesis": False, "has_source": False, "diagnosis_qualified": True})
+    add_entry(case, ib, content={"place": "Klas", "observation": "Druk.", "diagnosis": "ADHD."},
+              facts={"is_hypothesis": False, "has_source": False, "diagnosis_qualified": False})
+    client = exporting_client(ib)
+    text = flat("\n".join(pdf_pages(download(client, export(client, case, "dossier")))))
+    assert "Vastgesteld door een daartoe bevoegde professional" in text
+    assert "Let op: vastgelegd door iemand die de directie niet als bevoegd voor diagnoses heeft" in text

@@ -90,6 +90,17 @@ def test_the_pupil_page_shows_guardians_and_who_holds_parental_authority(school,
     assert "Gegevens wijzigen" not in response.text
 
 
+def test_a_guardian_without_gezag_comes_with_the_right_to_information(school, pupil, make_user, verified_client):
+    """BW 1:377c: a parent without gezag is informed on request about important matters concerning the child,
+    unless that is not in the child's interest; BW 1:245: consent is for who holds gezag."""
+    url = reverse("schools:pupil", args=[school.slug, pupil.pk])
+    client = verified_client(make_user("leerkracht", school))
+    Guardian.objects.create(pupil=pupil, name="Petra de Vries", relation="moeder", has_authority=True)
+    assert "1:377c" not in client.get(url).text
+    Guardian.objects.create(pupil=pupil, name="Stiefvader Bos", relation="stiefvader", has_authority=False)
+    assert "recht op informatie" in client.get(url).text and "art. 1:377c BW" in client.get(url).text
+
+
 def test_the_pupil_page_shows_a_beheerder_nothing_about_dossiers(school, pupil, make_user, verified_client):
     response = verified_client(make_user("beheer", school)).get(reverse("schools:pupil", args=[school.slug, pupil.pk]))
     assert response.status_code == 200
