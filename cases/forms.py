@@ -892,10 +892,11 @@ class CareTeamForm(EntryForm):
 
 
 def consent_given(case) -> bool:
-    """Whether the latest consent recorded in this case stands (given, and not refused or withdrawn since)."""
-    latest = (case.entries.filter(kind=EntryKind.CONSENT, status="saved").order_by("-occurred_at", "-pk")
-              .only("facts").first())
-    return latest is not None and (latest.facts or {}).get("status") == "given"
+    """Whether the latest consent that counts stands: given by a parent with gezag, and not refused or withdrawn
+    since (cases.journal.consent_status)."""
+    from cases.journal import consent_status
+
+    return consent_status(case) == "given"
 def _readable_content(form, skip=()) -> dict:
     """All answers as the dossier shows them: the structured ones too (also kept as facts), dates as 31-12-2026."""
     content = {}

@@ -108,3 +108,13 @@ def test_a_teacher_outside_the_team_gets_not_found(case, people, verified_client
     response = post(verified_client(stranger), case, meeting(case, people))
     assert response.status_code == 404
     assert not Entry.objects.filter(case=case).exists()
+
+
+def test_consent_from_a_parent_without_gezag_is_no_basis_for_discussing_by_name(case, people, verified_client,
+                                                                                   add_entry):
+    """BW 1:245 and 1:251: consent comes from a parent with gezag (see cases/tests/test_gezag.py)."""
+    add_entry(case, people[Role.IB], kind=EntryKind.CONSENT, content={"guardians": "Stiefvader"},
+              facts={"status": "given", "guardians": [1], "guardians_with_authority": []})
+    response = post(verified_client(people[Role.IB]), case, meeting(case, people, basis="consent"))
+    assert response.status_code == 400
+    assert not Entry.objects.filter(case=case, kind=EntryKind.CARE_TEAM).exists()
