@@ -142,7 +142,7 @@ def test_the_coordinator_follows_the_guidance_from_the_first_signal_to_the_repor
         followed.append(action.inner_text().strip())
         action.click()
         expect(page.locator("main form")).to_be_visible()
-        assert_accessible(page, f"ib form {len(followed)}", size, shot=False)
+        assert_accessible(page, f"ib step {len(followed)} form", size)
         fill_what_is_open(page, answers)
         check = page.get_by_role("button", name="Verder naar controleren")
         if check.count():
@@ -152,13 +152,14 @@ def test_the_coordinator_follows_the_guidance_from_the_first_signal_to_the_repor
         confirm = page.get_by_role("button", name="Bevestigen", exact=False)
         if confirm.count():
             expect(page.get_by_role("heading", name="Wat er gebeurt")).to_be_visible()
-            assert_accessible(page, f"ib confirm {len(followed)}", size, shot=False)
+            assert_accessible(page, f"ib step {len(followed)} confirmation", size)
             confirm.first.click()
         expect(page.locator(".case-head")).to_be_visible()
     else:
         pytest.fail(f"no report after following {followed}")
     screenshot(page, f"ib case page after the report {size}")
     assert_accessible(page, "ib case page after the report", size, shot=False)
+    print("followed:", followed)
     assert any("Veilig Thuis" in label for label in followed), followed
     report = case.entries.get(kind="report", status=Entry.Status.SAVED)
     assert report.author == people[Role.IB]
