@@ -408,17 +408,25 @@ def _form_kwargs(case, kind, user):
 
 # Irreversible decisions get a confirmation page (what will happen, what is still open) before they are recorded.
 CONFIRM_KINDS = frozenset(engine.DECISION_KINDS)
+# The confirmation page's marker: a decision is saved only from there. A save without it (a form posted straight
+# to the URL, an old page) shows the confirmation page instead.
+CONFIRMED = "confirmed"
+
+
+def _must_confirm(request, kind) -> bool:
+    """Whether this POST of a valid form shows the confirmation page rather than saving: asked for ("check"), or a
+    decision saved without having passed the confirmation page. A draft is no decision and needs none."""
+    action = request.POST.get("action")
+    return kind in CONFIRM_KINDS and (action == "check" or (action != "draft" and not request.POST.get(CONFIRMED)))
 
 
 @login_required
 @idempotency.guarded
 def new_entry(request, reference, kind):
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
-    if ENTRY_FORMS.get(kind) is None or (kind == EntryKind.DUTY and case.route != Route.STAFF):
+    # A decision is never a leerkracht's: the same 404 as `decide` gives, no hint that the page exists.
+    if ENTRY_FORMS.get(kind) is None or not journal.may_record(case, request.user, kind):
         raise Http404
-    if kind in COORDINATOR_KINDS and not journal.may_record(case, request.user, kind):
-        raise Http404  # complaints, statements and handovers: not even a hint that the form exists
-    journal.require_may_record(case, request.user, kind)  # decisions are never a leerkracht's: 403
     return _entry_page(request, case, kind)
 
 
@@ -449,7 +457,7 @@ def _entry_page(request, case, kind):
     action = request.POST.get("action")
     if request.method == "POST" and action != "edit":
         if form.is_valid():
-            if action == "check" and kind in CONFIRM_KINDS:
+            if _must_confirm(request, kind):
                 audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": kind})
                 return _confirm_page(request, case, form, kind, guidance)
             with idempotency.once(request) as submission:
@@ -512,7 +520,7 @@ def _confirm_page(request, case, form, kind, guidance, *, what=None, back_url=No
     """Check your answers: what will be recorded, what happens then, what is still open. The answers travel on
     as hidden fields; the idempotency key too, so the confirmed save still happens once."""
     hidden = [(name, value) for name, values in request.POST.lists() for value in values
-              if name not in ("csrfmiddlewaretoken", "action")]
+              if name not in ("csrfmiddlewaretoken", "action", CONFIRMED)]
     still_open = [need for need in guidance.requirements
                   if next_actions.target(case, need, case.definition(), [])[0] != kind]
     outcome = None
@@ -542,7 +550,7 @@ def edit_draft(request, reference, entry_id):
     form = form_class(request.POST or None, request.FILES or None, initial=initial,
                       **_form_kwargs(case, entry.kind, request.user))
     conflict = False
-    if (request.method == "POST" and request.POST.get("action") == "check" and entry.kind in CONFIRM_KINDS
+    if (request.method == "POST" and request.POST.get("action") != "edit" and _must_confirm(request, entry.kind)
             and form.is_valid()):
         audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": entry.kind})
         return _confirm_page(request, case, form, entry.kind, case.guidance())

@@ -30,3 +30,18 @@ def with_key(data: dict | None = None) -> dict:
     from core.idempotency import new_key
 
     return {**(data or {}), KEY_FIELD: new_key()}
+
+
+def confirmed(client, url, data: dict, response=None):
+    """Post a form as a browser does; when the answer is a confirmation page (a decision: cases/confirm.html),
+    press its "Bevestigen" button: the page's hidden fields posted back with action=save. The final answer."""
+    import html
+
+    response = response or client.post(url, data)
+    if response.status_code != 200 or "cases/confirm.html" not in [t.name for t in response.templates]:
+        return response
+    form = response.content.decode().split('<form method="post" class="card"', 1)[1].split("</form>", 1)[0]
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form):
+        fields.setdefault(html.unescape(name), []).append(html.unescape(value))
+    return client.post(url, {**fields, "action": "save"})

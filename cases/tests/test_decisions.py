@@ -5,15 +5,16 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from cases.models import Case, Entry, Route
-from core.testing import with_key
+from core.testing import confirmed, with_key
 
 NOW = "2026-11-02T09:00"
 DECISIONS = ["weighing", "help", "report", "exemption", "closure"]
 
 
 def post(client, case, kind, data):
-    return client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                       with_key({"occurred_at": NOW, "action": "save", **data}))
+    # A decision goes through its confirmation page, as in the browser.
+    return confirmed(client, reverse("cases:new_entry", args=[case.reference, kind]),
+                     with_key({"occurred_at": NOW, "action": "save", **data}))
 
 
 @pytest.fixture
@@ -24,11 +25,12 @@ def teacher_case(make_case, pupil, people):
 @pytest.mark.parametrize("kind", DECISIONS)
 def test_a_leerkracht_cannot_close_decide_weigh_or_waive(teacher_case, people, verified_client, kind):
     """Landelijk model 2019, stap 4 en 5: weighing, the decisions of step 5, waiving a conversation and closing
-    are the coordinator's; the server refuses them to a leerkracht, whatever the form posted."""
+    are the coordinator's; the server refuses them to a leerkracht, whatever the form posted, with the same 404 as
+    for a dossier they do not know (no hint that the page exists)."""
     client = verified_client(people[Role.LEERKRACHT])
     url = reverse("cases:new_entry", args=[teacher_case.reference, kind])
-    assert client.get(url).status_code == 403
-    assert post(client, teacher_case, kind, {"reason": "pupil_left", "explanation": "Vertrokken."}).status_code == 403
+    assert client.get(url).status_code == 404
+    assert post(client, teacher_case, kind, {"reason": "pupil_left", "explanation": "Vertrokken."}).status_code == 404
     assert not teacher_case.entries.exists()
     menu = client.get(reverse("cases:detail", args=[teacher_case.reference])).context["entry_kinds"]
     assert kind not in {k for k, _label, _suggested in menu}

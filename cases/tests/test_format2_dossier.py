@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from cases.models import Case, Entry, EntryKind, Task
 from cases.notifications import send_due_reminders
-from core.testing import with_key
+from core.testing import confirmed, with_key
 from protocol.definition import DEFINITIONS_DIR
 
 TEXT = (DEFINITIONS_DIR / "examples" / "de-wilgenhoek.yaml").read_text(encoding="utf-8")
@@ -36,8 +36,9 @@ def case(wilgenhoek, pupil, people, add_entry):
 
 def post(client, case, kind, data):
     moment = (timezone.localtime() - datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
-    return client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                       with_key({"action": "save", "occurred_at": moment, **data}))
+    # A decision goes through its confirmation page, as in the browser.
+    return confirmed(client, reverse("cases:new_entry", args=[case.reference, kind]),
+                     with_key({"action": "save", "occurred_at": moment, **data}))
 
 
 def test_the_taakverdeling_names_the_party_that_took_the_task_on_the_case_page(case, people, verified_client):

@@ -241,6 +241,7 @@ def test_a_closure_sent_again_says_it_was_recorded_rather_than_that_the_dossier_
     url = reverse("cases:new_entry", args=[case.reference, "closure"])
     data = with_key({"occurred_at": NOW, "reason": "pupil_left", "explanation": "De leerling is verhuisd.",
                      "action": "save", "approved_by": str(people[Role.DIRECTIE].pk)})
+    data["confirmed"] = "1"  # "Bevestigen" on the confirmation page, pressed twice
     first = client.post(url, data)
     assert first.status_code == 302, first.context["form"].errors
     case.refresh_from_db()

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from cases.models import Case, Entry
-from core.testing import with_key
+from core.testing import confirmed, with_key
 from schools.models import Guardian
 
 NOW = "2026-11-02T09:00"
@@ -28,8 +28,9 @@ def team(people, make_user, school):
 
 
 def post_entry(client, case, kind, data, expect=302):
-    response = client.post(reverse("cases:new_entry", args=[case.reference, kind]),
-                           with_key({"occurred_at": NOW, "action": "save", **data}))
+    # A decision goes through its confirmation page, as in the browser.
+    response = confirmed(client, reverse("cases:new_entry", args=[case.reference, kind]),
+                         with_key({"occurred_at": NOW, "action": "save", **data}))
     assert response.status_code == expect, response.content.decode()[:3000]
     return response
 
@@ -94,7 +95,7 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
 
     # Steps 4 and 5: the afwegingskader says: report. The IB weighs; the directie (final responsibility in the
     # national model) approves, and the IB records who did.
-    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "weighing"])).status_code == 403
+    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "weighing"])).status_code == 404
     post_entry(ib, case, "weighing", {
         "q_vermoeden": "yes", "r_vermoeden": "Signalen en verhaal van Sanne.",
         "q_onveiligheid": "yes", "r_onveiligheid": "Herhaald geweld, structureel onveilig.", "consulted": "Directie",
@@ -119,7 +120,7 @@ def test_a_case_follows_the_national_meldcode_from_signal_to_closure(adopted, te
 
     # Closure, with the reason and a retention date: a coordinator's decision, approved by the directie; the
     # follow-up after the report (contact Veilig Thuis again if nothing improves) is still open, so it needs a reason.
-    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "closure"])).status_code == 403
+    assert teacher.get(reverse("cases:new_entry", args=[case.reference, "closure"])).status_code == 404
     refused = post_entry(ib, case, "closure", {"reason": "handed_over", "explanation": "Overgenomen."}, expect=400)
     assert "Goedgekeurd door" in refused.content.decode() and "opvolging" in refused.content.decode()
     post_entry(ib, case, "closure", {"reason": "handed_over", "explanation": "Veilig Thuis heeft het overgenomen.",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from cases.models import Case, CaseMember, Entry
 from cases.next_actions import PREFILL
-from core.testing import with_key
+from core.testing import confirmed, with_key
 from protocol.engine import walk_afwegingskader
 from protocol.models import MeldcodeVersion, ensure_shipped_versions
 
@@ -141,7 +141,7 @@ class Walker:
                 assert str(form.initial.get(name)) in (value, str([value])), (param, form.initial)
                 data[name] = value
             data.update(self.kind_data(form, action.kind, {}))
-        return client.post(url, with_key(data))
+        return confirmed(client, url, with_key(data))  # a decision through its confirmation page
 
     def walk_the_kader(self, client, url, action, data):
         """The guided weighing: each question it asks, answered towards the path (the rest left for later)."""
