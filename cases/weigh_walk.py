@@ -198,7 +198,7 @@ def _refused(request, case, definition):
 def weigh_walk(request, reference):
     """Landelijk model 2019, stap 4 en 5: the coordinator weighs with the afwegingskader, one question at a time,
     and only the questions that still apply; the same roles as the one-page weighing (anyone else: 404)."""
-    from cases.views import _case_url, _closed, _confirm_page
+    from cases.views import _case_url, _closed, _confirm_page, _must_confirm
 
     case, rights = access.case_or_404(request.user, reference, access.WRITE)
     if not journal.may_record(case, request.user, KIND):
@@ -256,7 +256,7 @@ def weigh_walk(request, reference):
             audit("entry.form", request=request, school=case.school, case=case, details={"kind": KIND, "step": "final"})
             return _page(request, case, walk, "final", form=_remaining(form))
         if form.is_valid():
-            if action == "check":
+            if _must_confirm(request, KIND):  # a decision is saved only from its confirmation page
                 audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": KIND})
                 return _confirm_page(request, case, form, KIND, case.guidance())
             with idempotency.once(request) as submission:

@@ -67,8 +67,14 @@ def to_final(client, case, outcome_page):
 
 
 def finish(client, case, final_page, action="save", **fields):
+    """The last page sent with `action`; "save" goes through the check page and presses "Bevestigen" there."""
     data = {"walk": final_page.context["walk_token"], "at": "final", "occurred_at": NOW, "action": action, **fields}
-    return client.post(walk_url(case), with_key(data))
+    if action != "save":
+        return client.post(walk_url(case), with_key(data))
+    check = client.post(walk_url(case), with_key({**data, "action": "check"}))
+    if check.status_code != 200 or "hidden" not in (check.context or {}):
+        return check
+    return client.post(walk_url(case), {**dict(check.context["hidden"]), "confirmed": "1", "action": "save"})
 
 
 @pytest.fixture
@@ -166,7 +172,7 @@ def test_the_saved_weighing_holds_what_the_one_page_form_would_record(case, peop
     assert edit.status_code == 200 and edit.context["step"] == "final"
     assert edit.context["form"].data["consulted"] == "Directie"
     # Confirmed on the check page: it sends back what it carries.
-    saved = client.post(walk_url(case), {**dict(check.context["hidden"]), "action": "save"})
+    saved = client.post(walk_url(case), {**dict(check.context["hidden"]), "confirmed": "1", "action": "save"})
     assert saved.status_code == 302 and saved.url == reverse("cases:detail", args=[case.reference])
     guided = Entry.objects.get(case=case, kind="weighing")
 
@@ -176,14 +182,14 @@ def test_the_saved_weighing_holds_what_the_one_page_form_would_record(case, peop
     one_page = {f"q_{qid}": "yes" if value else "no" for qid, value in REPORT.items()}
     one_page.update({f"r_{qid}": f"Onderbouwing bij {qid}." for qid in REPORT})
     response = client.post(reverse("cases:weigh", args=[other.reference]),
-                           with_key({**one_page, **fields, "occurred_at": NOW, "action": "save"}))
+                           with_key({**one_page, **fields, "occurred_at": NOW, "action": "save", "confirmed": "1"}))
     assert response.status_code == 302
     plain = Entry.objects.get(case=other, kind="weighing")
     assert guided.facts == plain.facts and guided.facts["answers"] == REPORT
     assert guided.content == plain.content
     assert any(e.details.get("guided") for e in AuditEvent.objects.filter(action="entry.create", case_id=case.pk))
     # Sent twice (a double click on "Bevestigen"): recorded once.
-    client.post(walk_url(case), {**dict(check.context["hidden"]), "action": "save"})
+    client.post(walk_url(case), {**dict(check.context["hidden"]), "confirmed": "1", "action": "save"})
     assert Entry.objects.filter(case=case, kind="weighing").count() == 1
 
 
@@ -306,3 +312,14 @@ def test_the_case_page_leads_to_the_guided_walk(make_case, pupil, people, verifi
     # The one-page form stays in the menu.
     urls = {kind: url for kind, _label, url in response.context["menu"]}
     assert urls["weighing"] == reverse("cases:weigh", args=[case.reference])
+
+
+def test_the_walk_saves_the_weighing_only_from_its_confirmation_page(case, people, verified_client):
+    """A decision is recorded only after the check-your-answers page (issue 14), also at the end of the walk."""
+    client = verified_client(people[Role.IB])
+    outcome, _asked = walk_the_kader(client, case, REPORT)
+    final = to_final(client, case, outcome)
+    data = {"walk": final.context["walk_token"], "at": "final", "occurred_at": NOW, "action": "save"}
+    page = client.post(walk_url(case), with_key(data))
+    assert page.status_code == 200 and "hidden" in page.context
+    assert not Entry.objects.filter(case=case, kind="weighing").exists()
