@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Window, prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from cases.models import COORDINATOR_KINDS, Case, Entry, EntryKind, Route, Task, record_entry
@@ -105,7 +105,7 @@ def _prefetched(objects: list) -> QuerySet:
     return queryset
 
 
-DEFAULT_STAFF_SUPPORT = _lazy(
+DEFAULT_STAFF_SUPPORT = gettext_lazy(
     "Wordt u door een ouder aangesproken op het toepassen van de meldcode, of loopt er een klacht? U staat er niet "
     "alleen voor: de directie steunt u en neemt het gesprek zo nodig over, en u kunt terecht bij de "
     "vertrouwenspersoon van de school. U handelde namens de school, volgens de meldcode.")

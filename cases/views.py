@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -480,15 +479,15 @@ def _entry_page(request, case, kind):
 
 
 WHAT_HAPPENS = {
-    EntryKind.CLOSURE: _lazy("Het dossier wordt gesloten. Daarna kan niemand er nog iets aan toevoegen of wijzigen; "
+    EntryKind.CLOSURE: gettext_lazy("Het dossier wordt gesloten. Daarna kan niemand er nog iets aan toevoegen of wijzigen; "
                              "de bewaartermijn gaat in. Dit kan niet ongedaan worden gemaakt."),
-    EntryKind.WEIGHING: _lazy("De weging met het afwegingskader wordt definitief in het journaal vastgelegd. Wijzigen "
+    EntryKind.WEIGHING: gettext_lazy("De weging met het afwegingskader wordt definitief in het journaal vastgelegd. Wijzigen "
                               "kan daarna alleen met een correctie, die het origineel laat staan."),
-    EntryKind.HELP: _lazy("Het besluit om hulp te organiseren (5a) wordt definitief vastgelegd. De termijn en de "
+    EntryKind.HELP: gettext_lazy("Het besluit om hulp te organiseren (5a) wordt definitief vastgelegd. De termijn en de "
                           "monitoringsmomenten worden acties met een herinnering voor de coördinator."),
-    EntryKind.REPORT: _lazy("De melding bij Veilig Thuis (5b) wordt definitief vastgelegd. Daarna vraagt het dossier "
+    EntryKind.REPORT: gettext_lazy("De melding bij Veilig Thuis (5b) wordt definitief vastgelegd. Daarna vraagt het dossier "
                             "om de terugkoppeling en blijft het de leerling volgen."),
-    EntryKind.EXEMPTION: _lazy("De afwijking wordt definitief vastgelegd: het gesprek vindt niet plaats, op de "
+    EntryKind.EXEMPTION: gettext_lazy("De afwijking wordt definitief vastgelegd: het gesprek vindt niet plaats, op de "
                                "gekozen wettelijke grond."),
 }
 
