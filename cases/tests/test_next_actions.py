@@ -156,7 +156,7 @@ class Walker:
         page = client.post(url, with_key({"walk": page.context["walk_token"], "action": "next"}))
         assert page.context["step"] == "final"
         data.update(self.kind_data(page.context["form"], action.kind, {"answers": answers}))
-        return client.post(url, with_key({**data, "walk": page.context["walk_token"]}))
+        return confirmed(client, url, with_key({**data, "walk": page.context["walk_token"]}))
 
     def kind_data(self, form, kind, initial):
         data = dict(DATA.get(kind, {}))
