@@ -150,6 +150,9 @@ ACTION_LABELS = {
 # check); values that are codes get their label too, ids of staff become names (in the view), empty is "—".
 DETAIL_LABELS = {
     "account": _("Account"),
+    "guided": _("Via de afweging stap voor stap"),
+    "step": _("Stap van de afweging"),
+    "walk": _("Afweging stap voor stap"),
     "provider": _("Inlogprovider"),
     "provider_mfa": _("Tweede factor door de provider"),
     "refusal": _("Reden van weigering"),

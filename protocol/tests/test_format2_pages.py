@@ -77,7 +77,7 @@ def test_the_upload_page_names_the_line_and_a_hint_for_a_yaml_mistake(old, new, 
                                                       {"action": "upload", "text": broken})
     html = response.content.decode()
     line = broken[:broken.index(new)].count("\n") + 1
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused, with the error summary
     assert words in html
     assert f"Regel {line}</strong>" in html or f"Regel {line - 1}</strong>" in html
     assert not MeldcodeVersion.objects.filter(key="de-wilgenhoek").exists()
