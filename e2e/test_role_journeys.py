@@ -117,6 +117,34 @@ def fill_what_is_open(page, answers):
         fill_fields(page, {name: value})
 
 
+def walk_the_kader_towards_a_report(page, case, answers, size, step):
+    """The guided afwegingskader (one question per page): the answer that leads to a report, "later" once the kader
+    has its outcome; axe-core on every page. Ends on the check-your-answers page."""
+    definition = case.definition()
+    n = 0
+    while page.get_by_test_id("walk-progress").count():
+        assert_accessible(page, f"ib step {step} kader question {n}", size, shot=n == 0)
+        later = page.get_by_label("Nog niet: deze vraag beantwoord ik later")
+        if later.count():
+            later.check()
+        else:
+            question = definition.question(page.locator('input[name="question"]').input_value())
+            wanted = [label for label, branch in (("Ja", question.yes), ("Nee", question.no))
+                      if branch.outcome in ("report", "continue")]
+            page.get_by_label(wanted[0], exact=True).check()
+            page.get_by_label("Onderbouwing van uw antwoord").fill("De signalen, de consultatie en het oudergesprek.")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Volgende").click()
+        n += 1
+    expect(page.get_by_test_id("outcome")).to_have_attribute("data-outcome", "report")
+    assert_accessible(page, f"ib step {step} kader outcome", size)
+    page.get_by_role("button", name="Volgende").click()
+    expect(page.get_by_role("heading", name="De twee besluiten van stap 5")).to_be_visible()
+    assert_accessible(page, f"ib step {step} kader decisions", size)
+    fill_what_is_open(page, answers)
+    page.get_by_role("button", name="Verder naar controleren").click()
+
+
 def test_the_coordinator_follows_the_guidance_from_the_first_signal_to_the_report(
         axe_page, people, pupil, adopted, size):
     teacher_page = axe_page()
@@ -142,13 +170,16 @@ def test_the_coordinator_follows_the_guidance_from_the_first_signal_to_the_repor
         followed.append(action.inner_text().strip())
         action.click()
         expect(page.locator("main form")).to_be_visible()
-        assert_accessible(page, f"ib step {len(followed)} form", size)
-        fill_what_is_open(page, answers)
-        check = page.get_by_role("button", name="Verder naar controleren")
-        if check.count():
-            check.click()
+        if page.get_by_test_id("walk-progress").count():
+            walk_the_kader_towards_a_report(page, case, answers, size, len(followed))
         else:
-            page.locator("main form").get_by_role("button").first.click()
+            assert_accessible(page, f"ib step {len(followed)} form", size)
+            fill_what_is_open(page, answers)
+            check = page.get_by_role("button", name="Verder naar controleren")
+            if check.count():
+                check.click()
+            else:
+                page.locator("main form").get_by_role("button").first.click()
         confirm = page.get_by_role("button", name="Bevestigen", exact=False)
         if confirm.count():
             expect(page.get_by_role("heading", name="Wat er gebeurt")).to_be_visible()
@@ -180,7 +211,7 @@ def test_a_teacher_sees_no_decision_and_gets_404_on_every_decision_url(axe_page,
         expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
 
     token = page.locator('input[name="csrfmiddlewaretoken"]').first.get_attribute("value")
-    urls = [f"{base}/afsluiten/", f"{base}/afwegen/",
+    urls = [f"{base}/afsluiten/", f"{base}/afwegen/", f"{base}/afwegen/stap-voor-stap/",
             *[f"{base}/besluit/{kind}/" for kind in DECISION_KINDS],
             *[f"{base}/nieuw/{kind}/" for kind in DECISION_KINDS]]
     for url in urls:

@@ -153,8 +153,14 @@ def test_a_new_school_goes_from_nothing_to_a_first_case_and_then_signs_in_with_i
     expect(jp.locator("main")).to_contain_text("De Wilg")
     assert provider.codes == {}  # the code was exchanged at the token endpoint
 
-    # Without MFA at the provider, the app still asks its own code.
+    # Signing out after a school-account sign-in offers the provider's own sign-out (a shared school computer).
     jp.locator("form[action='/account/uitloggen/'] button").first.click()
+    expect(jp.get_by_role("heading", name="U bent uitgelogd bij Meldcode")).to_be_visible()
+    provider_logout = jp.get_by_role("link", name="Ook uitloggen bij")
+    assert provider_logout.get_attribute("href").startswith(f"{provider.issuer}/logout?")
+    jp.get_by_role("link", name="Naar de inlogpagina").click()
+
+    # Without MFA at the provider, the app still asks its own code.
     provider.sign_in_as("j.wit@dewilg.nl", amr=["pwd"])
     jp.get_by_label("E-mailadres van school").fill("j.wit@dewilg.nl")
     jp.get_by_role("button", name="Inloggen met uw schoolaccount").click()
