@@ -162,7 +162,7 @@ def sso_callback(request):
     target = request.session.pop(sso.SESSION_NEXT, None) or "/"
     request.session.pop(sso.SESSION_PROVIDER, None)
     if reauth_for is not None:
-        return _sso_reauth_done(request, user, backend, provider, target)
+        return _sso_reauth_done(request, user, backend, provider, target, reauth_for)
     # The session records Django's model backend: it only loads the account again on later requests.
     user.backend = "accounts.backends.ModelBackend"
     auth_login(request, user)
@@ -310,9 +310,9 @@ def sso_reauth(request):
     return view.get(request)
 
 
-def _sso_reauth_done(request, user, backend, provider, target):
-    """The provider answered a re-authentication: it must be the signed-in person, asked just now."""
-    if not request.user.is_authenticated or user.pk != request.user.pk:
+def _sso_reauth_done(request, user, backend, provider, target, started_by):
+    """The provider answered a re-authentication: it must be the signed-in person who asked, asked just now."""
+    if not request.user.is_authenticated or not (user.pk == request.user.pk == started_by):
         _audit("auth.reauth_failed", request, details={"provider": provider.key, "refusal": "other_person"})
         return _sso_refused(request, "reauth_other_person", provider)
     if not sso.fresh_sign_in(backend.claims):
