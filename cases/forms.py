@@ -827,19 +827,25 @@ class CareTeamForm(EntryForm):
     discussed = forms.CharField(label=_("Wat is besproken"), widget=TEXT,
                                 help_text=_("Feiten en afspraken; geen meningen over de ouders."))
 
+    # Declared on the class (not added per instance) so that the dossier shows them with their labels.
+    action_1 = forms.CharField(label=_("Afgesproken actie 1"), max_length=300, required=False)
+    owner_1 = forms.ChoiceField(label=_("Wie doet actie 1"), required=False)
+    due_1 = forms.DateField(label=_("Actie 1 klaar op"), widget=DATE_WIDGET, required=False)
+    action_2 = forms.CharField(label=_("Afgesproken actie 2"), max_length=300, required=False)
+    owner_2 = forms.ChoiceField(label=_("Wie doet actie 2"), required=False)
+    due_2 = forms.DateField(label=_("Actie 2 klaar op"), widget=DATE_WIDGET, required=False)
+    action_3 = forms.CharField(label=_("Afgesproken actie 3"), max_length=300, required=False)
+    owner_3 = forms.ChoiceField(label=_("Wie doet actie 3"), required=False)
+    due_3 = forms.DateField(label=_("Actie 3 klaar op"), widget=DATE_WIDGET, required=False)
+    external_agreements = forms.CharField(
+        label=_("Afspraken met partners buiten de school"), widget=TEXT, required=False,
+        help_text=_("Wat bijvoorbeeld het wijkteam of de jeugdarts doet; zij krijgen hier geen taak."))
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        owners = self.owner_choices()
+        owners = [("", _("Kies wie"))] + self.owner_choices()
         for n in range(1, self.ACTIONS + 1):
-            self.fields[f"action_{n}"] = forms.CharField(label=_("Afgesproken actie %(n)s") % {"n": n},
-                                                         max_length=300, required=False)
-            self.fields[f"owner_{n}"] = forms.ChoiceField(label=_("Wie doet actie %(n)s") % {"n": n},
-                                                          choices=[("", _("Kies wie"))] + owners, required=False)
-            self.fields[f"due_{n}"] = forms.DateField(label=_("Actie %(n)s klaar op") % {"n": n},
-                                                      widget=DATE_WIDGET, required=False)
-        self.fields["external_agreements"] = forms.CharField(
-            label=_("Afspraken met partners buiten de school"), widget=TEXT, required=False,
-            help_text=_("Wat bijvoorbeeld het wijkteam of de jeugdarts doet; zij krijgen hier geen taak."))
+            self.fields[f"owner_{n}"].choices = owners
 
     def owner_choices(self) -> list[tuple[str, str]]:
         """Only people who can open this dossier: a task for someone who cannot would lead to a closed door."""

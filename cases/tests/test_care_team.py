@@ -58,6 +58,8 @@ def test_a_coordinator_records_a_care_team_meeting_and_each_agreed_action_become
                for event in AuditEvent.objects.filter(action="entry.create", case_id=case.pk))
     page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert "jeugdarts GGD" in page and "Observeren in de klas" in page
+    # Each agreed action with its label, never a field's code name.
+    assert "Wie doet actie 2" in page and "owner_2" not in page and "external_agreements" not in page
 
 
 def test_discussing_by_name_with_consent_needs_a_consent_that_stands(case, people, verified_client, add_entry):
