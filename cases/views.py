@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
@@ -111,7 +111,8 @@ def _page_with_window_count(queryset, number, per_page):
     """The page as Paginator.get_page gives it, with the total counted in the page's own query (a window count)
     instead of a COUNT query first. A number past the end falls back to Paginator, which shows the last page."""
     try:
-        number = max(int(number), 1)
+        # Bounded: a page number of thirty digits would overflow the database's integer in OFFSET.
+        number = min(max(int(number), 1), 100_000)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page
@@ -120,7 +121,7 @@ def _page_with_window_count(queryset, number, per_page):
         return Paginator(queryset, per_page).get_page(number)
     paginator = Paginator(queryset, per_page)
     paginator.count = rows[0]._total if rows else 0  # Paginator.count is a cached_property: set, not queried
-    return paginator._get_page(rows, number, paginator)
+    return Page(rows, number, paginator)
 
 
 SETTINGS_EDITORS = (Role.DIRECTIE,)

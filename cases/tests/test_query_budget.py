@@ -181,3 +181,10 @@ def test_a_case_is_listed_once_however_many_ways_its_reader_may_see_it(
     listed = list(access.visible(ib, access.READ).filter(school=school))
     assert listed == [case]
     assert access.visible(ib, access.META).filter(school=school).count() == 1
+
+
+def test_an_absurd_page_number_shows_the_last_page_rather_than_an_error(school, people, verified_client):
+    client = verified_client(people[Role.IB])
+    for number in ("9" * 30, "-5", "drie"):
+        response = client.get(reverse("cases:overview", args=[school.slug]), {"pagina": number})
+        assert response.status_code == 200, number
