@@ -481,15 +481,15 @@ def _entry_page(request, case, kind):
 
 WHAT_HAPPENS = {
     EntryKind.CLOSURE: gettext_lazy("Het dossier wordt gesloten. Daarna kan niemand er nog iets aan toevoegen of wijzigen; "
-                             "de bewaartermijn gaat in. Dit kan niet ongedaan worden gemaakt."),
+                                    "de bewaartermijn gaat in. Dit kan niet ongedaan worden gemaakt."),
     EntryKind.WEIGHING: gettext_lazy("De weging met het afwegingskader wordt definitief in het journaal vastgelegd. Wijzigen "
-                              "kan daarna alleen met een correctie, die het origineel laat staan."),
+                                     "kan daarna alleen met een correctie, die het origineel laat staan."),
     EntryKind.HELP: gettext_lazy("Het besluit om hulp te organiseren (5a) wordt definitief vastgelegd. De termijn en de "
-                          "monitoringsmomenten worden acties met een herinnering voor de coördinator."),
+                                 "monitoringsmomenten worden acties met een herinnering voor de coördinator."),
     EntryKind.REPORT: gettext_lazy("De melding bij Veilig Thuis (5b) wordt definitief vastgelegd. Daarna vraagt het dossier "
-                            "om de terugkoppeling en blijft het de leerling volgen."),
+                                   "om de terugkoppeling en blijft het de leerling volgen."),
     EntryKind.EXEMPTION: gettext_lazy("De afwijking wordt definitief vastgelegd: het gesprek vindt niet plaats, op de "
-                               "gekozen wettelijke grond."),
+                                      "gekozen wettelijke grond."),
 }
 
 
