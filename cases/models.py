@@ -226,8 +226,9 @@ class EntryKind(models.TextChoices):
 # Kinds the protocol engine reasons about (a free note is only part of the chronology).
 ENGINE_KINDS = frozenset(EntryKind.values) - {EntryKind.NOTE, EntryKind.COMPLAINT, EntryKind.STATEMENT,
                                               EntryKind.HANDOVER, EntryKind.CARE_TEAM}
-# Kinds only the coordinators (IB, aandachtsfunctionaris) and the directie record; anyone else gets a 404.
-COORDINATOR_KINDS = frozenset({EntryKind.COMPLAINT, EntryKind.STATEMENT, EntryKind.HANDOVER})
+# Kinds only the coordinators (IB, aandachtsfunctionaris) and the directie record; anyone else gets a 404. The
+# care-team meeting too: it sets the basis for discussing a pupil by name and hands out tasks to colleagues.
+COORDINATOR_KINDS = frozenset({EntryKind.COMPLAINT, EntryKind.STATEMENT, EntryKind.HANDOVER, EntryKind.CARE_TEAM})
 
 
 class Entry(RowIdentity):

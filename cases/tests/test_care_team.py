@@ -105,6 +105,17 @@ def test_an_owner_must_be_someone_who_can_open_the_dossier(case, people, verifie
     assert not Task.objects.filter(case=case).exists()
 
 
+def test_a_teacher_on_the_team_cannot_record_a_care_team_meeting_and_gets_not_found(case, people, verified_client):
+    """The coordinator organises the zorgteam and its consent basis (Landelijk model 2019, stap 2: the
+    aandachtsfunctionaris consults); a leerkracht gets the same 404 as for a page that does not exist."""
+    client = verified_client(people[Role.LEERKRACHT])
+    url = reverse("cases:new_entry", args=[case.reference, EntryKind.CARE_TEAM])
+    assert client.get(url).status_code == 404
+    assert post(client, case, meeting(case, people)).status_code == 404
+    assert "care_team" not in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert not Entry.objects.filter(case=case).exists() and not Task.objects.filter(case=case).exists()
+
+
 def test_a_teacher_outside_the_team_gets_not_found(case, people, verified_client, make_user):
     stranger = make_user(Role.LEERKRACHT, case.school)
     response = post(verified_client(stranger), case, meeting(case, people))
