@@ -93,7 +93,8 @@ def overview(request, school_slug):
     readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))
-             .select_related("case").order_by("due_on")[:50])
+             .select_related("case__meldcode_version").defer("case__meldcode_version__source")
+             .order_by("due_on")[:50])  # a task's label may use the names of its case's meldcode
     idle_before = timezone.now() - journal.IDLE_AFTER
     idle = (access.visible(request.user, access.READ).filter(school=school, status=Case.Status.OPEN,
                                                              last_activity_at__lt=idle_before)
