@@ -80,7 +80,9 @@ def overview(request, school_slug):
     overdue = (Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate())
                .order_by().values("case").annotate(n=Count("pk")).values("n"))
     cases = (access.with_readable(access.visible(request.user, need).filter(school=school), request.user)
-             .select_related("pupil")  # the table shows no coordinator: no join, no user object per row
+             # The table shows no coordinator: no join, no user object per row. The meldcode (without its source)
+             # words the route's label, in this query rather than one per row.
+             .select_related("pupil", "meldcode_version").defer("meldcode_version__source")
              .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
     status = request.GET.get("status", "open")

@@ -60,7 +60,8 @@ def _cases(school, make_case, people, count):
     for i in range(count):
         pupil = Pupil.objects.create(school=school, first_name=f"Kind{i}", last_name="Bakker",
                                      date_of_birth=datetime.date(2016, 1, 1), group="4")
-        case = make_case(pupil, team=[people[Role.LEERKRACHT]])
+        # Both routes: the acute route's label is worded by the case's meldcode, which must not cost a query per row.
+        case = make_case(pupil, team=[people[Role.LEERKRACHT]], route="acute" if i % 2 else "regular")
         # Every kind of task in turn: some labels use names the case's meldcode may word otherwise ("Veilig
         # Thuis"), which must not look up each task's case and meldcode one by one.
         Task.objects.create(case=case, kind=TASK_KINDS[i % len(TASK_KINDS)],
