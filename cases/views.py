@@ -22,7 +22,7 @@ from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
-from cases import access, journal, next_actions, notifications, retention
+from cases import access, journal, next_actions, notifications, rendered, retention
 from cases.forms import (
     ENTRY_FORMS,
     BreakGlassForm,
@@ -348,6 +348,7 @@ def detail(request, reference):
     light = journal.engine_entries(case)
     guidance = case.guidance(light)
     may_write = case.is_open and access.WRITE in rights
+    rendered.load_content(entries, case, may_write)
     audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     viewers = []
     if access.MANAGE in rights:

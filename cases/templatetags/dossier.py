@@ -1,11 +1,7 @@
-import threading
-from collections import OrderedDict
-
 from django import template
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from cases import rendered
 from cases.forms import ENTRY_FORMS
 
 register = template.Library()
@@ -108,30 +104,7 @@ def person_name(label):
     return str(label).split(" <")[0]
 
 
-# Saved entries never change, so their HTML is kept per process once rendered. Only in this process's memory,
-# never in a shared cache: it is decrypted dossier content. The key holds everything the HTML depends on.
-_RENDERED: OrderedDict = OrderedDict()
-_RENDERED_MAX = 5000
-_RENDERED_LOCK = threading.Lock()
-
-
 @register.simple_tag
 def render_entry(entry, case, definition, may_write):
-    """One journal entry as HTML; drafts are rendered every time, saved entries once per key."""
-    context = {"entry": entry, "case": case, "definition": definition, "may_write": may_write}
-    if not entry.is_saved:
-        return render_to_string("cases/_entry.html", context)
-    key = (entry.pk, translation.get_language(), timezone.get_current_timezone_name(), bool(may_write),
-           case.reference, tuple((s.pk, s.signed_at is not None) for s in entry.signatures.all()),
-           tuple(c.pk for c in entry.corrections.all()))
-    with _RENDERED_LOCK:
-        html = _RENDERED.get(key)
-        if html is not None:
-            _RENDERED.move_to_end(key)
-            return html
-    html = render_to_string("cases/_entry.html", context)
-    with _RENDERED_LOCK:
-        _RENDERED[key] = html
-        while len(_RENDERED) > _RENDERED_MAX:
-            _RENDERED.popitem(last=False)
-    return html
+    """One journal entry as HTML, saved entries kept once rendered (cases.rendered)."""
+    return rendered.render(entry, case, definition, may_write)
