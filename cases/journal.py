@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Window, prefetch_related_objects
 from django.db.models.base import ModelState
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
@@ -58,6 +58,27 @@ def cached_engine_entries(case: Case) -> list[Entry]:
         _LIGHT_CACHE.move_to_end(key)
     # Shallow copies: whatever a page sets on or loads into an entry (a deferred field) stays with that request.
     return [_clone(entry) for entry in light]
+
+
+# The engine's guidance per case state, per process: a read-only page of an unchanged case asks the same question
+# again. Keyed by everything `Case.guidance` reads: the case's state (as the light list), its flags, the pupil's
+# date of birth (age), the school's Verwijsindex setting, today (deadlines) and the language (the engine's texts).
+_GUIDANCE_CACHE: OrderedDict = OrderedDict()
+
+
+def cached_guidance(case: Case, light: list[Entry]) -> engine.Guidance:
+    """`Case.guidance(light)` for a page that only reads; the light list must be `cached_engine_entries(case)`."""
+    key = (_light_key(case), case.flag_fgm, case.flag_honour, case.pupil.date_of_birth,
+           case.school.verwijsindex_connected, timezone.localdate(), translation.get_language())
+    guidance = _GUIDANCE_CACHE.get(key)
+    if guidance is None:
+        guidance = case.guidance(light)  # immutable (frozen dataclasses): safe to share between requests
+        _GUIDANCE_CACHE[key] = guidance
+        while len(_GUIDANCE_CACHE) > LIGHT_CACHE_SIZE:
+            _GUIDANCE_CACHE.popitem(last=False)
+    else:
+        _GUIDANCE_CACHE.move_to_end(key)
+    return guidance
 
 
 def _clone(entry: Entry) -> Entry:

@@ -38,8 +38,15 @@ def load_content(entries, case, may_write) -> None:
     """Give the entries whose HTML is not kept (and every draft) their content, in one query. Entries loaded with
     their content are left alone. Should a kept rendering be dropped before the page uses it, the entry loads its
     own content when rendered: one query more, never a wrong page."""
-    deferred = [e for e in entries if "content" in e.get_deferred_fields()]
-    missing = [e for e in deferred if not e.is_saved or _kept(_key(e, case, may_write)) is None]
+    missing = []
+    for entry in entries:
+        if "content" not in entry.get_deferred_fields():
+            continue
+        if entry.is_saved:
+            entry._rendered_key = _key(entry, case, may_write)  # computed once: `render` asks again
+            if _kept(entry._rendered_key) is not None:
+                continue
+        missing.append(entry)
     if not missing:
         return
     contents = dict(Entry.objects.filter(pk__in=[e.pk for e in missing]).values_list("pk", "content"))
@@ -52,7 +59,7 @@ def render(entry, case, definition, may_write) -> str:
     context = {"entry": entry, "case": case, "definition": definition, "may_write": may_write}
     if not entry.is_saved:
         return render_to_string("cases/_entry.html", context)
-    key = _key(entry, case, may_write)
+    key = getattr(entry, "_rendered_key", None) or _key(entry, case, may_write)
     html = _kept(key)
     if html is not None:
         return html

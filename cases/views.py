@@ -346,10 +346,11 @@ def detail(request, reference):
     everything = request.GET.get("alles") == "1"
     entries, older = journal.entries_for_page(case, request.user, everything=everything)
     light = journal.engine_entries(case)
-    guidance = case.guidance(light)
+    guidance = journal.cached_guidance(case, light)
     may_write = case.is_open and access.WRITE in rights
     rendered.load_content(entries, case, may_write)
     audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
+    entry_kinds = journal.entry_menu(case, guidance, request.user)
     viewers = []
     if access.MANAGE in rights:
         from audit.queries import case_viewers
@@ -362,8 +363,8 @@ def detail(request, reference):
         "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
         "information_requests": case.information_requests.all() if case.has_information_requests else (),
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
-        "entry_kinds": journal.entry_menu(case, guidance, request.user),
-        "menu": _menu(case, guidance, request.user),
+        "entry_kinds": entry_kinds,
+        "menu": _menu(case, entry_kinds),
         "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
         "advice_actions": next_actions.for_advice(case, guidance, request.user, light, may_write=may_write),
         "open_hypotheses": journal.unresolved(light),
@@ -382,11 +383,11 @@ def _handovers(light):
 DECISION_URLS = {EntryKind.CLOSURE: "cases:close", EntryKind.WEIGHING: "cases:weigh"}
 
 
-def _menu(case, guidance, user) -> list[tuple[str, str, str]]:
-    """(kind, label, url) of every entry kind this person may record: the secondary menu of the case page.
-    A decision opens its own page (with the confirmation); the others the journal form."""
+def _menu(case, entry_kinds) -> list[tuple[str, str, str]]:
+    """(kind, label, url) of every entry kind this person may record (`journal.entry_menu`): the secondary menu of
+    the case page. A decision opens its own page (with the confirmation); the others the journal form."""
     items = []
-    for kind, label, _suggested in journal.entry_menu(case, guidance, user):
+    for kind, label, _suggested in entry_kinds:
         if kind in DECISION_URLS:
             url = reverse(DECISION_URLS[kind], args=[case.reference])
         elif kind in CONFIRM_KINDS:
