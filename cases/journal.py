@@ -93,6 +93,10 @@ def _clone(entry: Entry) -> Entry:
     return clone
 
 
+# Every column of an entry but its content (see `entries_for_page`).
+PAGE_ENTRY_FIELDS = tuple(f.name for f in Entry._meta.concrete_fields if f.name != "content")
+
+
 def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry], int]:
     """The newest saved entries (all with `everything`) plus the user's own drafts, oldest first, in a fixed
     number of queries; and how many older entries were left out. The page is read for what is new; the PDF and
@@ -107,7 +111,8 @@ def entries_for_page(case: Case, user, *, everything=False) -> tuple[list[Entry]
     visible = case.entries.filter(Q(status=Entry.Status.SAVED) | Q(author=user))
     # The content is loaded by `cases.rendered.load_content` for the entries whose HTML this process has not kept:
     # most requests decrypt nothing.
-    entries = (visible.select_related("author", "attachment").defer("content")
+    # The page shows the author's name and whether there is an attachment (its id): no more of either is loaded.
+    entries = (visible.select_related("author").only(*PAGE_ENTRY_FIELDS, "author__full_name")
                .annotate(visible_total=Window(Count("pk")),
                          corrects_seq=F("corrects__seq"), refers_seq=F("refers_to__seq"))
                .order_by("-occurred_at", "-pk"))
