@@ -72,6 +72,11 @@ def _closed(request, case):
     return redirect(_case_url(case))
 
 
+# What a case's meldcode version needs to word a label (`MeldcodeVersion.definition` by its checksum), without the
+# 25 kB source, which a process reads once per version if it has not parsed it yet.
+_VERSION_FOR_WORDING = ("meldcode_version__key", "meldcode_version__version", "meldcode_version__sha256")
+
+
 @login_required
 def overview(request, school_slug):
     """The coordinator's overview: what needs attention across the school, then all cases one may see."""
@@ -82,7 +87,9 @@ def overview(request, school_slug):
     cases = (access.with_readable(access.visible(request.user, need).filter(school=school), request.user)
              # The table shows no coordinator: no join, no user object per row. The meldcode (without its source)
              # words the route's label, in this query rather than one per row.
-             .select_related("pupil", "meldcode_version").defer("meldcode_version__source")
+             .select_related("pupil", "meldcode_version")
+             .only("reference", "route", "current_step", "open_hypotheses", "last_activity_at", "status",
+                   "pupil__first_name", "pupil__last_name", *_VERSION_FOR_WORDING)
              .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
     status = request.GET.get("status", "open")
@@ -95,12 +102,14 @@ def overview(request, school_slug):
     readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))
-             .select_related("case__meldcode_version").defer("case__meldcode_version__source")
-             .order_by("due_on")[:50])  # a task's label may use the names of its case's meldcode
+             # A task's label may use the names of its case's meldcode: it comes in this query.
+             .select_related("case__meldcode_version")
+             .only("kind", "due_on", "case__reference", *(f"case__{f}" for f in _VERSION_FOR_WORDING))
+             .order_by("due_on")[:50])
     idle_before = timezone.now() - journal.IDLE_AFTER
     idle = (access.visible(request.user, access.READ).filter(school=school, status=Case.Status.OPEN,
                                                              last_activity_at__lt=idle_before)
-            .order_by("last_activity_at")[:50])
+            .only("reference", "last_activity_at").order_by("last_activity_at")[:50])
     roles = request.user.roles_at(school)
     audit("case.list", request=request, school=school, details={"status": status})
     return render(request, "cases/overview.html", {

@@ -67,3 +67,18 @@ def test_late_and_coming_actions_and_idle_cases_are_listed_under_attention(schoo
 def test_an_empty_list_says_so(school, people, verified_client):
     page = _overview(verified_client(people[Role.IB]), school, status="closed")
     assert '<td colspan="7">Geen dossiers die u mag zien.</td>' in page
+
+
+def test_a_process_that_has_not_read_the_meldcode_yet_words_the_route_all_the_same(school, make_case, pupil, people,
+                                                                                    verified_client):
+    from protocol import models as protocol_models
+
+    def table(page):
+        return page[page.index('<table class="cases">'):page.index("</table>", page.index('<table class="cases">'))]
+
+    make_case(pupil, route="acute")
+    client = verified_client(people[Role.IB])
+    expected = table(_overview(client, school))
+    assert "Acute onveiligheid" in expected or "Acuut gevaar" in expected
+    protocol_models._PARSED.clear()  # the list loads each version without its source; the source follows once
+    assert table(_overview(client, school)) == expected
