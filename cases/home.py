@@ -103,12 +103,18 @@ def _new_signals(user, readable):
                 .order_by("-saved_at")[:LIST])
 
 
+# A case's meldcode version as far as wording a label needs it (`MeldcodeVersion.definition` by its checksum).
+VERSION_FIELDS = ("case__meldcode_version__key", "case__meldcode_version__version", "case__meldcode_version__sha256")
+
+
 def _tasks(result, readable):
     soon = timezone.localdate() + timedelta(days=7)
     tasks = list(Task.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
                                      done_at__isnull=True, due_on__lte=timezone.localdate() + SOON)
                  # A task's label may use the names of its case's meldcode: one join, not a query per task.
-                 .select_related("case__pupil", "case__meldcode_version").defer("case__meldcode_version__source")
+                 .select_related("case__pupil", "case__meldcode_version")
+                 .only("kind", "due_on", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
+                       *VERSION_FIELDS)
                  .order_by("due_on")[:LIST * 3])
     today = timezone.localdate()
     for task in tasks:
@@ -125,7 +131,10 @@ def _approvals(user, readable, school, roles):
                                         status=Entry.Status.SAVED, kind__in=engine.APPROVAL_KINDS,
                                         facts__approved_by_role="")
                    .exclude(Exists(corrected))
-                   .select_related("case__pupil", "case__meldcode_version").defer("case__meldcode_version__source")
+                   # What the list shows and the rule reads; the content stays encrypted in the database.
+                   .select_related("case__pupil", "case__meldcode_version")
+                   .only("kind", "facts", "saved_at", "case__reference", "case__pupil__first_name",
+                         "case__pupil__last_name", *VERSION_FIELDS)
                    .order_by("saved_at")[:LIST * 2])
     mine, finals = [], {}
     for entry in waiting:
