@@ -467,13 +467,12 @@ def _entry_page(request, case, kind):
         # The only open hypothesis is the one to confirm or refute: chosen already, not "(geen)".
         initial["hypothesis"] = str(kwargs["open_hypotheses"][0].pk)
     form = form_class(request.POST or None, request.FILES or None, initial=initial, **kwargs)
-    guidance = case.guidance()
     action = request.POST.get("action")
     if request.method == "POST" and action != "edit":
         if form.is_valid():
             if _must_confirm(request, kind):
                 audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": kind})
-                return _confirm_page(request, case, form, kind, guidance)
+                return _confirm_page(request, case, form, kind, _shown_guidance(case))
             with idempotency.once(request) as submission:
                 entry = journal.write_entry(case, form, request.user, save=action != "draft")
                 audit("entry.create" if entry.is_saved else "entry.draft", request=request, school=case.school,
@@ -484,6 +483,7 @@ def _entry_page(request, case, kind):
     else:
         audit("entry.form", request=request, school=case.school, case=case, details={"kind": kind})
     status = 400 if action != "edit" and form.errors else 200
+    guidance = _shown_guidance(case)
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": kind, "kind_label": case.words().label(EntryKind, kind), "guidance": guidance,
         "out_of_order": kind not in guidance.allowed_actions and kind not in COORDINATOR_KINDS,
@@ -491,6 +491,12 @@ def _entry_page(request, case, kind):
         "staff_support": journal.staff_support(case.definition()) if kind in (
             EntryKind.COMPLAINT, EntryKind.STATEMENT) else [],
     }, status=status)
+
+
+def _shown_guidance(case):
+    """The guidance a form or confirmation page shows, from the case as this request read it (kept per case state,
+    as on the case page). Saving an entry computes the step afresh from the database (`Case.refresh_step`)."""
+    return journal.cached_guidance(case, journal.cached_engine_entries(case))
 
 
 WHAT_HAPPENS = {
