@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from cases.models import Case, ClosureReason, DeletionRecord, Entry, EntryKind, Route, Task
+from core import databases
 
 SMALL_COUNT = 5  # board figures below this are shown as "< 5"
 SUPPRESSED = "< 5"
@@ -125,8 +126,12 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
     schools = list(schools)
     begin, end = school_year_bounds(start_year)
     figures = Figures(start_year=start_year, schools=[s.name for s in schools])
-    cohort = Case.objects.filter(school__in=schools, opened_at__gte=begin, opened_at__lt=end)
-    destroyed = DeletionRecord.objects.filter(school__in=schools, opened_at__gte=begin, opened_at__lt=end)
+    # Counting only, nothing changes: from the read replica when there is one (core/databases.py).
+    db = databases.for_reports()
+    school_ids = [s.pk for s in schools]
+    cohort = Case.objects.using(db).filter(school__in=school_ids, opened_at__gte=begin, opened_at__lt=end)
+    destroyed = DeletionRecord.objects.using(db).filter(school__in=school_ids, opened_at__gte=begin,
+                                                        opened_at__lt=end)
     if not include_staff_route:
         cohort = cohort.exclude(route=Route.STAFF)
         destroyed = destroyed.exclude(route=Route.STAFF)
@@ -158,8 +163,8 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
         _add(figures.by_step, record["last_step"] if record["last_step"] in STEP_ORDER else "unknown", record["n"])
 
     # Entries that were later corrected count once, through their (saved) correction, as in the protocol engine.
-    corrected = Entry.objects.filter(corrects__isnull=False, status=Entry.Status.SAVED).values("corrects_id")
-    entries = Entry.objects.filter(case__in=cohort, status=Entry.Status.SAVED).exclude(pk__in=corrected)
+    corrected = Entry.objects.using(db).filter(corrects__isnull=False, status=Entry.Status.SAVED).values("corrects_id")
+    entries = Entry.objects.using(db).filter(case__in=cohort, status=Entry.Status.SAVED).exclude(pk__in=corrected)
     advice = Q(kind=EntryKind.CONSULTATION, facts__with="veilig_thuis")
     report = Q(kind=EntryKind.REPORT)
     totals = entries.aggregate(
@@ -171,14 +176,14 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
     figures.advice_requests, figures.advice_cases = totals["advice"], totals["advice_cases"]
     figures.reports, figures.report_cases = totals["reports"], totals["report_cases"]
     figures.help_cases, figures.help_effective_cases = totals["help_cases"], totals["effective"]
-    resolved = Entry.objects.filter(kind=EntryKind.FOLLOWUP, status=Entry.Status.SAVED,
+    resolved = Entry.objects.using(db).filter(kind=EntryKind.FOLLOWUP, status=Entry.Status.SAVED,
                                     facts__resolves_hypothesis=True, refers_to__isnull=False).values("refers_to_id")
     figures.open_hypotheses = (entries.filter(kind=EntryKind.SIGNAL, facts__is_hypothesis=True)
                                .exclude(pk__in=resolved).count())
     for row in (entries.filter(kind=EntryKind.EXEMPTION).values("facts__applies_to", "facts__ground")
                 .annotate(n=Count("pk"))):
         figures.exemptions[(str(row["facts__applies_to"] or ""), str(row["facts__ground"] or ""))] = row["n"]
-    tasks = Task.objects.filter(case__in=cohort).aggregate(
+    tasks = Task.objects.using(db).filter(case__in=cohort).aggregate(
         overdue=Count("pk", filter=Q(done_at__isnull=True, due_on__lt=today, case__status=Case.Status.OPEN)),
         late=Count("pk", filter=Q(done_at__isnull=False, done_at__date__gt=F("due_on"))),
     )

@@ -128,6 +128,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# A read replica for the annual evaluation only (core/databases.py, docs/scaling.md). Read-only by PostgreSQL
+# itself (a hot standby refuses writes); in tests a mirror of the primary.
+_REPLICA_URL = config("DATABASE_REPLICA_URL", "", help_text=(
+    "Optioneel: een PostgreSQL-leesreplica (streaming replication) waar de jaarevaluatie haar cijfers leest, "
+    "zodat die telling de pagina's niet ophoudt. Leeg: alles leest van DATABASE_URL."))
+if _REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False  # a request is a transaction on the primary only
+
 # Each request is one transaction: a write and its audit event commit together or not at all, and
 # a read's event commits when the view returns, before the response is sent (see audit/log.py).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
