@@ -135,10 +135,13 @@ class Client:
         return response.status, data
 
 
-def save_signal(client: Client, reference: str) -> int:
-    """Fetch the signal form (for the CSRF token and the form's key), then post a signal the way the browser does."""
+def save_signal(client: Client, references: list[str]) -> int:
+    """Fetch the signal form (for the CSRF token and the form's key), then post a signal the way the browser does.
+    Each client saves into its own case: people at a peak write in different dossiers, and saves into one case
+    wait for each other on purpose (the case row is locked to number its entries without gaps)."""
     from urllib.parse import urlencode
 
+    reference = references[getattr(client, "index", 0) % len(references)]
     path = f"/dossiers/d/{reference}/nieuw/signal/"
     status, page = client.request("GET", path)
     found, key = CSRF_INPUT.search(page.decode()), KEY_INPUT.search(page.decode())
@@ -178,8 +181,9 @@ def run_load(port, session_key, name, action, clients, max_requests, max_seconds
     budget = iter(range(max_requests))
     stop_at = time.monotonic() + max_seconds
 
-    def worker():
+    def worker(index):
         client = Client(port, session_key)
+        client.index = index  # which of the write cases this client saves into
         action(client)  # warm the connection and the worker; not measured
         while time.monotonic() < stop_at:
             with lock:
@@ -193,7 +197,7 @@ def run_load(port, session_key, name, action, clients, max_requests, max_seconds
                 if status not in (200, 302):
                     errors.append(status)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -210,6 +214,17 @@ def run_load(port, session_key, name, action, clients, max_requests, max_seconds
     if errors:
         result["statuses"] = sorted(set(errors))
     return result
+
+
+def _write_cases(info, count: int) -> list[str]:
+    """The open cases at the benchmark school that saving writes into, one per client: the data set's write case
+    first, then others (never the 300-entry case, which must stay at 300)."""
+    from cases.models import Case
+
+    others = (Case.objects.filter(school__slug=info["school"], status=Case.Status.OPEN)
+              .exclude(reference__in=[info["big_case"], info["write_case"]]).order_by("pk")
+              .values_list("reference", flat=True)[:count - 1])
+    return [info["write_case"], *others]
 
 
 def run_http(concurrency: list[int], max_requests: int, max_seconds: float, workers: int, servers: int = 1):
@@ -233,13 +248,14 @@ def run_http(concurrency: list[int], max_requests: int, max_seconds: float, work
             return status if status == expect else -status
         return action
 
+    write_cases = _write_cases(info, max(concurrency))
     pages = [
         ("healthz", get("/healthz")),
         ("overview", get(f"/dossiers/{info['school']}/")),
         ("case_300_entries", get(f"/dossiers/d/{info['big_case']}/")),
         ("pupil_search", lambda client: post_search(client, f"/scholen/{info['school']}/leerlingen/", "de Vries")),
         ("case_search", lambda client: post_search(client, f"/dossiers/{info['school']}/zoeken/", "Jansen")),
-        ("save_signal", lambda client: save_signal(client, info["write_case"])),
+        ("save_signal", lambda client: save_signal(client, write_cases)),
     ]
     try:
         for clients in concurrency:
