@@ -41,6 +41,8 @@ def setup(url: str | None = None) -> str:
     if os.environ.get("BENCH_REDIS_URL"):
         os.environ["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meldcode.settings")
+    # In-process measurements run as the servers do (bench.load.server_env): without DEBUG's extra work.
+    os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("MELDCODE_VAR_DIR", str(Path(tempfile.gettempdir()) / "meldcode-bench-var"))
     import django
 
