@@ -563,7 +563,8 @@ def edit_draft(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     entry = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.DRAFT, author=request.user)
-    journal.require_may_record(case, request.user, entry.kind)
+    if not journal.may_record(case, request.user, entry.kind):
+        raise Http404  # as for a new entry of this kind: the page does not exist for this person
     form_class = ENTRY_FORMS[entry.kind]
     initial = {**entry.content, **entry.facts, "occurred_at": timezone.localtime(entry.occurred_at),
                "revision": entry.revision}
@@ -607,9 +608,10 @@ def correct_entry(request, reference, entry_id):
     if closed := _closed(request, case):
         return closed
     original = get_object_or_404(case.entries, pk=entry_id, status=Entry.Status.SAVED)
-    if original.kind in COORDINATOR_KINDS and not journal.may_record(case, request.user, original.kind):
-        raise Http404  # as for the form itself: a complaint, statement or handover is not a leerkracht's to touch
-    journal.require_may_record(case, request.user, original.kind)
+    if not journal.may_record(case, request.user, original.kind):
+        # As for the form itself: a decision, a complaint, a statement or a handover is not a leerkracht's to
+        # correct, and the page does not exist for them (the same 404 as `decide` and `new_entry` give).
+        raise Http404
     newer = original.corrections.order_by("-pk").first()
     if newer is not None and request.method != "POST":
         messages.info(request, _("Deze regel is al gecorrigeerd. U corrigeert nu de nieuwste versie."))

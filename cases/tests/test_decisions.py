@@ -46,10 +46,11 @@ def test_a_leerkracht_cannot_save_a_decision_draft_or_correct_a_decision(teacher
     response = client.post(reverse("cases:edit_draft", args=[teacher_case.reference, draft.pk]),
                            with_key({"occurred_at": NOW, "action": "save", "reason": "pupil_left",
                                      "explanation": "Weg."}))
-    assert response.status_code == 403
+    # The same 404 as the decision's own page gives: no hint that the page exists for someone else.
+    assert response.status_code == 404
     assert Case.objects.get(pk=teacher_case.pk).is_open
     weighing = add_entry(teacher_case, people[Role.IB], kind="weighing", facts={"answers": {"vermoeden": False}})
-    assert client.get(reverse("cases:correct", args=[teacher_case.reference, weighing.pk])).status_code == 403
+    assert client.get(reverse("cases:correct", args=[teacher_case.reference, weighing.pk])).status_code == 404
     signal = add_entry(teacher_case, teacher)
     assert client.get(reverse("cases:correct", args=[teacher_case.reference, signal.pk])).status_code == 200
 
