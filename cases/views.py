@@ -23,8 +23,7 @@ from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
 from cases import access, journal, next_actions, notifications, rendered, retention
-from cases.forms import (
-    ENTRY_FORMS,
+from cases.case_forms import (
     BreakGlassForm,
     CorrectionForm,
     DossierSettingsForm,
@@ -35,6 +34,7 @@ from cases.forms import (
     SignForm,
     TeamMemberForm,
 )
+from cases.forms import ENTRY_FORMS
 from cases.models import (
     COORDINATOR_KINDS,
     BreakGlass,

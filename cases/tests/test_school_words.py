@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from cases.forms import ConsultationForm, OpenCaseForm, ReportForm
+from cases.case_forms import OpenCaseForm
+from cases.forms import ConsultationForm, ReportForm
 from cases.models import Case, CaseMember, EntryKind, Route, Task
 from cases.notifications import send_due_reminders
 from protocol.definition import shipped_path
