@@ -574,7 +574,7 @@ def edit_draft(request, reference, entry_id):
     if (request.method == "POST" and request.POST.get("action") != "edit" and _must_confirm(request, entry.kind)
             and form.is_valid()):
         audit("entry.confirm_view", request=request, school=case.school, case=case, details={"kind": entry.kind})
-        return _confirm_page(request, case, form, entry.kind, case.guidance())
+        return _confirm_page(request, case, form, entry.kind, _shown_guidance(case))
     if request.method == "POST" and request.POST.get("action") != "edit" and form.is_valid():
         with idempotency.once(request) as submission:
             saved = journal.update_draft(entry, form, save=request.POST.get("action") != "draft")
@@ -595,7 +595,7 @@ def edit_draft(request, reference, entry_id):
         audit("entry.form", request=request, school=case.school, case=case, object_repr=f"#{entry.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "kind": entry.kind, "kind_label": entry.get_kind_display(), "draft": entry,
-        "conflict": conflict, "guidance": case.guidance(), "confirm_first": entry.kind in CONFIRM_KINDS,
+        "conflict": conflict, "guidance": _shown_guidance(case), "confirm_first": entry.kind in CONFIRM_KINDS,
     }, status=409 if conflict else (400 if form.errors else 200))
 
 
@@ -647,7 +647,7 @@ def correct_entry(request, reference, entry_id):
         audit("entry.form", request=request, school=case.school, case=case, object_repr=f"corrigeren #{original.pk}")
     return render(request, "cases/entry_form.html", {
         "case": case, "form": form, "reason_form": reason_form, "kind": original.kind,
-        "kind_label": original.get_kind_display(), "original": original, "guidance": case.guidance(),
+        "kind_label": original.get_kind_display(), "original": original, "guidance": _shown_guidance(case),
         "correction_conflict": conflict,
     }, status=409 if conflict else (400 if form.errors or reason_form.errors else 200))
 
@@ -665,7 +665,7 @@ def sign(request, reference, entry_id):
     if request.method == "POST" and form.is_valid() and request.POST.get("action") == "check":
         audit("entry.confirm_view", request=request, school=case.school, case=case,
               object_repr=f"ondertekenen #{entry.pk}")
-        return _confirm_page(request, case, form, "sign", case.guidance(), label=_("Ondertekening"), what=_(
+        return _confirm_page(request, case, form, "sign", _shown_guidance(case), label=_("Ondertekening"), what=_(
             "De ondertekening wordt definitief bij het gespreksverslag vastgelegd en kan daarna niet worden "
             "gewijzigd."))
     if request.method == "POST" and form.is_valid():
