@@ -24,6 +24,8 @@ class InformationRequestForm(forms.ModelForm):
             "parents_told": _("Normaal vertelt de school het de ouders vooraf, tenzij dat het kind in gevaar "
                               "brengt."),
             "not_told_reason": _("Verplicht als de ouders niet vooraf zijn geïnformeerd."),
+            "parents_told_on": _("Bij ‘achteraf’ mag dit leeg blijven: u legt de datum vast op de pagina van het "
+                                 "verzoek zodra de ouders zijn geïnformeerd."),
         }
         error_messages = {
             "requester_kind": {"required": _("Kies wie om informatie vraagt.")},
@@ -53,16 +55,37 @@ class InformationRequestForm(forms.ModelForm):
             self.add_error("legal_basis", _("Deze grondslag hoort niet bij wie het vraagt. Kies de wet van deze "
                                             "organisatie of toestemming van de ouders."))
         told = data.get("parents_told")
-        if told in (ParentsTold.BEFORE, ParentsTold.AFTER) and not data.get("parents_told_on"):
+        # "Afterwards" is usually recorded before it happened: its date follows on the request's own page.
+        if told == ParentsTold.BEFORE and not data.get("parents_told_on"):
             self.add_error("parents_told_on", _("Vul in wanneer de ouders zijn geïnformeerd."))
         if told == ParentsTold.NOT and data.get("parents_told_on"):
             self.add_error("parents_told_on", _("Er is geen datum als de ouders niet zijn geïnformeerd."))
         if told in (ParentsTold.AFTER, ParentsTold.NOT) and not (data.get("not_told_reason") or "").strip():
             self.add_error("not_told_reason", _("Leg vast waarom de ouders niet vooraf zijn geïnformeerd."))
-        if (told == ParentsTold.BEFORE and data.get("parents_told_on") and data.get("received_on")
+        if (told in (ParentsTold.BEFORE, ParentsTold.AFTER) and data.get("parents_told_on") and data.get("received_on")
                 and data["parents_told_on"] < data["received_on"]):
             self.add_error("parents_told_on", _("De ouders kunnen niet zijn geïnformeerd vóór het verzoek kwam."))
         return data
+
+
+class ParentsToldForm(forms.Form):
+    """The day the parents were told of a request that was answered before they were (AVG art. 13/14: the
+    parents hear what was shared about their child, once that no longer endangers the child)."""
+
+    told_on = forms.DateField(label=_("Datum waarop de ouders zijn geïnformeerd"), widget=DATE_WIDGET,
+                              error_messages={"required": _("Vul in wanneer de ouders zijn geïnformeerd."),
+                                              "invalid": _("Vul een geldige datum in.")})
+
+    def __init__(self, *args, received_on, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.received_on = received_on
+
+    def clean_told_on(self):
+        day = not_in_the_future(self.cleaned_data.get("told_on"))
+        if day and day < self.received_on:
+            raise forms.ValidationError(_("De ouders kunnen niet zijn geïnformeerd vóór het verzoek kwam."))
+        return day
 
 
 class PupilChoiceForm(forms.Form):

@@ -81,6 +81,11 @@ class InformationRequest(RowIdentity):
         return self.answered_on is not None
 
     @property
+    def parents_still_to_be_told(self) -> bool:
+        """Answered (or to be answered) before telling the parents, and their being told is not recorded yet."""
+        return self.parents_told == ParentsTold.AFTER and self.parents_told_on is None
+
+    @property
     def reviewed_until(self):
         """The moment up to which entries were reviewed for the answer (for answers given before `answered_at`
         existed: the end of the day it was answered on)."""

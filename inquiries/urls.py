@@ -9,5 +9,6 @@ urlpatterns = [
     path("d/<str:reference>/nieuw/", views.new, name="new"),
     path("d/<str:reference>/<int:inquiry_id>/", views.detail, name="detail"),
     path("d/<str:reference>/<int:inquiry_id>/antwoord/", views.answer, name="answer"),
+    path("d/<str:reference>/<int:inquiry_id>/ouders-geinformeerd/", views.parents_told, name="parents_told"),
     path("d/<str:reference>/<int:inquiry_id>/pdf/", views.export, name="export"),
 ]

@@ -8,9 +8,11 @@ reading it needs the right to read; answering it is an export (re-authentication
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -23,8 +25,8 @@ from core import idempotency
 from documents import dossier, exports
 from documents.models import ExportKind
 from documents.views import _guarded, _needs_reauth, _rate_limited, _too_many
-from inquiries.forms import AnswerForm, InformationRequestForm, PupilChoiceForm
-from inquiries.models import InformationRequest, WithheldFromAnswer
+from inquiries.forms import AnswerForm, InformationRequestForm, ParentsToldForm, PupilChoiceForm
+from inquiries.models import InformationRequest, ParentsTold, WithheldFromAnswer
 from schools.access import school_for
 
 # Who may take a request in for a pupil without a dossier: those who coordinate the meldcode at the school.
@@ -34,8 +36,6 @@ OPENING_ROLES = (Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE)
 def _inquiry_or_404(request, reference, inquiry_id, need):
     case, rights = access.case_or_404(request.user, reference, need)
     if case.status == Case.Status.DESTROYED:
-        from django.http import Http404
-
         raise Http404
     inquiry = get_object_or_404(InformationRequest.objects.select_related("recorded_by", "answered_by"),
                                 case=case, pk=inquiry_id)
@@ -60,8 +60,6 @@ def new(request, reference):
     """A request about a pupil who has a dossier: an entry in that dossier."""
     case, _rights = access.case_or_404(request.user, reference, access.WRITE)
     if case.status == Case.Status.DESTROYED:
-        from django.http import Http404
-
         raise Http404
     if (earlier := idempotency.check(request)) is not None:
         return earlier
@@ -133,7 +131,42 @@ def detail(request, reference, inquiry_id):
           details={"information_request": inquiry.pk})
     return render(request, "inquiries/detail.html", {
         "case": case, "rights": rights, "inquiry": inquiry, "may_export": access.EXPORT in rights,
+        "may_write": access.WRITE in rights and case.is_open,
         "withheld": inquiry.withheld.select_related("entry")})
+
+
+@login_required
+@never_cache
+def parents_told(request, reference, inquiry_id):
+    """Record the day the parents were told of a request the school handled without telling them first. Recording
+    it is writing in the dossier; the day is set once (a second person finds it recorded, nothing is overwritten)."""
+    case, _rights, inquiry = _inquiry_or_404(request, reference, inquiry_id, access.WRITE)
+    if inquiry.parents_told != ParentsTold.AFTER:
+        raise Http404
+    if inquiry.parents_told_on is not None:
+        messages.info(request, _("Al vastgelegd: de ouders zijn geïnformeerd op %(day)s.")
+                      % {"day": date_format(inquiry.parents_told_on, "j F Y")})
+        return redirect("inquiries:detail", reference=case.reference, inquiry_id=inquiry.pk)
+    form = ParentsToldForm(request.POST or None, received_on=inquiry.received_on)
+    if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["told_on"]
+        with transaction.atomic():
+            changed = InformationRequest.objects.filter(
+                pk=inquiry.pk, parents_told=ParentsTold.AFTER, parents_told_on__isnull=True).update(parents_told_on=day)
+            if changed:
+                audit("information_request.parents_told", request=request, school=case.school, case=case,
+                      object_repr=case.reference,
+                      details={"information_request": inquiry.pk, "parents_told_on": day.isoformat()})
+        if changed:
+            messages.success(request, _("Vastgelegd dat de ouders zijn geïnformeerd."))
+        else:
+            messages.info(request, _("Iemand anders heeft dit intussen vastgelegd."))
+        return redirect("inquiries:detail", reference=case.reference, inquiry_id=inquiry.pk)
+    audit("entry.rejected" if request.method == "POST" else "entry.form", request=request, school=case.school,
+          case=case, object_repr="ouders geïnformeerd over een informatieverzoek",
+          details={"information_request": inquiry.pk})
+    return render(request, "inquiries/parents_told.html", {"case": case, "inquiry": inquiry, "form": form},
+                  status=400 if form.errors else 200)
 
 
 @login_required

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -229,3 +230,79 @@ def test_retention_destroys_the_requests_with_the_dossier(case, people, django_c
         retention.destroy(case)
     assert not InformationRequest.objects.exists()
     assert not WithheldFromAnswer.objects.exists()
+
+
+# --- Parents told afterwards: recorded when it happens (AVG art. 14: the parents hear what was shared) ----------
+
+AFTER = {"parents_told": "after", "parents_told_on": "", "not_told_reason": "Vooraf vertellen bracht Sanne in gevaar."}
+
+
+def test_a_request_answered_before_the_parents_are_told_is_recorded_without_a_date(case, people, verified_client):
+    client = verified_client(people[Role.IB])
+    assert record(client, case, **AFTER).status_code == 302
+    inquiry = InformationRequest.objects.get(case=case)
+    assert inquiry.parents_told == "after" and inquiry.parents_told_on is None and inquiry.parents_still_to_be_told
+    detail = client.get(reverse("inquiries:detail", args=[case.reference, inquiry.pk])).content.decode()
+    assert "nog niet gebeurd" in detail
+    assert reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]) in detail
+    assert "ouders nog informeren" in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+
+
+def test_the_day_the_parents_were_told_is_recorded_once_and_audited(case, people, verified_client):
+    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                           not_told_reason="Gevaar.")
+    client = verified_client(people[Role.LEERKRACHT])  # on the team: writes in the dossier
+    url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"told_on": "2026-11-20"})
+    assert response.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on == datetime.date(2026, 11, 20) and not inquiry.parents_still_to_be_told
+    event = AuditEvent.objects.get(action="information_request.parents_told")
+    assert event.case_id == case.pk
+    assert event.details == {"information_request": inquiry.pk, "parents_told_on": "2026-11-20"}
+    # Set once: a second person's later date does not overwrite it.
+    again = client.post(url, {"told_on": "2026-11-25"})
+    assert again.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on == datetime.date(2026, 11, 20)
+    assert AuditEvent.objects.filter(action="information_request.parents_told").count() == 1
+
+
+@pytest.mark.parametrize("day, message", [
+    ("", "Vul in wanneer de ouders zijn geïnformeerd."),
+    ("2026-10-30", "De ouders kunnen niet zijn geïnformeerd vóór het verzoek kwam."),
+    ("next month", "Deze datum ligt in de toekomst."),
+    ("gisteren", "Vul een geldige datum in."),
+])
+def test_a_wrong_day_is_refused_in_dutch_and_nothing_is_stored(case, people, verified_client, day, message):
+    if day == "next month":
+        day = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                           not_told_reason="Gevaar.")
+    response = verified_client(people[Role.IB]).post(
+        reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]), {"told_on": day})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on is None
+
+
+def test_only_a_request_handled_without_telling_the_parents_first_has_the_page(case, people, verified_client):
+    before = make_request(case, people[Role.IB])  # told before: nothing to record afterwards
+    client = verified_client(people[Role.IB])
+    assert client.get(reverse("inquiries:parents_told", args=[case.reference, before.pk])).status_code == 404
+
+
+def test_someone_without_write_access_gets_the_same_404_as_for_an_unknown_request(
+        case, people, verified_client, make_user, other_school):
+    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                           not_told_reason="Gevaar.")
+    url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
+    unknown = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk + 999])
+    for person in (people[Role.PRIVACY], make_user(Role.IB, other_school)):
+        client = verified_client(person)
+        assert client.post(url, {"told_on": "2026-11-20"}).status_code == 404
+        assert client.get(unknown).status_code == 404
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on is None
