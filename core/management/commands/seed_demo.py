@@ -200,9 +200,14 @@ class Command(BaseCommand):
             "question": "Zorgen over een blauwe plek en schrikreactie; wat is wijsheid?",
             "advice": "Signalen goed blijven vastleggen en binnenkort een gesprek met de ouders voeren, samen met de IB."},
             {"with": "veilig_thuis", "anonymous": True})
+        # Consent as the form records it: the guardians chosen from the pupil's list, with their gezag then.
+        guardians = list(case.pupil.guardians.order_by("pk"))
+        mother = next(g for g in guardians if g.name == "Marieke de Vries")
         self._entry(case, "consent", ib, monday + timedelta(days=6), {
-            "given_by": "Marieke de Vries (moeder)", "scope": "Sanne met naam bespreken in het zorgteam",
-            "signed_in_app": True, "notes": ""}, {"status": "given"})
+            "guardians": [f"{mother.name} ({mother.relation}, heeft gezag)"],
+            "scope": "Sanne met naam bespreken in het zorgteam", "signed_in_app": True, "notes": ""},
+            {"status": "given", "guardians": [mother.pk], "guardians_with_authority": [mother.pk],
+             "authority_holders": [g.pk for g in guardians if g.has_authority]})
         conversation = self._entry(case, "conversation", ib, monday + timedelta(days=8, hours=6), {
             "participants": "Marieke de Vries, moeder\nLotte Jansen, leerkracht\nIngrid Bakker, intern begeleider",
             "purpose_explained": "We delen onze zorg over Sanne en willen samen kijken hoe het met haar gaat.",
