@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from socialmap import parser
+from socialmap import parser, values
 from socialmap.models import Organisation, PhoneNumber
 
 ACCEPT = "accept"
@@ -68,7 +68,7 @@ def apply_import(school, parsed_list: Sequence[parser.ParsedOrganisation], decis
                 result.skipped.append(parsed.name)
                 continue
             _validate(item)
-            key = parser.normalise_name(item.name)
+            key = values.normalise_name(item.name)
             if key in seen:  # the same organisation twice in one import: the later one wins
                 organisation = seen[key]
             else:

@@ -19,8 +19,23 @@ page, version footers and tables of contents are passed over.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
+
+from socialmap.values import (  # the values in a block (names, phones, e-mail, websites)
+    AT_SIGN_RE,
+    EMAIL_RE,
+    URL_RE,
+    collapse,
+    emails_in,
+    fold,
+    normalise_email,
+    normalise_name,
+    normalise_website,
+    numbers_in,
+    parse_phones,
+    urls_in,
+    without_links,
+)
 
 # --- the kinds of organisation (ids are stored in the database; Dutch labels live in models.Kind) ---------
 
@@ -63,7 +78,7 @@ _KIND_WORDS = [
 
 def classify_kind(name: str) -> str:
     """The kind of organisation, guessed from its name."""
-    text = _fold(name)
+    text = fold(name)
     for kind, pattern in _KIND_WORDS:
         if re.search(pattern, text):
             return kind
@@ -73,7 +88,7 @@ def classify_kind(name: str) -> str:
 def is_defunct(name: str) -> bool:
     """The AMK and the Steunpunt Huiselijk Geweld merged into Veilig Thuis in 2015: older documents still list
     them, with numbers that no longer answer."""
-    folded = _fold(name)
+    folded = fold(name)
     return bool(re.search(r"\bamk\b|advies[-\s]*en\s*meldpunt\s*kindermishandeling|steunpunt\s+huiselijk\s+geweld"
                           r"|\bshg\b", folded)) and not re.search(r"veilig\s*thuis", folded)
 
@@ -84,7 +99,7 @@ def default_on_emergency_sheet(kind: str, name: str, phones) -> bool:
     Police only with its emergency number: the 0900 number of the local station is not for acute danger.
     """
     numbers = {number for number, _note in phones}
-    folded = _fold(name)
+    folded = fold(name)
     if "112" in numbers:
         return True
     if kind == CRISIS:
@@ -150,219 +165,6 @@ class ParsedOrganisation:
         )
 
 
-# --- normalising values -----------------------------------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, for comparing words."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
-
-
-def normalise_name(name: str) -> str:
-    """The key two spellings of the same organisation share ("GGZ  Drenthe" and "ggz drenthe")."""
-    return " ".join(re.sub(r"[^\w]+", " ", _fold(name)).split())
-
-
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
-# Area codes with two digits after the 0; every other geographic number has three.
-_SHORT_AREA_CODES = {
-    "010", "013", "015", "020", "023", "024", "026", "030", "033", "035", "036", "038", "040", "043", "045",
-    "046", "050", "053", "055", "058", "070", "071", "072", "073", "074", "075", "076", "077", "078", "079",
-    "084", "085", "087", "088", "091",
-}
-_SERVICE_PREFIXES = ("0800", "0900", "0906", "0909")
-
-
-def format_phone(digits: str) -> str:
-    """Dutch notation for a number given as digits: 0528-230388, 043-8506666, 06-12345678, 0900-1231230."""
-    if digits.startswith("0031"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("31") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    if not digits.startswith("0") or len(digits) < 8:
-        return digits
-    if digits.startswith(_SERVICE_PREFIXES):
-        return f"{digits[:4]}-{digits[4:]}"
-    if len(digits) != 10:
-        return digits
-    if digits.startswith("06"):
-        return f"06-{digits[2:]}"
-    if digits[:3] in _SHORT_AREA_CODES:
-        return f"{digits[:3]}-{digits[3:]}"
-    return f"{digits[:4]}-{digits[4:]}"
-
-
-# Opening hours look like numbers; take them out before looking for phone numbers.
-_TIME_RANGE = re.compile(r"\b\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?(?:\s*(?:-|\u2013|tot)\s*\d{1,2}[.:]\d{2}(?:\s*(?:uur|u)\b)?)?")
-# The country code, written "+31" or "0031", counts as the 0 of the area code.
-_DIGIT_GROUP = re.compile(r"(?P<country>(?:\+\s?|\b00)31[\s\-]?(?:\(0\)\s?)?(?=\d))|\d+")
-_GROUP_SEPARATOR = re.compile(r"^(?: |-|\.|\u2013| - | \u2013 )$")
-
-
-def _numbers_in(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, digits) of each phone number in `text`.
-
-    Digit groups joined by a space or dash form a run; a run is cut where a number is complete, so that
-    "020 1234567 06 12345678" gives two numbers.
-    """
-    masked = _TIME_RANGE.sub(lambda m: "#" * len(m.group()), text)
-    groups = []  # [start, end, digits, joined to the previous group, is the country code]
-    for match in _DIGIT_GROUP.finditer(masked):
-        country_code = bool(match.group("country"))
-        after_country_code = bool(groups) and groups[-1][4] and groups[-1][1] == match.start()
-        if (match.start() and masked[match.start() - 1].isalnum() and match.group()[0] != "+"
-                and not after_country_code):
-            continue  # part of a word such as "A12"
-        digits = "0" if country_code else match.group()
-        joined = bool(groups) and bool(_GROUP_SEPARATOR.match(masked[groups[-1][1]:match.start()]))
-        if groups and groups[-1][4]:
-            joined = True  # the digits after +31
-        groups.append([match.start(), match.end(), digits, joined, country_code])
-    found = []
-    index = 0
-    while index < len(groups):
-        start, end, digits, _joined, _country_code = groups[index]
-        index += 1
-        if digits == "112" and (index == len(groups) or not groups[index][3]):
-            found.append((start, end, digits))
-            continue
-        if not digits.startswith("0"):
-            continue
-        while index < len(groups) and groups[index][3]:
-            candidate = digits + groups[index][2]
-            limit = 11 if candidate.startswith(_SERVICE_PREFIXES) or candidate in ("08", "09") else 10
-            if len(candidate) > limit:
-                break
-            digits, end = candidate, groups[index][1]
-            index += 1
-        if len(digits) >= 8:
-            found.append((start, end, digits))
-    return found
-
-
-def _clean_note(note: str) -> str:
-    note = _collapse(note).strip(" ,;/-\u2013:")
-    # "tel." in front of or after the number says nothing about it.
-    note = re.sub(r"^(tel(efoon)?(nr|nummer)?\.?)(?=[\s:]|$)|(?<=\s)tel(efoon)?\.?$", "", note, flags=re.I)
-    note = note.strip(" ,;/-\u2013:")
-    # Half of a bracket that holds the number itself, "(bgg 06 12345678)": the bracket is not part of the note.
-    if note.startswith("(") and ")" not in note:
-        note = note[1:].strip()
-    if note.endswith(")") and "(" not in note:
-        note = note[:-1].strip()
-    if note.startswith("(") and note.endswith(")") and note.count("(") == 1:
-        note = note[1:-1].strip()
-    return note
-
-
-def _split_between(text: str) -> tuple[str, str]:
-    """Text between two numbers: (the note of the number before, the note of the number after).
-
-    What follows the last separator belongs to the next number: "0528 123456 (receptie), spoed 06 ...";
-    so does a bracket left open: "0592 395555 (bgg 06 12345678)".
-    """
-    opened = text.rfind("(")
-    if opened > text.rfind(")"):
-        # A bracket left open holds the next number; separated words in it before that belong to the first:
-        # "(ma t/m vr 9.00 - 17.00 uur, daarbuiten 0800-2000)".
-        inner = list(re.finditer(r"[,;]|\bof\b", text[opened + 1:]))
-        if inner:
-            cut = opened + 1 + inner[-1].start()
-            return text[:opened] + " " + text[opened + 1:cut], text[opened + 1 + inner[-1].end():]
-        return text[:opened], text[opened + 1:]
-    # A separator inside a closed bracket does not split: "0800-2000 (24/7) 088 ..." has one note, "24/7".
-    outside = re.sub(r"\([^()]*\)", lambda m: "(" + "_" * (len(m.group()) - 2) + ")", text)
-    if outside.rstrip().endswith(":") and not re.search(r"[,;/()]", outside):
-        return "", text  # "0900-8844 bij nood: 112": the words before the colon label the next number
-    cuts = list(re.finditer(r"[,;/]|\bof\b", outside))
-    if cuts:
-        return text[:cuts[0].start()], text[cuts[-1].end():]
-    closed = outside.rfind(")")
-    if closed >= 0:
-        return text[:closed + 1], text[closed + 1:]  # the bracket ends the note of the number before
-    return text, ""
-
-
-def parse_phones(value: str, qualifier: str = "") -> tuple[list[tuple[str, str]], str]:
-    """The phone numbers in a field value with their notes, and any text that held no number.
-
-    "088 2460244 (ma-vr 8.30 - 17.00)" gives [("088-2460244", "ma-vr 8.30 - 17.00")];
-    "algemeen 0900-123 12 30" gives [("0900-1231230", "algemeen")].
-    """
-    value = _collapse(value)
-    value = re.sub(r"\((0\d{1,3})\)\s?", r"\1 ", value)  # "(0528) 23 03 88"
-    numbers = _numbers_in(value)
-    if not numbers:
-        leftover = value.strip(" -:")
-        # A short number ("14 058", "14 0592 (gemeente)"): kept as written, with the words after it as its note.
-        short = re.fullmatch(r"(\d[\d\s\-]{1,}\d)(\s*[(,;].*|\s+[^\W\d]\D*)?", leftover)
-        if short:
-            note = " ".join(x for x in (qualifier, _clean_note(short.group(2) or "")) if x)
-            return [(short.group(1), _clean_note(note))], ""
-        return [], leftover
-    phones = []
-    for index, (start, end, digits) in enumerate(numbers):
-        before = value[numbers[index - 1][1]:start] if index else value[:start]
-        after = value[end:numbers[index + 1][0]] if index + 1 < len(numbers) else value[end:]
-        notes = []
-        if qualifier:
-            notes.append(qualifier)
-        if index == 0:
-            notes.append(before)
-        else:
-            notes.append(_split_between(before)[1])
-        if index + 1 < len(numbers):
-            after = _split_between(after)[0]
-        notes.append(after)
-        note = _clean_note(" ".join(n for n in (_clean_note(n) for n in notes) if n))
-        number = format_phone(digits)
-        if number == digits and len(digits) > 3:  # not a length we know: keep it as written
-            number = re.sub(r"\s*([-\u2013])\s*", "-", value[start:end])
-        phones.append((number, note))
-    return phones, ""
-
-
-_EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
-_URL = re.compile(r"(?:https?://|www\.)[^\s,;<>()]+|\b[\w\-]+(?:\.[\w\-]+)*\.(?:nl|com|org|net|info|eu|be)\b(?:/[^\s,;<>()]*)?",
-                  re.IGNORECASE)
-
-
-def normalise_email(value: str) -> str:
-    value = value.strip().removeprefix("mailto:").strip(" .,;:<>()[]")
-    return value.lower()
-
-
-def normalise_website(value: str) -> str:
-    """www.example.nl: without scheme or trailing slash, host in lower case; the path as written."""
-    value = value.strip().strip(".,;:<>()[]")
-    value = re.sub(r"^https?://", "", value, flags=re.IGNORECASE)
-    host, _, path = value.partition("/")
-    value = host.lower() + ("/" + path if path else "")
-    return value.rstrip("/")
-
-
-# "info (at) ggd.nl", "info[at]ggd.nl": spelled out against spam robots.
-_AT_SIGN = re.compile(r"\s*[\[(]\s*(?:at|@)\s*[\])]\s*", re.IGNORECASE)
-
-
-def _emails_in(text: str) -> list[str]:
-    text = _AT_SIGN.sub("@", text.replace("mailto:", " "))
-    return [normalise_email(m) for m in _EMAIL.findall(text)]
-
-
-def _without_links(text: str) -> str:
-    return _URL.sub(" ", _EMAIL.sub(" ", text.replace("mailto:", " ")))
-
-
-def _urls_in(text: str) -> list[str]:
-    without_emails = _EMAIL.sub(" ", text)
-    return [normalise_website(m) for m in _URL.findall(without_emails)]
-
-
 # --- labels -----------------------------------------------------------------------------------------------
 
 NAME, SELF, CONTACT, ADDRESS, PHONE, FAX, EMAIL, WEBSITE, HOURS, NOTES, BARE_NAME = (
@@ -397,7 +199,7 @@ _QUALIFIED = {PHONE, ADDRESS, EMAIL, WEBSITE, CONTACT, FAX}
 
 
 def _label_words(label: str) -> str:
-    label = _fold(label)
+    label = fold(label)
     label = re.sub(r"(?<=\w)[.\-_](?=\w)", " ", label)  # tel.nr, e-mail
     label = re.sub(r"[^\w()/ ]", " ", label)
     label = label.replace("/", " ")
@@ -578,11 +380,11 @@ def _column_table(lines: list[str], start: int) -> tuple[int, list[str]] | None:
 
 
 def _cell_kind(cell: str) -> str:
-    if re.match(r"[+(0-9]", cell) and _numbers_in(cell):
+    if re.match(r"[+(0-9]", cell) and numbers_in(cell):
         return PHONE
-    if _EMAIL.search(cell):
+    if EMAIL_RE.search(cell):
         return EMAIL
-    if _link_only(cell) or _URL.fullmatch(cell):
+    if _link_only(cell) or URL_RE.fullmatch(cell):
         return WEBSITE
     return ""
 
@@ -693,7 +495,7 @@ def _read_lines(text: str) -> list[_Line]:
             blanks_after_field += 1
             continue
         if lines and _runs_on(lines[-1], number, body):
-            lines[-1].plain += " " + _collapse(body)
+            lines[-1].plain += " " + collapse(body)
             lines[-1].cells += " " + body
             lines[-1].number = number
             continue
@@ -731,7 +533,7 @@ def _read_lines(text: str) -> list[_Line]:
             item.continuation = True
             blanks_after_field = 0
         elif _wraps_onto(lines[-1] if lines else None, number, body):
-            lines[-1].plain += " " + _collapse(body)
+            lines[-1].plain += " " + collapse(body)
             lines[-1].cells += " " + body
             continue
         else:
@@ -739,7 +541,7 @@ def _read_lines(text: str) -> list[_Line]:
             group += 1
             item.group = group
             group += 1
-            item.plain = _collapse(body)
+            item.plain = collapse(body)
             item.cells = body
             previous_was_field = False
             blanks_after_field = 99
@@ -751,10 +553,10 @@ def _read_lines(text: str) -> list[_Line]:
 
 def _running_key(raw: str) -> str:
     """The text of a line that could be a running header or footer, without its page number; "" otherwise."""
-    body = _collapse(raw)
+    body = collapse(raw)
     if not re.search(r"[^\W\d_]{2}", body) or _link_only(body) or _split_label_segments(body) is not None:
         return ""
-    return _fold(re.sub(r"\s+\d{1,3}$", "", body))
+    return fold(re.sub(r"\s+\d{1,3}$", "", body))
 
 
 def _running_lines(raw_lines: list[str]) -> set[str]:
@@ -799,7 +601,7 @@ def _expand_short_labels(line: str) -> str:
     def expand(match: re.Match) -> str:
         letter, value = match.group(1).lower(), match.group(2)
         fits = (letter in "tmf" and re.match(r"[+(0-9]", value) or letter == "e" and "@" in value.split()[0]
-                or letter in "wi" and _URL.match(value)
+                or letter in "wi" and URL_RE.match(value)
                 or letter == "a" and bool(_STREET.match(value) or _POSTCODE.search(value)))
         return f"{_SHORT_LABEL_WORDS[letter]}: " if fits else match.group(0)
 
@@ -820,11 +622,11 @@ def _name_and_number(text: str) -> list[tuple[str, str]] | None:
     match = re.match(r"^(?P<name>[^:]{2,60}?)\s*(?::|\s[\-\u2013]\s|\s{2,})\s*(?P<value>[+(0-9].*)$", text)
     if not match or not match.group("name")[0].isupper() or not _looks_like_name(match.group("name").strip()):
         return None
-    if _NOT_A_PARTNER.search(_fold(match.group("name"))) or _POSTCODE.search(match.group("name")):
+    if _NOT_A_PARTNER.search(fold(match.group("name"))) or _POSTCODE.search(match.group("name")):
         return None  # a postcode in the "name": a line of an address list
     fields = [(NAME, match.group("name").strip())]
     for cell in re.split(r"\s{2,}", match.group("value").strip()):
-        if _link_only(cell) or _EMAIL.fullmatch(cell):
+        if _link_only(cell) or EMAIL_RE.fullmatch(cell):
             fields.append((EMAIL if "@" in cell else WEBSITE, cell))
         elif len(fields) == 1:
             phones, leftover = parse_phones(cell)
@@ -857,7 +659,7 @@ def _address_list_entry(text: str) -> list[tuple[str, str]] | None:
             fields.append((kind, value))
     name = "".join(name_parts).strip()
     if (not name_parts or not any(kind in (PHONE, EMAIL, WEBSITE) for kind, _value in fields)
-            or not name[0].isupper() or not _looks_like_name(name) or _NOT_A_PARTNER.search(_fold(name))):
+            or not name[0].isupper() or not _looks_like_name(name) or _NOT_A_PARTNER.search(fold(name))):
         return None
     if address_parts:
         fields.insert(0, (ADDRESS, ", ".join(address_parts)))
@@ -927,7 +729,7 @@ def _is_address_block(head: _Line, rest: list[_Line], kinds: dict[int, str]) -> 
     name = head.plain.rstrip(":").strip()
     if not kinds or not name or not name[0].isupper() or not _looks_like_name(name):
         return False
-    if _is_page_header(name) or _NOT_A_PARTNER.search(_fold(name)):
+    if _is_page_header(name) or _NOT_A_PARTNER.search(fold(name)):
         return False
     found = set(kinds.values()) | {f.kind for line in rest for f in line.fields}
     return bool(found & {PHONE, EMAIL, WEBSITE})
@@ -936,8 +738,8 @@ def _is_address_block(head: _Line, rest: list[_Line], kinds: dict[int, str]) -> 
 def _unlabelled_kind(text: str) -> str | None:
     """The field a value without a label holds, told by its content: an address, a number, a link, "t.a.v."."""
     text = text.strip()
-    if _link_only(text) or " " not in text and (_emails_in(text) or _URL.fullmatch(text)):
-        return EMAIL if "@" in _AT_SIGN.sub("@", text) else WEBSITE
+    if _link_only(text) or " " not in text and (emails_in(text) or URL_RE.fullmatch(text)):
+        return EMAIL if "@" in AT_SIGN_RE.sub("@", text) else WEBSITE
     if re.match(r"(t\.?\s?a\.?\s?v\.?|ter attentie van)\s", text, re.IGNORECASE):
         return CONTACT
     if len(text) < 80 and not text.endswith(".") and (
@@ -960,7 +762,7 @@ def _continues_after_blank(previous: _Field, body: str, raw_lines: list[str], nu
         return len(body) < 100 and bool(street or _POSTCODE.search(body) or re.match(r"postbus\b", body, re.I))
     if previous.kind in (PHONE, FAX):
         # Under "Telefoon:", or a second number under the first one.
-        return bool(re.match(r"^[(+0-9]", body)) and bool(_numbers_in(body))
+        return bool(re.match(r"^[(+0-9]", body)) and bool(numbers_in(body))
     if previous.kind in (NAME, BARE_NAME, CONTACT) and empty:
         following = next((line for line in raw_lines[number:number + 3] if line.strip()), "")
         return _looks_like_name(body) and _split_label_segments(_BULLET.sub("", following).strip()) is not None
@@ -1003,7 +805,7 @@ def _continues(previous: _Field, body: str, indented: bool) -> bool:
     if previous.kind == ADDRESS:
         return bool(_POSTCODE.search(body) or _STREET.match(body)) and len(body) < 100 or indented
     if previous.kind in (PHONE, FAX):
-        return bool(re.match(r"^[(+0-9]", body)) and bool(_numbers_in(body)) or indented
+        return bool(re.match(r"^[(+0-9]", body)) and bool(numbers_in(body)) or indented
     if previous.kind in (NAME, BARE_NAME):
         # A long name wrapped onto the next line of a PDF: "... (schoolmaatschappelijk" + "werk)".
         name = " ".join(previous.values)
@@ -1265,7 +1067,7 @@ def _is_placeholder(value: str) -> bool:
         return True
     if _BRACKETED.match(value):
         # Word and mail programs put angle brackets around real addresses: "<info@mee.nl>".
-        return not (_EMAIL.search(value) or _URL.search(value))
+        return not (EMAIL_RE.search(value) or URL_RE.search(value))
     # "0000-000000": a template's example number.
     digits = re.sub(r"\D", "", value)
     return len(digits) >= 6 and set(digits) == {"0"} and not re.search(r"[^\W\d_]", value)
@@ -1279,12 +1081,12 @@ def _clean_contact(value: str) -> str:
 def _split_contact(value: str) -> tuple[str, list[tuple[str, str]], list[str]]:
     """The contact person, and the direct phone numbers and e-mail addresses written after the name:
     "mevr. J. de Vries, tel. 06-12345678, j.devries@sedna.nl"."""
-    value = _AT_SIGN.sub("@", value)
-    links = [match.span() for pattern in (_EMAIL, _URL) for match in pattern.finditer(value)]
+    value = AT_SIGN_RE.sub("@", value)
+    links = [match.span() for pattern in (EMAIL_RE, URL_RE) for match in pattern.finditer(value)]
     masked = value
     for start, end in links:  # blanked out, same length, so that positions still match
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    starts = [start for start, _end in links] + [start for start, _end, _digits in _numbers_in(masked)]
+    starts = [start for start, _end in links] + [start for start, _end, _digits in numbers_in(masked)]
     if not starts:
         return _clean_contact(value), [], []
     cut = min(starts)
@@ -1292,14 +1094,14 @@ def _split_contact(value: str) -> tuple[str, list[tuple[str, str]], list[str]]:
                     flags=re.IGNORECASE)
     person = _clean_contact(person.strip())
     rest = value[cut:]
-    phones, _leftover = parse_phones(_without_links(rest))
+    phones, _leftover = parse_phones(without_links(rest))
     # The direct line is noted with the person's name: "06-12345678 (mevr. J. de Vries)".
     phones = [(number, note or person) for number, note in phones]
-    return person, phones, _emails_in(rest)
+    return person, phones, emails_in(rest)
 
 
 def _clean_value(value: str) -> str:
-    value = _collapse(value).strip(" ,;*_")
+    value = collapse(value).strip(" ,;*_")
     return "" if _is_placeholder(value) else value
 
 
@@ -1327,9 +1129,9 @@ def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
                 address_lines.append(value)
         elif f.kind == PHONE:
             for value in values:
-                emails.extend(_emails_in(value))
-                websites.extend(_urls_in(value))
-                phones, leftover = parse_phones(_without_links(value), f.qualifier)
+                emails.extend(emails_in(value))
+                websites.extend(urls_in(value))
+                phones, leftover = parse_phones(without_links(value), f.qualifier)
                 org.phones.extend(p for p in phones if p not in org.phones)
                 if leftover:
                     notes.append(f"Telefoon: {leftover}")
@@ -1337,17 +1139,17 @@ def _build(block: _Block, known_links: set[str]) -> ParsedOrganisation | None:
             phones, leftover = parse_phones(joined)
             notes.append("Fax: " + ", ".join(number for number, _ in phones) if phones else f"Fax: {joined}")
         elif f.kind == EMAIL:
-            found = _emails_in(joined)
+            found = emails_in(joined)
             emails.extend(found)
             if not found:
-                websites.extend(_urls_in(joined))
-                if not _urls_in(joined):
+                websites.extend(urls_in(joined))
+                if not urls_in(joined):
                     notes.append(f"E-mail: {joined}")
         elif f.kind == WEBSITE:
-            found = _urls_in(joined)
+            found = urls_in(joined)
             websites.extend(found)
-            emails.extend(_emails_in(joined))
-            if not found and not _emails_in(joined):
+            emails.extend(emails_in(joined))
+            if not found and not emails_in(joined):
                 notes.append(f"Website: {joined}")
         elif f.kind == HOURS:
             hours.append(joined)
@@ -1395,8 +1197,8 @@ def _known_links(blocks: list[_Block]) -> set[str]:
     for block in blocks:
         for f in block.fields:
             text = " ".join(f.values)
-            known.update(_emails_in(text))
-            known.update(_urls_in(text))
+            known.update(emails_in(text))
+            known.update(urls_in(text))
     return known
 
 

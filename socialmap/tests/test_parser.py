@@ -2,14 +2,9 @@
 
 import pytest
 
-from socialmap.parser import (
-    ParsedOrganisation,
-    classify_kind,
-    format_phone,
-    parse_organisations,
-    parse_phones,
-)
+from socialmap.parser import ParsedOrganisation, classify_kind, parse_organisations
 from socialmap.tests.helpers import DE_SPRONG, GENERIC_TEMPLATE, seed_text
+from socialmap.values import format_phone, parse_phones
 
 
 def by_name(organisations):

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from socialmap.parser import parse_organisations, parse_phones
+from socialmap.parser import parse_organisations
 from socialmap.readers import read_document
 from socialmap.tests.helpers import docx_bytes, pdf_bytes
+from socialmap.values import parse_phones
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unseen2"
 FIELDS = ("name", "contact", "address", "phone", "email", "website")
