@@ -330,6 +330,7 @@ class Task(models.Model):
         CONSENT = "consent", _("Toestemming van de ouder ontbreekt")
         IDLE = "idle", _("Dossier is al lange tijd stil")
         ACCESS_REQUEST = "access_request", _("Inzageverzoek beantwoorden")
+        PARENTS_INFORMED = "parents_informed", _("Ouders informeren over een informatieverzoek")
         DUE = "due", _("Termijn uit de meldcode")
         CARE_TEAM = "care_team", _("Actie uit het zorgteamoverleg")
         OTHER = "other", _("Actie")

@@ -70,6 +70,9 @@ class InformationRequest(RowIdentity):
     given = EncryptedTextField(_("wat is gegeven"), blank=True)
     # When the coordinator went through the entries: a copy made again leaves out what was saved later.
     answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the parents are told afterwards: the reminder to do so, done once the day is recorded.
+    task = models.ForeignKey("cases.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             editable=False)
 
     class Meta:
         verbose_name = _("informatieverzoek")

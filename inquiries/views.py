@@ -5,6 +5,8 @@ dossier (or, for a pupil without one, the coordinating role at the school: the r
 reading it needs the right to read; answering it is an export (re-authentication, rate limit, audit).
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role
 from audit.log import record as audit
 from cases import access, journal
-from cases.models import Case, CaseMember
+from cases.models import Case, CaseMember, Task
 from core import idempotency
 from documents import dossier, exports
 from documents.models import ExportKind
@@ -42,9 +44,17 @@ def _inquiry_or_404(request, reference, inquiry_id, need):
     return case, rights, inquiry
 
 
+# Telling the parents afterwards: a reminder for the coordinator, this many days after the request came in.
+PARENTS_INFORMED_WITHIN = timedelta(days=14)
+
+
 def _store(request, case, form, *, opened=False):
     inquiry = form.save(commit=False)
     inquiry.case, inquiry.recorded_by = case, request.user
+    if inquiry.parents_still_to_be_told:
+        inquiry.task = Task.objects.create(case=case, kind=Task.Kind.PARENTS_INFORMED,
+                                           due_on=inquiry.received_on + PARENTS_INFORMED_WITHIN,
+                                           assignee=case.coordinator or request.user)
     inquiry.save()
     audit("information_request.create", request=request, school=case.school, case=case, object_repr=case.reference,
           details={"information_request": inquiry.pk, "requester_kind": inquiry.requester_kind,
@@ -154,6 +164,8 @@ def parents_told(request, reference, inquiry_id):
             changed = InformationRequest.objects.filter(
                 pk=inquiry.pk, parents_told=ParentsTold.AFTER, parents_told_on__isnull=True).update(parents_told_on=day)
             if changed:
+                if inquiry.task_id:
+                    Task.objects.filter(pk=inquiry.task_id, done_at__isnull=True).update(done_at=timezone.now())
                 audit("information_request.parents_told", request=request, school=case.school, case=case,
                       object_repr=case.reference,
                       details={"information_request": inquiry.pk, "parents_told_on": day.isoformat()})

@@ -306,3 +306,28 @@ def test_someone_without_write_access_gets_the_same_404_as_for_an_unknown_reques
         assert client.get(unknown).status_code == 404
     inquiry.refresh_from_db()
     assert inquiry.parents_told_on is None
+
+
+def test_telling_the_parents_afterwards_is_a_task_until_the_day_is_recorded(case, people, verified_client):
+    from cases.models import Task
+
+    client = verified_client(people[Role.IB])
+    record(client, case, **AFTER)
+    inquiry = InformationRequest.objects.get(case=case)
+    task = Task.objects.get(case=case, kind=Task.Kind.PARENTS_INFORMED)
+    assert inquiry.task == task and task.done_at is None
+    assert task.due_on == datetime.date(2026, 11, 16)  # two weeks after the request came in (2 November)
+    assert task.assignee == (case.coordinator or people[Role.IB])
+    assert "Ouders informeren over een informatieverzoek" in client.get(
+        reverse("cases:detail", args=[case.reference])).content.decode()
+    client.post(reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]), {"told_on": "2026-11-10"})
+    task.refresh_from_db()
+    assert task.done_at is not None
+
+
+def test_parents_told_before_make_no_task(case, people, verified_client):
+    from cases.models import Task
+
+    record(verified_client(people[Role.IB]), case)
+    assert not Task.objects.filter(case=case, kind=Task.Kind.PARENTS_INFORMED).exists()
+    assert InformationRequest.objects.get(case=case).task is None
