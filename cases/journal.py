@@ -1,6 +1,7 @@
 """Writing and reading the journal, and the next actions that follow from it."""
 
 import re
+import threading
 from collections import OrderedDict
 from datetime import date, timedelta
 
@@ -37,6 +38,24 @@ def engine_entries(case: Case) -> list[Entry]:
 # has a new key, and the page reads its list afresh. A small LRU: a process serves the cases in use.
 _LIGHT_CACHE: OrderedDict = OrderedDict()
 LIGHT_CACHE_SIZE = 500
+# Both per-process caches here are shared by a process's threads (gunicorn's threaded workers): one lock for each
+# lookup-or-store, never held while the database or the engine works.
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached(cache: OrderedDict, key, compute):
+    """The value kept under `key`, or `compute()` stored there (the least recently used dropped past the size)."""
+    with _CACHE_LOCK:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+            return value
+    value = compute()
+    with _CACHE_LOCK:
+        cache[key] = value
+        while len(cache) > LIGHT_CACHE_SIZE:
+            cache.popitem(last=False)
+    return value
 
 
 def _light_key(case: Case):
@@ -47,15 +66,7 @@ def _light_key(case: Case):
 def cached_engine_entries(case: Case) -> list[Entry]:
     """`Case.engine_entries()` for a page that only reads, without the query when this process knows the case in
     this state already. Never for computing a new step after a write (`refresh_step` reads the database)."""
-    key = _light_key(case)
-    light = _LIGHT_CACHE.get(key)
-    if light is None:
-        light = case.engine_entries()
-        _LIGHT_CACHE[key] = light
-        while len(_LIGHT_CACHE) > LIGHT_CACHE_SIZE:
-            _LIGHT_CACHE.popitem(last=False)
-    else:
-        _LIGHT_CACHE.move_to_end(key)
+    light = _cached(_LIGHT_CACHE, _light_key(case), case.engine_entries)
     # Shallow copies: whatever a page sets on or loads into an entry (a deferred field) stays with that request.
     return [_clone(entry) for entry in light]
 
@@ -70,15 +81,8 @@ def cached_guidance(case: Case, light: list[Entry]) -> engine.Guidance:
     """`Case.guidance(light)` for a page that only reads; the light list must be `cached_engine_entries(case)`."""
     key = (_light_key(case), case.flag_fgm, case.flag_honour, case.pupil.date_of_birth,
            case.school.verwijsindex_connected, timezone.localdate(), translation.get_language())
-    guidance = _GUIDANCE_CACHE.get(key)
-    if guidance is None:
-        guidance = case.guidance(light)  # immutable (frozen dataclasses): safe to share between requests
-        _GUIDANCE_CACHE[key] = guidance
-        while len(_GUIDANCE_CACHE) > LIGHT_CACHE_SIZE:
-            _GUIDANCE_CACHE.popitem(last=False)
-    else:
-        _GUIDANCE_CACHE.move_to_end(key)
-    return guidance
+    # Immutable (frozen dataclasses): safe to share between requests.
+    return _cached(_GUIDANCE_CACHE, key, lambda: case.guidance(light))
 
 
 def _clone(entry: Entry) -> Entry:

@@ -71,3 +71,33 @@ def test_a_rendering_dropped_between_loading_and_showing_costs_a_query_not_the_c
         page = _page(client, case)
     assert "Komt vaak te laat." in page
     assert any('"cases_entry"."content"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_kept_guidance_follows_a_flag_set_after_a_visit(make_case, pupil, people, verified_client, add_entry):
+    """The guidance is kept per case state (cases.journal.cached_guidance); an FGM or honour flag changes what the
+    meldcode asks at once (Landelijk model 2019: contact Veilig Thuis with urgency before the parents)."""
+    from cases.models import Case
+
+    ib = people[Role.IB]
+    case = make_case(pupil)
+    add_entry(case, ib)
+    client = verified_client(ib)
+    assert "Neem met spoed contact op" not in _page(client, case)
+    Case.objects.filter(pk=case.pk).update(flag_fgm=True)
+    assert "Neem met spoed contact op" in _page(client, case)
+
+
+def test_the_kept_guidance_is_in_the_readers_language(make_case, pupil, people, verified_client, add_entry):
+    from cases.models import Case
+
+    ib = people[Role.IB]
+    case = make_case(pupil)
+    add_entry(case, ib)
+    Case.objects.filter(pk=case.pk).update(flag_honour=True)
+    assert "Neem met spoed contact op" in _page(verified_client(ib), case)
+    english = verified_client(people[Role.LEERKRACHT])
+    english.cookies["django_language"] = "en"
+    Case.objects.get(pk=case.pk).members.get_or_create(user=people[Role.LEERKRACHT])
+    page = _page(english, case)
+    assert "Neem met spoed contact op" not in page
+    assert "urgently (in acute danger, the police: 112)" in page
