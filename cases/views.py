@@ -81,10 +81,9 @@ _VERSION_FOR_WORDING = ("meldcode_version__key", "meldcode_version__version", "m
 def overview(request, school_slug):
     """The coordinator's overview: what needs attention across the school, then all cases one may see."""
     school = school_for(request.user, school_slug, *DOSSIER_ROLES)
-    need = access.META
     overdue = (Task.objects.filter(case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.localdate())
                .order_by().values("case").annotate(n=Count("pk")).values("n"))
-    cases = (access.with_readable(access.visible(request.user, need).filter(school=school), request.user)
+    cases = (access.listed_with_readable(request.user, Case.objects.filter(school=school))
              # The table shows no coordinator: no join, no user object per row. The meldcode (without its source)
              # words the route's label, in this query rather than one per row.
              .select_related("pupil", "meldcode_version")
@@ -98,7 +97,7 @@ def overview(request, school_slug):
     page = _page_with_window_count(cases, request.GET.get("pagina"), 50)
     # Someone who may only know that a case exists (the privacy officer) sees no pupil name, whatever other roles
     # they hold: the name is shown per case, for the cases they may read.
-    # (`readable` is annotated per case by access.with_readable, in the page's own query.)
+    # (`readable` is annotated per case by access.listed_with_readable, in the page's own query.)
     readable = access.visible(request.user, access.READ).filter(school=school).values("pk")
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))

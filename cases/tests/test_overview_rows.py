@@ -82,3 +82,19 @@ def test_a_process_that_has_not_read_the_meldcode_yet_words_the_route_all_the_sa
     assert "Acute onveiligheid" in expected or "Acuut gevaar" in expected
     protocol_models._PARSED.clear()  # the list loads each version without its source; the source follows once
     assert table(_overview(client, school)) == expected
+
+
+def test_a_privacy_officer_on_one_team_sees_that_name_and_no_other(school, make_case, people, verified_client):
+    """The overview lists what one may know of (META) and names only what one may read (READ); with the privacy
+    officer's role the two differ per case (cases.access.listed_with_readable)."""
+    privacy = people[Role.PRIVACY]
+    privacy.memberships.create(school=school, role=Role.LEERKRACHT)
+    on_team = Pupil.objects.create(school=school, first_name="Teamkind", last_name="Zichtbaar",
+                                   date_of_birth=datetime.date(2016, 1, 1), group="4")
+    elsewhere = Pupil.objects.create(school=school, first_name="Anderkind", last_name="Verborgen",
+                                     date_of_birth=datetime.date(2016, 1, 1), group="4")
+    shown, shielded = make_case(on_team, team=[privacy]), make_case(elsewhere)
+    page = _overview(verified_client(privacy), school)
+    assert shown.reference in page and shielded.reference in page
+    assert "Teamkind Zichtbaar" in page
+    assert "Verborgen" not in page and "(afgeschermd)" in page
