@@ -359,6 +359,7 @@ def detail(request, reference):
     rendered.load_content(entries, case, may_write)
     audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     entry_kinds = journal.entry_menu(case, guidance, request.user)
+    information_requests = list(case.information_requests.all()) if case.has_information_requests else []
     viewers = []
     if access.MANAGE in rights:
         from audit.queries import case_viewers
@@ -369,7 +370,10 @@ def detail(request, reference):
         "guidance": guidance, "definition": case.definition(), "viewers": viewers, "may_write": may_write,
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
-        "information_requests": case.information_requests.all() if case.has_information_requests else (),
+        "information_requests": information_requests,
+        # A reminder to tell the parents about a request is done on the request's page, where the day is recorded.
+        "task_pages": {r.task_id: reverse("inquiries:parents_told", args=[case.reference, r.pk])
+                       for r in information_requests if r.task_id and r.parents_still_to_be_told},
         "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
         "entry_kinds": entry_kinds,
         "menu": _menu(case, entry_kinds),

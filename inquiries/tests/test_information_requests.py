@@ -318,8 +318,11 @@ def test_telling_the_parents_afterwards_is_a_task_until_the_day_is_recorded(case
     assert inquiry.task == task and task.done_at is None
     assert task.due_on == datetime.date(2026, 11, 16)  # two weeks after the request came in (2 November)
     assert task.assignee == (case.coordinator or people[Role.IB])
-    assert "Ouders informeren over een informatieverzoek" in client.get(
-        reverse("cases:detail", args=[case.reference])).content.decode()
+    case_page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert "Ouders informeren over een informatieverzoek" in case_page
+    # Its button on the case page leads to the request's page, where the day is recorded (not a bare "Klaar").
+    assert reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]) in case_page
+    assert reverse("cases:complete_task", args=[case.reference, task.pk]) not in case_page
     client.post(reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]), {"told_on": "2026-11-10"})
     task.refresh_from_db()
     assert task.done_at is not None
