@@ -141,7 +141,8 @@ def detail(request, reference, inquiry_id):
           details={"information_request": inquiry.pk})
     return render(request, "inquiries/detail.html", {
         "case": case, "rights": rights, "inquiry": inquiry, "may_export": access.EXPORT in rights,
-        "may_write": access.WRITE in rights and case.is_open,
+        # Also after closing: a request can come in, and the parents be told, when the dossier is closed.
+        "may_write": access.WRITE in rights,
         "withheld": inquiry.withheld.select_related("entry")})
 
 

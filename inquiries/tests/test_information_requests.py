@@ -334,3 +334,16 @@ def test_parents_told_before_make_no_task(case, people, verified_client):
     record(verified_client(people[Role.IB]), case)
     assert not Task.objects.filter(case=case, kind=Task.Kind.PARENTS_INFORMED).exists()
     assert InformationRequest.objects.get(case=case).task is None
+
+
+def test_the_parents_told_day_can_be_recorded_after_the_dossier_was_closed(case, people, verified_client):
+    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                           not_told_reason="Gevaar.")
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closure_reason="unfounded")
+    client = verified_client(people[Role.IB])
+    detail = client.get(reverse("inquiries:detail", args=[case.reference, inquiry.pk])).content.decode()
+    url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
+    assert url in detail
+    assert client.post(url, {"told_on": "2026-11-20"}).status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on == datetime.date(2026, 11, 20)
