@@ -371,10 +371,7 @@ def detail(request, reference):
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
         "information_requests": information_requests,
-        # A reminder to tell the parents about a request is done on the request's page, where the day is recorded.
-        "task_pages": {r.task_id: reverse("inquiries:parents_told", args=[case.reference, r.pk])
-                       for r in information_requests if r.task_id and r.parents_still_to_be_told},
-        "tasks": case.tasks.filter(done_at__isnull=True).order_by("due_on"),
+        "tasks": _open_tasks(case, information_requests, request.user),
         "entry_kinds": entry_kinds,
         "menu": _menu(case, entry_kinds),
         "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
@@ -384,6 +381,32 @@ def detail(request, reference):
         "staff_support": journal.staff_support(case.definition()) if any(
             e.kind in (EntryKind.COMPLAINT, EntryKind.STATEMENT) for e in light) else [],
     })
+
+
+# Tasks that close themselves once what they ask for is recorded (cases.journal.plan_tasks, the meldcode's
+# deadlines, access and information requests): the case page links to where that is recorded and offers no "Klaar",
+# which would silence a reminder of the meldcode without anything recorded.
+RECORDED_TASKS = {
+    Task.Kind.HYPOTHESIS: EntryKind.FOLLOWUP,
+    Task.Kind.HELP_DEADLINE: EntryKind.HELP_EVALUATION,
+    Task.Kind.MONITOR: EntryKind.HELP_EVALUATION,
+}
+SELF_CLOSING_TASKS = frozenset({*RECORDED_TASKS, Task.Kind.DUE, Task.Kind.ACCESS_REQUEST, Task.Kind.PARENTS_INFORMED})
+
+
+def _open_tasks(case, information_requests, user) -> list:
+    """The case's open tasks, each with `action_url` (where what it asks is recorded) or `manual` (closed by hand)."""
+    parents_pages = {r.task_id: reverse("inquiries:parents_told", args=[case.reference, r.pk])
+                     for r in information_requests if r.task_id and r.parents_still_to_be_told}
+    tasks = list(case.tasks.filter(done_at__isnull=True).order_by("due_on"))
+    for task in tasks:
+        task.manual = task.kind not in SELF_CLOSING_TASKS
+        task.action_url = parents_pages.get(task.pk)
+        kind = RECORDED_TASKS.get(task.kind)
+        if kind is not None and journal.may_record(case, user, kind):
+            task.action_url = reverse("cases:new_entry", args=[case.reference, kind]) + (
+                f"?hypothesis={task.source_entry_id}" if kind == EntryKind.FOLLOWUP and task.source_entry_id else "")
+    return tasks
 
 
 def _handovers(light):
@@ -856,7 +879,13 @@ def complete_task(request, reference, task_id):
     if closed := _closed(request, case):
         return closed
     task = get_object_or_404(case.tasks, pk=task_id, done_at__isnull=True)
+    if task.kind in SELF_CLOSING_TASKS:
+        # Closed by recording what it asks for, never by hand: the reminder stays until that is in the dossier.
+        messages.error(request, _("Deze actie sluit vanzelf zodra vastligt wat ze vraagt. Leg dat vast in het "
+                                  "dossier."))
+        return redirect(_case_url(case))
     task.done_at = timezone.now()
     task.save(update_fields=["done_at"])
     audit("task.done", request=request, school=case.school, case=case, object_repr=task.get_kind_display())
+    messages.success(request, _("De actie is afgevinkt."))
     return redirect(_case_url(case))

@@ -108,9 +108,3 @@ def person_name(label):
 def render_entry(entry, case, definition, may_write):
     """One journal entry as HTML, saved entries kept once rendered (cases.rendered)."""
     return rendered.render(entry, case, definition, may_write)
-
-
-@register.filter
-def get_item(mapping, key):
-    """`mapping[key]` in a template, or None (a dict from the view keyed by ids)."""
-    return mapping.get(key) if mapping else None
