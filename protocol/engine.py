@@ -373,7 +373,8 @@ def _named(record: Record) -> set[str]:
 
 
 def _date(record: Record) -> str:
-    return record.at.date().strftime("%d-%m-%Y")
+    # The school's day, not UTC's: a weighing saved at 00:49 in Amsterdam is of that day, not the one before.
+    return _local_day(record.at).strftime("%d-%m-%Y")
 
 
 def _role_names(roles) -> str:
@@ -1171,7 +1172,7 @@ def _child_notice(case: _Case, currents: list[Step]) -> Notice | None:
     talks = [r for r in case.of("conversation") if r.data.get("purpose") == "pre_report"]
     rule = _pre_report_rule(definition)
     if talks:
-        old_enough = [(r, age) for r in talks if (age := case.age_on(r.at.date())) is not None and age >= limit]
+        old_enough = [(r, age) for r in talks if (age := case.age_on(_local_day(r.at))) is not None and age >= limit]
         if not old_enough or any(r.data.get("child_present") for r, _age in old_enough):
             return None
         talk, age = old_enough[-1]
@@ -1196,7 +1197,7 @@ def _pre_report_rule(definition: Meldcode) -> str:
 def _as_date(value) -> date | None:
     """A date from the record data; stored journals keep dates as ISO text."""
     if isinstance(value, datetime):
-        return value.date()
+        return _local_day(value)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
