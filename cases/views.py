@@ -396,7 +396,9 @@ SELF_CLOSING_TASKS = frozenset({*RECORDED_TASKS, Task.Kind.DUE, Task.Kind.ACCESS
 
 def _open_tasks(case, information_requests, user) -> list:
     """The case's open tasks, each with `action_url` (where what it asks is recorded) or `manual` (closed by hand)."""
-    parents_pages = {r.task_id: reverse("inquiries:parents_told", args=[case.reference, r.pk])
+    # Telling the parents comes after the answer: until then the reminder leads to the request itself.
+    parents_pages = {r.task_id: reverse("inquiries:parents_told" if r.is_answered else "inquiries:detail",
+                                        args=[case.reference, r.pk])
                      for r in information_requests if r.task_id and r.parents_still_to_be_told}
     tasks = list(case.tasks.filter(done_at__isnull=True).order_by("due_on"))
     for task in tasks:

@@ -41,6 +41,9 @@ class InformationRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("requester_kind", "legal_basis", "parents_told"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+        # Needed with some answers only (see clean): the hint says when, so no "(niet verplicht)" beside them.
+        self.fields["not_told_reason"].required_when = True
+        self.fields["parents_told_on"].required_when = True
 
     def clean_received_on(self):
         return not_in_the_future(self.cleaned_data.get("received_on"))

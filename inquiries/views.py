@@ -158,6 +158,11 @@ def parents_told(request, reference, inquiry_id):
         messages.info(request, _("Al vastgelegd: de ouders zijn geïnformeerd op %(day)s.")
                       % {"day": date_format(inquiry.parents_told_on, "j F Y")})
         return redirect("inquiries:detail", reference=case.reference, inquiry_id=inquiry.pk)
+    if not inquiry.is_answered:
+        # "Afterwards" is after the answer: what the parents are told is who asked and what the school gave.
+        messages.info(request, _("Beantwoord eerst het verzoek. Daarna legt u hier vast wanneer de ouders zijn "
+                                 "geïnformeerd."))
+        return redirect("inquiries:detail", reference=case.reference, inquiry_id=inquiry.pk)
     form = ParentsToldForm(request.POST or None, received_on=inquiry.received_on)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["told_on"]

@@ -76,8 +76,11 @@ def described_by(field):
 
 @register.simple_tag
 def optional_marker(field):
-    """' (niet verplicht)' after the label of an optional field (GOV.UK: mark the optional ones, not the rest)."""
-    if field.field.required or isinstance(field.field.widget, forms.CheckboxInput):
+    """' (niet verplicht)' after the label of an optional field (GOV.UK: mark the optional ones, not the rest).
+    A field that is required only with some answers (`required_when` set on the field) gets no marker: its hint says
+    when it is needed."""
+    if (field.field.required or isinstance(field.field.widget, forms.CheckboxInput)
+            or getattr(field.field, "required_when", False)):
         return ""
     return format_html(' <span class="optional">{}</span>', _("(niet verplicht)"))
 

@@ -234,6 +234,14 @@ def test_retention_destroys_the_requests_with_the_dossier(case, people, django_c
 
 # --- Parents told afterwards: recorded when it happens (AVG art. 14: the parents hear what was shared) ----------
 
+def _answered(inquiry, by):
+    """As answering does it (inquiries.views.answer), without making the PDF."""
+    InformationRequest.objects.filter(pk=inquiry.pk).update(answered_on=datetime.date(2026, 11, 9), answered_by=by,
+                                                            answered_at=timezone.now())
+    inquiry.refresh_from_db()
+    return inquiry
+
+
 AFTER = {"parents_told": "after", "parents_told_on": "", "not_told_reason": "Vooraf vertellen bracht Sanne in gevaar."}
 
 
@@ -244,13 +252,22 @@ def test_a_request_answered_before_the_parents_are_told_is_recorded_without_a_da
     assert inquiry.parents_told == "after" and inquiry.parents_told_on is None and inquiry.parents_still_to_be_told
     detail = client.get(reverse("inquiries:detail", args=[case.reference, inquiry.pk])).content.decode()
     assert "nog niet gebeurd" in detail
-    assert reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]) in detail
     assert "ouders nog informeren" in client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    # "Afterwards" means after the answer: until the request is answered there is nothing to record yet.
+    url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
+    assert url not in detail
+    response = client.post(url, {"told_on": "2026-11-20"}, follow=True)
+    assert "Beantwoord eerst het verzoek" in response.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.parents_told_on is None
+    _answered(inquiry, people[Role.IB])
+    detail = client.get(reverse("inquiries:detail", args=[case.reference, inquiry.pk])).content.decode()
+    assert url in detail
 
 
 def test_the_day_the_parents_were_told_is_recorded_once_and_audited(case, people, verified_client):
-    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
-                           not_told_reason="Gevaar.")
+    inquiry = _answered(make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                                     not_told_reason="Gevaar."), people[Role.IB])
     client = verified_client(people[Role.LEERKRACHT])  # on the team: writes in the dossier
     url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
     assert client.get(url).status_code == 200
@@ -278,8 +295,8 @@ def test_the_day_the_parents_were_told_is_recorded_once_and_audited(case, people
 def test_a_wrong_day_is_refused_in_dutch_and_nothing_is_stored(case, people, verified_client, day, message):
     if day == "next month":
         day = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
-    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
-                           not_told_reason="Gevaar.")
+    inquiry = _answered(make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                                     not_told_reason="Gevaar."), people[Role.IB])
     response = verified_client(people[Role.IB]).post(
         reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]), {"told_on": day})
     assert response.status_code == 400
@@ -296,8 +313,8 @@ def test_only_a_request_handled_without_telling_the_parents_first_has_the_page(c
 
 def test_someone_without_write_access_gets_the_same_404_as_for_an_unknown_request(
         case, people, verified_client, make_user, other_school):
-    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
-                           not_told_reason="Gevaar.")
+    inquiry = _answered(make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                                     not_told_reason="Gevaar."), people[Role.IB])
     url = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk])
     unknown = reverse("inquiries:parents_told", args=[case.reference, inquiry.pk + 999])
     for person in (people[Role.PRIVACY], make_user(Role.IB, other_school)):
@@ -320,9 +337,12 @@ def test_telling_the_parents_afterwards_is_a_task_until_the_day_is_recorded(case
     assert task.assignee == (case.coordinator or people[Role.IB])
     case_page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
     assert "Ouders informeren over een informatieverzoek" in case_page
-    # Its button on the case page leads to the request's page, where the day is recorded (not a bare "Klaar").
-    assert reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]) in case_page
+    # Its button on the case page leads to the request (not a bare "Klaar"): first to answer it, then to record the day.
+    assert f'href="{reverse("inquiries:detail", args=[case.reference, inquiry.pk])}"' in case_page
     assert reverse("cases:complete_task", args=[case.reference, task.pk]) not in case_page
+    _answered(inquiry, people[Role.IB])
+    case_page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]) in case_page
     client.post(reverse("inquiries:parents_told", args=[case.reference, inquiry.pk]), {"told_on": "2026-11-10"})
     task.refresh_from_db()
     assert task.done_at is not None
@@ -337,8 +357,8 @@ def test_parents_told_before_make_no_task(case, people, verified_client):
 
 
 def test_the_parents_told_day_can_be_recorded_after_the_dossier_was_closed(case, people, verified_client):
-    inquiry = make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
-                           not_told_reason="Gevaar.")
+    inquiry = _answered(make_request(case, people[Role.IB], parents_told="after", parents_told_on=None,
+                                     not_told_reason="Gevaar."), people[Role.IB])
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED, closure_reason="unfounded")
     client = verified_client(people[Role.IB])
     detail = client.get(reverse("inquiries:detail", args=[case.reference, inquiry.pk])).content.decode()
@@ -347,3 +367,10 @@ def test_the_parents_told_day_can_be_recorded_after_the_dossier_was_closed(case,
     assert client.post(url, {"told_on": "2026-11-20"}).status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.parents_told_on == datetime.date(2026, 11, 20)
+
+
+def test_the_reason_and_the_day_are_not_marked_optional_as_some_answers_need_them(case, people, verified_client):
+    page = verified_client(people[Role.IB]).get(reverse("inquiries:new", args=[case.reference])).content.decode()
+    label = page[page.index('for="id_not_told_reason"'):page.index("</label>", page.index('for="id_not_told_reason"'))]
+    assert "niet verplicht" not in label
+    assert "Verplicht als de ouders niet vooraf zijn geïnformeerd." in page
