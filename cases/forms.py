@@ -79,8 +79,10 @@ class FollowupForm(EntryForm):
     fact_fields = ("resolves_hypothesis",)
 
     hypothesis = forms.ChoiceField(label=_("Welke hypothese?"), required=False)
+    # No answer chosen in advance: confirming or refuting a hypothesis is the person's own judgement.
     outcome = forms.ChoiceField(label=_("Uitkomst"), choices=[
-        ("confirmed", _("Bevestigd")), ("refuted", _("Ontkracht")), ("none", _("Nog niet: aanvulling"))])
+        ("", _("— Kies de uitkomst —")), ("confirmed", _("Bevestigd")), ("refuted", _("Ontkracht")),
+        ("none", _("Nog niet: aanvulling"))], error_messages={"required": _("Kies de uitkomst.")})
     text = forms.CharField(label=_("Vervolgaantekening"), widget=TEXT)
     resolves_hypothesis = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -217,8 +219,10 @@ class ConsentForm(GuardianChoiceMixin, EntryForm):
     kind = EntryKind.CONSENT
     fact_fields = ("status",)
 
+    # No answer chosen in advance: "given" by default would record consent nobody gave.
     status = forms.ChoiceField(label=_("Toestemming"), choices=[
-        ("given", _("Gegeven")), ("refused", _("Geweigerd")), ("withdrawn", _("Ingetrokken"))])
+        ("", _("— Kies —")), ("given", _("Gegeven")), ("refused", _("Geweigerd")), ("withdrawn", _("Ingetrokken"))],
+        error_messages={"required": _("Kies of de ouder toestemming gaf, weigerde of introk.")})
     guardians = GuardianChoiceField(label=_("Door welke ouder(s)"), help_text=NO_AUTHORITY_HELP)
     scope = forms.CharField(label=_("Waarvoor"), max_length=300,
                             initial=_("Het kind met naam bespreken in het zorgteam en met externe deskundigen"))

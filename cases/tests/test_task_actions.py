@@ -54,3 +54,21 @@ def test_a_manual_action_is_ticked_off_with_klaar_and_says_so(make_case, pupil, 
     assert "De actie is afgevinkt." in response.content.decode()
     task.refresh_from_db()
     assert task.done_at is not None
+
+
+def test_consent_and_a_hypothesis_outcome_are_never_chosen_in_advance(make_case, pupil, people, verified_client):
+    """Consent recorded as "given" by default would be consent nobody gave (AVG art. 7: consent must be shown)."""
+    from core.testing import with_key
+
+    ib = people[Role.IB]
+    case = make_case(pupil)
+    client = verified_client(ib)
+    for kind, field, message in (("consent", "status", "Kies of de ouder toestemming gaf, weigerde of introk."),
+                                 ("followup", "outcome", "Kies de uitkomst.")):
+        url = reverse("cases:new_entry", args=[case.reference, kind])
+        page = client.get(url).content.decode()
+        select = page[page.index(f'name="{field}"'):page.index("</select>", page.index(f'name="{field}"'))]
+        assert '<option value="" selected>' in select
+        response = client.post(url, with_key({"occurred_at": "2026-11-02T10:00", "action": "save"}))
+        assert response.status_code == 400 and message in response.content.decode()
+    assert not case.entries.exists()
