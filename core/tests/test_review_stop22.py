@@ -218,3 +218,22 @@ def test_the_board_evaluation_counts_no_staff_cases_of_a_school_where_the_viewer
     head = make_user(Role.BESTUUR, school)
     Membership.objects.create(user=head, school=sister, role=Role.BESTUUR)
     assert staff_route_visible(head, [school, sister])
+
+
+# --- the home page's figures ----------------------------------------------------------------------------------------
+
+def test_the_privacy_officers_home_figures_do_not_count_a_staff_case(case, make_case, pupil, people, add_entry,
+                                                                    verified_client):
+    """The privacy officer never learns that a staff-perpetrator case exists (cases.access, the evaluation): the
+    year at a glance on their home page counted it, one more than the overview they may open."""
+    staff_case = make_case(pupil, route="staff", subject_staff=people[Role.LEERKRACHT],
+                           coordinator=people[Role.DIRECTIE])
+    add_entry(staff_case, people[Role.DIRECTIE], kind="report", content={"text": "Melding."}, facts={})
+    page = verified_client(people[Role.PRIVACY]).get(reverse("core:home")).content.decode()
+    assert "<dt>Lopende dossiers</dt><dd>1</dd>" in page
+    assert "<dt>Geopend</dt><dd>1</dd>" in page
+    assert "<dt>Meldingen bij Veilig Thuis</dt><dd>0</dd>" in page
+    # Directie counts it (the staff route is theirs), whoever the case is about.
+    page = verified_client(people[Role.DIRECTIE]).get(reverse("core:home")).content.decode()
+    assert "<dt>Lopende dossiers</dt><dd>2</dd>" in page
+    assert "<dt>Meldingen bij Veilig Thuis</dt><dd>1</dd>" in page
