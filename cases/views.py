@@ -356,9 +356,13 @@ def detail(request, reference):
     light = journal.engine_entries(case)
     guidance = journal.cached_guidance(case, light)
     may_write = case.is_open and access.WRITE in rights
-    rendered.load_content(entries, case, may_write)
-    audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     entry_kinds = journal.entry_menu(case, guidance, request.user)
+    # An entry's correction (or draft) is a 404 for whoever may not record its kind: no link to it either.
+    recordable = {kind for kind, _label, _suggested in entry_kinds}
+    for entry in entries:
+        entry.writable = may_write and entry.kind in recordable
+    rendered.load_content(entries, case)
+    audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     information_requests = list(case.information_requests.all()) if case.has_information_requests else []
     viewers = []
     if access.MANAGE in rights:

@@ -90,6 +90,22 @@ def test_a_reader_in_english_is_not_shown_the_dutch_rendering_another_reader_lef
     assert "vastgelegd door" not in page
 
 
+def test_a_leerkracht_is_not_offered_the_correction_of_a_decision_the_coordinators_page_kept(case, people, add_entry,
+                                                                                            verified_client):
+    """The correction page of a decision is a 404 for a leerkracht (a8df4aa): their case page, even one drawn from
+    the rendering kept for the coordinator, does not link to it; their own kinds keep the link."""
+    decision = add_entry(case, people[Role.IB], kind="closure", content={"reason": "Zorgen weggenomen."}, facts={})
+    signal = case.entries.get(kind="signal")
+    url = reverse("cases:detail", args=[case.reference])
+    correct_decision = reverse("cases:correct", args=[case.reference, decision.pk])
+    correct_signal = reverse("cases:correct", args=[case.reference, signal.pk])
+    assert correct_decision in verified_client(people[Role.IB]).get(url).content.decode()
+    page = verified_client(people[Role.LEERKRACHT]).get(url).content.decode()
+    assert "Zorgen weggenomen." in page
+    assert correct_decision not in page
+    assert correct_signal in page
+
+
 # --- the overview's rows -----------------------------------------------------------------------------------------
 
 def test_a_pupil_name_with_markup_is_escaped_in_the_overview(make_case, school, people, verified_client):
