@@ -253,3 +253,49 @@ def test_the_privacy_officers_home_figures_do_not_count_a_staff_case(case, make_
     page = verified_client(people[Role.DIRECTIE]).get(reverse("core:home")).content.decode()
     assert "<dt>Lopende dossiers</dt><dd>2</dd>" in page
     assert "<dt>Meldingen bij Veilig Thuis</dt><dd>1</dd>" in page
+
+
+# --- recording a request: absurd input ------------------------------------------------------------------------------
+
+REQUEST = {"requester_kind": "raad", "requester": "Raad voor de Kinderbescherming Noord, J. Bakker",
+           "legal_basis": "bw_1_240", "asked": "Hoe gaat het met Sanne op school?", "received_on": "2026-11-02",
+           "parents_told": "after", "parents_told_on": "", "not_told_reason": "Gevaar."}
+
+
+@pytest.mark.parametrize("change", [{"received_on": "99999-01-01"}, {"received_on": "2026-13-45"},
+                                    {"requester_kind": "x" * 5000}, {"legal_basis": "<script>"},
+                                    {"parents_told": "after", "parents_told_on": "9" * 5000}])
+def test_an_absurd_request_is_refused_with_a_400_and_nothing_stored(case, people, verified_client, change):
+    response = verified_client(people[Role.IB]).post(reverse("inquiries:new", args=[case.reference]),
+                                                     with_key({**REQUEST, **change}))
+    assert response.status_code == 400
+    assert not InformationRequest.objects.exists()
+
+
+def test_a_request_for_a_pupil_number_past_any_integer_is_refused_in_dutch(school, case, people, verified_client):
+    response = verified_client(people[Role.IB]).post(reverse("inquiries:new_for_school", args=[school.slug]),
+                                                     with_key({**REQUEST, "pupil": HUGE}))
+    assert response.status_code == 400
+    assert "Kies een leerling van deze school." in response.content.decode()
+    assert not InformationRequest.objects.exists()
+
+
+# --- a leerkracht on the team and the coordinator's pages -----------------------------------------------------------
+
+def test_a_leerkracht_on_the_team_cannot_reach_the_coordinators_pages_of_the_case(case, school, people,
+                                                                                  verified_client):
+    inquiry = told_afterwards(case, people[Role.IB], answered=False)
+    teacher = verified_client(people[Role.LEERKRACHT])
+    refused = [
+        reverse("cases:team", args=[case.reference]),
+        reverse("cases:break_glass", args=[case.reference]),
+        reverse("cases:settings", args=[school.slug]),
+        reverse("inquiries:answer", args=[case.reference, inquiry.pk]),
+        reverse("inquiries:new_for_school", args=[school.slug]),
+        reverse("documents:inspection", args=[case.reference]),
+        reverse("documents:evaluation", args=["school", school.slug]),
+    ]
+    for url in refused:
+        assert teacher.get(url).status_code == 404, url
+    assert teacher.post(reverse("inquiries:export", args=[case.reference, inquiry.pk])).status_code == 404
+    assert teacher.get(reverse("cases:detail", args=[case.reference])).status_code == 200
