@@ -299,3 +299,25 @@ def test_a_leerkracht_on_the_team_cannot_reach_the_coordinators_pages_of_the_cas
         assert teacher.get(url).status_code == 404, url
     assert teacher.post(reverse("inquiries:export", args=[case.reference, inquiry.pk])).status_code == 404
     assert teacher.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, HUGE, "１２"])
+def test_removing_an_absurd_team_member_is_refused_not_a_500(case, people, verified_client, value):
+    members = case.members.count()
+    response = verified_client(people[Role.IB]).post(reverse("cases:team", args=[case.reference]), {"remove": value})
+    assert response.status_code in (400, 404)
+    assert case.members.count() == members
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "١٢"])
+def test_choosing_an_absurd_pupil_on_the_quick_signal_page_is_not_a_500(case, school, people, verified_client, value):
+    response = verified_client(people[Role.LEERKRACHT]).post(reverse("cases:signal", args=[school.slug]),
+                                                             with_key({"leerling": value, "q": "Sanne"}))
+    assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000])
+def test_deciding_an_absurd_role_request_is_a_404_not_a_500(school, people, verified_client, value):
+    response = verified_client(people[Role.DIRECTIE]).post(reverse("schools:role_requests", args=[school.slug]),
+                                                           {"request": value, "decision": "confirm"})
+    assert response.status_code == 404
