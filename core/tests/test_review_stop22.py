@@ -321,3 +321,9 @@ def test_deciding_an_absurd_role_request_is_a_404_not_a_500(school, people, veri
     response = verified_client(people[Role.DIRECTIE]).post(reverse("schools:role_requests", args=[school.slug]),
                                                            {"request": value, "decision": "confirm"})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, HUGE, "<script>"])
+def test_an_absurd_pupil_in_the_open_case_link_is_not_a_500(case, school, people, verified_client, value):
+    response = verified_client(people[Role.IB]).get(reverse("cases:open", args=[school.slug]), {"leerling": value})
+    assert response.status_code == 200
