@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from cases import access, journal
-from cases.models import Case, Entry, EntryKind, Task
+from cases.models import Case, Entry, EntryKind, Route, Task
 from protocol import engine
 
 COORDINATING = {Role.IB, Role.DIRECTIE}
@@ -68,7 +68,9 @@ def panel(user, school, roles) -> Panel:
     if result.directie or result.coordinator:
         result.approvals = _approvals(user, readable, school, roles)
     if result.overview or result.privacy:
-        result.year = _year(school)
+        # Staff-perpetrator cases count only for directie and bestuur: the privacy officer may not learn that one
+        # exists (cases.access), not even from a count (as in the annual evaluation).
+        result.year = _year(school, with_staff_route=result.overview)
     return result
 
 
@@ -147,11 +149,15 @@ def _approvals(user, readable, school, roles):
     return mine[:LIST]
 
 
-def _year(school):
+def _year(school, *, with_staff_route):
     """The school year at a glance, counts only."""
     today = timezone.localdate()
     start = school_year_start(today)
     cases = Case.objects.filter(school=school)
+    reports = Entry.objects.filter(case__school=school, kind=EntryKind.REPORT, status=Entry.Status.SAVED,
+                                   saved_at__date__gte=start)
+    if not with_staff_route:
+        cases, reports = cases.exclude(route=Route.STAFF), reports.exclude(case__route=Route.STAFF)
     counts = cases.aggregate(
         open=Count("pk", filter=Q(status=Case.Status.OPEN)),
         opened=Count("pk", filter=Q(opened_at__date__gte=start)),
@@ -159,7 +165,6 @@ def _year(school):
         near=Count("pk", filter=Q(status=Case.Status.OPEN, tasks__done_at__isnull=True,
                                   tasks__due_on__lte=today + SOON), distinct=True),
     )
-    counts["reports"] = Entry.objects.filter(case__school=school, kind=EntryKind.REPORT, status=Entry.Status.SAVED,
-                                             saved_at__date__gte=start).count()
+    counts["reports"] = reports.count()
     counts["since"] = start
     return counts

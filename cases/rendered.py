@@ -34,16 +34,17 @@ def _kept(key):
         return html
 
 
-def load_content(entries, case, may_write) -> None:
+def load_content(entries, case) -> None:
     """Give the entries whose HTML is not kept (and every draft) their content, in one query. Entries loaded with
-    their content are left alone. Should a kept rendering be dropped before the page uses it, the entry loads its
+    their content are left alone. Each entry's `writable` (whether this reader may correct it or go on with the
+    draft) is set by the page. Should a kept rendering be dropped before the page uses it, the entry loads its
     own content when rendered: one query more, never a wrong page."""
     missing = []
     for entry in entries:
         if "content" not in entry.get_deferred_fields():
             continue
         if entry.is_saved:
-            entry._rendered_key = _key(entry, case, may_write)  # computed once: `render` asks again
+            entry._rendered_key = _key(entry, case, entry.writable)  # computed once: `render` asks again
             if _kept(entry._rendered_key) is not None:
                 continue
         missing.append(entry)

@@ -60,6 +60,12 @@ DOSSIER_ROLES = (Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRE
 OPENING_ROLES = (Role.LEERKRACHT, Role.IB, Role.AANDACHTSFUNCTIONARIS, Role.DIRECTIE, Role.BESTUUR)
 
 
+def _is_id(value: str) -> bool:
+    """Whether a posted value can be a row's id: ASCII digits, short enough for the database. `str.isdigit` also
+    says yes to '²', '١٢' and 5000 digits, which `int()` then refuses with a 500."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _case_url(case):
     return reverse("cases:detail", args=[case.reference])
 
@@ -272,7 +278,7 @@ def record_signal(request, school_slug):
                            initial=request.POST.dict() if request.method == "POST" and not saving else None)
     chosen_id = request.POST.get("leerling", "")
     chosen = (Pupil.objects.filter(school=school, status=Pupil.Status.ACTIVE, pk=chosen_id).first()
-              if chosen_id.isdigit() else None)
+              if _is_id(chosen_id) else None)
     if saving and pick.is_valid() & form.is_valid():
         pupil = pick.cleaned_data["leerling"]
         with idempotency.once(request) as submission:
@@ -356,9 +362,13 @@ def detail(request, reference):
     light = journal.engine_entries(case)
     guidance = journal.cached_guidance(case, light)
     may_write = case.is_open and access.WRITE in rights
-    rendered.load_content(entries, case, may_write)
-    audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     entry_kinds = journal.entry_menu(case, guidance, request.user)
+    # An entry's correction (or draft) is a 404 for whoever may not record its kind: no link to it either.
+    recordable = {kind for kind, _label, _suggested in entry_kinds}
+    for entry in entries:
+        entry.writable = may_write and entry.kind in recordable
+    rendered.load_content(entries, case)
+    audit("case.view", request=request, school=case.school, case=case, object_repr=case.reference)
     information_requests = list(case.information_requests.all()) if case.has_information_requests else []
     viewers = []
     if access.MANAGE in rights:
@@ -756,7 +766,7 @@ def team(request, reference):
         if "coordinator" in request.POST:
             return _change_coordinator(request, case, members)
         if "remove" in request.POST:
-            if not request.POST["remove"].isdigit():
+            if not _is_id(request.POST["remove"]):
                 return HttpResponseBadRequest(_("Onbekend teamlid."))
             member = get_object_or_404(case.members, pk=request.POST["remove"])
             if member.user_id == case.coordinator_id:

@@ -110,11 +110,16 @@ def staff_route_visible(user, schools) -> bool:
     the staff member a case is about must NOT matter here: a row, a notice or a total that changed for them
     alone would tell them exactly what cases.access keeps from them. So they see what a colleague in the
     same role sees.
+
+    At a board's level that role is needed at every school counted: directie at one school (or the privacy
+    officer at another) may not learn that another school of the board has such a case.
     """
     if user is None:
         return False
-    return user.memberships.filter(school_id__in=[s.pk for s in schools],
-                                   role__in=(Role.DIRECTIE, Role.BESTUUR)).exists()
+    school_ids = {s.pk for s in schools}
+    heading = set(user.memberships.filter(school_id__in=school_ids, role__in=(Role.DIRECTIE, Role.BESTUUR))
+                  .values_list("school_id", flat=True))
+    return bool(school_ids) and heading == school_ids
 
 
 def compute(schools, start_year: int, *, today: date | None = None, include_staff_route: bool = True) -> Figures:

@@ -324,7 +324,7 @@ def role_requests(request, school_slug):
     school, _roles = school_with_roles(request.user, school_slug, Role.DIRECTIE)
     if request.method == "POST":
         request_id = request.POST.get("request", "")
-        if not request_id.isdigit():
+        if not (request_id.isascii() and request_id.isdigit() and len(request_id) <= 18):  # not '²' nor 5000 digits
             raise Http404
         pending = get_object_or_404(PendingRole.objects.select_related("user"), pk=request_id, school=school)
         confirm = request.POST.get("decision") == "confirm"

@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Membership
 from accounts.roles import Role
 from cases.models import Case, Entry
 from documents import evaluation
@@ -231,6 +232,8 @@ def test_a_breakdown_that_cannot_be_protected_is_withheld_not_leaked():
 def leaky_board(db, board, school, make_case, people, add_entry):
     """6 cases at De Sprong, 2 at De Wereldster (same board), one of those acute with a report."""
     second = School.objects.create(board=board, name="De Wereldster", slug="de-wereldster", brin="99ZZ")
+    # The bestuur is board-wide: one person with the role at each school (the staff route counts only so).
+    Membership.objects.create(user=people[Role.BESTUUR], school=second, role=Role.BESTUUR)
     ib = people[Role.IB]
 
     def case(at_school, route="regular"):
