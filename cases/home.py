@@ -70,7 +70,7 @@ def panel(user, school, roles) -> Panel:
     if result.overview or result.privacy:
         # Staff-perpetrator cases count only for directie and bestuur: the privacy officer may not learn that one
         # exists (cases.access), not even from a count (as in the annual evaluation).
-        result.year = _year(school, with_staff_route=result.overview)
+        result.year = _year(school, user, with_staff_route=result.overview)
     return result
 
 
@@ -149,7 +149,7 @@ def _approvals(user, readable, school, roles):
     return mine[:LIST]
 
 
-def _year(school, *, with_staff_route):
+def _year(school, user, *, with_staff_route):
     """The school year at a glance, counts only."""
     today = timezone.localdate()
     start = school_year_start(today)
@@ -158,6 +158,10 @@ def _year(school, *, with_staff_route):
                                    saved_at__date__gte=start)
     if not with_staff_route:
         cases, reports = cases.exclude(route=Route.STAFF), reports.exclude(case__route=Route.STAFF)
+    else:
+        # Never the case about this person: the staff member concerned may not learn it exists, not even from a count.
+        mine = Q(route=Route.STAFF, subject_staff=user)
+        cases, reports = cases.exclude(mine), reports.exclude(case__route=Route.STAFF, case__subject_staff=user)
     counts = cases.aggregate(
         open=Count("pk", filter=Q(status=Case.Status.OPEN)),
         opened=Count("pk", filter=Q(opened_at__date__gte=start)),

@@ -8,6 +8,8 @@ what another reader (other rights, another language, a later state of the case) 
 overview is escaped; bad input gets a Dutch 400 or a 404, never a 500.
 """
 
+# ruff: noqa: F811 (the tests take the case fixtures imported below as arguments)
+
 import datetime
 
 import pytest
@@ -19,8 +21,8 @@ from django.utils import timezone
 from accounts.roles import Role
 from audit.models import AuditEvent
 from cases.models import Case
-from core.testing import with_key
 from cases.tests.conftest import add_entry, adopted, make_case  # noqa: F401
+from core.testing import with_key
 from inquiries.models import InformationRequest
 
 pytestmark = pytest.mark.django_db
@@ -158,8 +160,8 @@ def test_the_staff_member_a_case_is_about_cannot_reach_its_requests(make_case, p
 def test_the_parents_day_cannot_be_recorded_from_another_site(case, people):
     inquiry = told_afterwards(case, people[Role.IB])
     browser = Client(enforce_csrf_checks=True)
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     browser.force_login(people[Role.IB])
     session = browser.session
@@ -253,6 +255,23 @@ def test_the_privacy_officers_home_figures_do_not_count_a_staff_case(case, make_
     page = verified_client(people[Role.DIRECTIE]).get(reverse("core:home")).content.decode()
     assert "<dt>Lopende dossiers</dt><dd>2</dd>" in page
     assert "<dt>Meldingen bij Veilig Thuis</dt><dd>1</dd>" in page
+
+
+def test_a_directie_member_a_staff_case_is_about_does_not_count_it_on_the_home_page(case, make_case, pupil, people,
+                                                                                   add_entry, verified_client, school):
+    """Another member of the directie handles a case about one of them (the staff route hides it from the person
+    concerned everywhere, counts included): their year at a glance must not count it."""
+    from accounts.models import Membership
+
+    subject, other_head = people[Role.DIRECTIE], people[Role.BESTUUR]
+    Membership.objects.get_or_create(user=other_head, school=school, role=Role.DIRECTIE)
+    staff_case = make_case(pupil, route="staff", subject_staff=subject, coordinator=other_head)
+    add_entry(staff_case, other_head, kind="report", content={"text": "Melding."}, facts={})
+    page = verified_client(subject).get(reverse("core:home")).content.decode()
+    assert "<dt>Lopende dossiers</dt><dd>1</dd>" in page
+    assert "<dt>Meldingen bij Veilig Thuis</dt><dd>0</dd>" in page
+    page = verified_client(other_head).get(reverse("core:home")).content.decode()
+    assert "<dt>Lopende dossiers</dt><dd>2</dd>" in page
 
 
 # --- recording a request: absurd input ------------------------------------------------------------------------------
