@@ -108,13 +108,15 @@ def overview(request, school_slug):
     tasks = (Task.objects.filter(case__in=readable, done_at__isnull=True, due_on__lte=timezone.localdate()
                                  + timezone.timedelta(days=7))
              # A task's label may use the names of its case's meldcode: it comes in this query.
-             .select_related("case__meldcode_version")
-             .only("kind", "due_on", "case__reference", *(f"case__{f}" for f in _VERSION_FOR_WORDING))
+             .select_related("case__meldcode_version", "case__pupil")
+             .only("kind", "due_on", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
+                   *(f"case__{f}" for f in _VERSION_FOR_WORDING))
              .order_by("due_on")[:50])
     idle_before = timezone.now() - journal.IDLE_AFTER
     idle = (access.visible(request.user, access.READ).filter(school=school, status=Case.Status.OPEN,
                                                              last_activity_at__lt=idle_before)
-            .only("reference", "last_activity_at").order_by("last_activity_at")[:50])
+            .select_related("pupil").only("reference", "last_activity_at", "pupil__first_name", "pupil__last_name")
+            .order_by("last_activity_at")[:50])
     roles = request.user.roles_at(school)
     audit("case.list", request=request, school=school, details={"status": status})
     return render(request, "cases/overview.html", {

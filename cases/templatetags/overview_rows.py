@@ -78,13 +78,15 @@ def attention_rows(tasks, idle, today):
     prefix, suffix = _detail_prefix_suffix()
     kind = _Labels(lambda task: task.get_kind_display())
     late = format_html('<span class="badge danger">{}</span> ', gettext("te laat"))
+    # Both lists hold only cases the reader may read (the overview shows them only then): the pupil's name leads.
     task_rows = format_html_join(
-        "\n    ", '<tr><td><a href="{}{}{}">{}</a></td><td>{}</td><td>{}{}</td></tr>',
-        ((prefix, task.case.reference, suffix, task.case.reference,
+        "\n    ", '<tr><td><a href="{}{}{}">{}</a> <span class="muted">{}</span></td><td>{}</td><td>{}{}</td></tr>',
+        ((prefix, task.case.reference, suffix, task.case.pupil.full_name, task.case.reference,
           kind(task, task.case.meldcode_version_id, task.kind), late if task.due_on < today else "",
           _day(task.due_on)) for task in tasks))
     still = gettext("Dossier is al lange tijd stil")
     idle_rows = format_html_join(
-        "\n    ", '<tr><td><a href="{}{}{}">{}</a></td><td>{}</td><td>{}</td></tr>',
-        ((prefix, case.reference, suffix, case.reference, still, _day(case.last_activity_at)) for case in idle))
+        "\n    ", '<tr><td><a href="{}{}{}">{}</a> <span class="muted">{}</span></td><td>{}</td><td>{}</td></tr>',
+        ((prefix, case.reference, suffix, case.pupil.full_name, case.reference, still, _day(case.last_activity_at))
+         for case in idle))
     return format_html("{}\n    {}", task_rows, idle_rows)

@@ -62,6 +62,8 @@ def test_late_and_coming_actions_and_idle_cases_are_listed_under_attention(schoo
     assert "Open hypothese bevestigen of ontkrachten" in attention
     assert "Dossier is al lange tijd stil" in attention
     assert page.count('<span class="badge danger">te laat</span>') == 1
+    # The pupil's name leads each row (the lists hold only cases one may read); the code follows.
+    assert attention.count(f'{pupil.full_name}</a> <span class="muted">{case.reference}</span>') == 3
 
 
 def test_an_empty_list_says_so(school, people, verified_client):
