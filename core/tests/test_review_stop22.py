@@ -81,6 +81,20 @@ def test_a_correction_made_after_the_entry_was_kept_shows_on_the_next_page(case,
     assert "Verkeerde arm genoteerd." in page
 
 
+def test_a_signature_made_after_the_report_was_kept_shows_on_the_next_page(case, people, add_entry, verified_client):
+    report = add_entry(case, people[Role.IB], kind="conversation", content={"summary": "Gesprek met moeder."},
+                       facts={"purpose": "parent"})
+    client = verified_client(people[Role.IB])
+    url = reverse("cases:detail", args=[case.reference])
+    assert "Nog door niemand ondertekend." in client.get(url).content.decode()
+    response = verified_client(people[Role.LEERKRACHT]).post(
+        reverse("cases:sign", args=[case.reference, report.pk]), with_key({"participant": "Moeder", "signed": "1"}))
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "Nog door niemand ondertekend." not in page
+    assert "Moeder: getekend op" in page
+
+
 def test_a_reader_in_english_is_not_shown_the_dutch_rendering_another_reader_left(case, people, verified_client):
     url = reverse("cases:detail", args=[case.reference])
     dutch = verified_client(people[Role.IB]).get(url).content.decode()
