@@ -135,6 +135,24 @@ def test_a_pupil_name_with_markup_is_escaped_in_the_overview(make_case, school, 
     assert "<img src=x" not in page and "<b>Vries" not in page
 
 
+def test_a_pupil_name_with_markup_is_escaped_in_the_attention_rows(make_case, school, people, verified_client):
+    """'Aandacht nodig' names the pupil of each task and idle case: escaped, and only for a case one may read."""
+    from cases.models import Task
+    from schools.models import Pupil
+
+    pupil = Pupil.objects.create(school=school, first_name='<img src=x onerror="alert(1)">', last_name="<b>Vries",
+                                 date_of_birth=datetime.date(2017, 3, 14), group="5")
+    marked = make_case(pupil)
+    Task.objects.create(case=marked, kind=Task.Kind.OTHER,
+                        due_on=timezone.localdate(), assignee=people[Role.IB])
+    Case.objects.filter(pk=marked.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=90))
+    page = verified_client(people[Role.IB]).get(reverse("cases:overview", args=[school.slug])).content.decode()
+    assert page.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") >= 3  # the case, its task, idle
+    assert "<img src=x" not in page and "<b>Vries" not in page
+    shielded = verified_client(people[Role.PRIVACY]).get(reverse("cases:overview", args=[school.slug]))
+    assert "alert(1)" not in shielded.content.decode() and "Vries" not in shielded.content.decode()
+
+
 # --- information requests: another school's, the staff member's, forged and absurd requests -----------------------
 
 def test_a_request_of_another_schools_case_is_a_404_under_ones_own_case(case, make_case, other_school, people,
