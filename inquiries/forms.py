@@ -79,15 +79,19 @@ class ParentsToldForm(forms.Form):
                               error_messages={"required": _("Vul in wanneer de ouders zijn geïnformeerd."),
                                               "invalid": _("Vul een geldige datum in.")})
 
-    def __init__(self, *args, received_on, **kwargs):
+    def __init__(self, *args, received_on, answered_on=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.received_on = received_on
+        self.received_on, self.answered_on = received_on, answered_on
 
     def clean_told_on(self):
         day = not_in_the_future(self.cleaned_data.get("told_on"))
         if day and day < self.received_on:
             raise forms.ValidationError(_("De ouders kunnen niet zijn geïnformeerd vóór het verzoek kwam."))
+        if day and self.answered_on and day < self.answered_on:
+            # "Achteraf, na het antwoord": a day before the answer means they were told first, which is another answer.
+            raise forms.ValidationError(_("Achteraf is na het antwoord van %(day)s. Vul een latere datum in.")
+                                        % {"day": self.answered_on.strftime("%d-%m-%Y")})
         return day
 
 

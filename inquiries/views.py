@@ -163,7 +163,7 @@ def parents_told(request, reference, inquiry_id):
         messages.info(request, _("Beantwoord eerst het verzoek. Daarna legt u hier vast wanneer de ouders zijn "
                                  "geïnformeerd."))
         return redirect("inquiries:detail", reference=case.reference, inquiry_id=inquiry.pk)
-    form = ParentsToldForm(request.POST or None, received_on=inquiry.received_on)
+    form = ParentsToldForm(request.POST or None, received_on=inquiry.received_on, answered_on=inquiry.answered_on)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["told_on"]
         with transaction.atomic():

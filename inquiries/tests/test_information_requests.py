@@ -291,6 +291,7 @@ def test_the_day_the_parents_were_told_is_recorded_once_and_audited(case, people
     ("2026-10-30", "De ouders kunnen niet zijn geïnformeerd vóór het verzoek kwam."),
     ("next month", "Deze datum ligt in de toekomst."),
     ("gisteren", "Vul een geldige datum in."),
+    ("2026-11-05", "Achteraf is na het antwoord van 09-11-2026. Vul een latere datum in."),
 ])
 def test_a_wrong_day_is_refused_in_dutch_and_nothing_is_stored(case, people, verified_client, day, message):
     if day == "next month":
