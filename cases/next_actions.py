@@ -181,6 +181,41 @@ def for_case(case, guidance, user, entries, *, may_write=True) -> list[Action]:
     return actions
 
 
+# The engine's warnings that a form answers: the warning then carries the link to it (a coordinator on a phone
+# should not have to find the consent form in the menu to act on "ask the other parent too").
+NOTICE_FORMS = {
+    "consent_without_authority": (EntryKind.CONSENT, {}),
+    "other_parent_consent": (EntryKind.CONSENT, {}),
+    "consent_refused": (EntryKind.CONSENT, {}),
+    "other_parent_informed": (EntryKind.CONVERSATION, {"purpose": "parent"}),
+    "open_hypotheses": (EntryKind.FOLLOWUP, {}),
+}
+
+
+@dataclass(frozen=True)
+class NoticeAction:
+    notice: engine.Notice
+    url: str | None
+    label: str
+
+
+def for_notices(case, guidance, user, *, may_write=True) -> list[NoticeAction]:
+    """The engine's warnings, each with the form that answers it where this person may record it."""
+    from cases.journal import may_record
+
+    result = []
+    for notice in guidance.warnings:
+        kind, params = NOTICE_FORMS.get(notice.code, (None, {}))
+        if kind is None or not may_write or not may_record(case, user, kind):
+            result.append(NoticeAction(notice, None, ""))
+            continue
+        url = reverse("cases:new_entry", args=[case.reference, kind])
+        if params:
+            url += "?" + urlencode(params)
+        result.append(NoticeAction(notice, url, str(LABELS.get(kind, kind))))
+    return result
+
+
 def for_advice(case, guidance, user, entries, *, may_write=True) -> list[Action]:
     """The advice of the engine with a link where a form meets it (secondary: never a primary button)."""
     from cases.journal import may_record

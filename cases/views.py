@@ -388,6 +388,7 @@ def detail(request, reference):
         "menu": _menu(case, entry_kinds),
         "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
         "advice_actions": next_actions.for_advice(case, guidance, request.user, light, may_write=may_write),
+        "notices": next_actions.for_notices(case, guidance, request.user, may_write=may_write),
         "open_hypotheses": journal.unresolved(light),
         "handovers": _handovers(light) if access.EXPORT in rights else [],
         "staff_support": journal.staff_support(case.definition()) if any(

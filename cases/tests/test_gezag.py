@@ -168,3 +168,25 @@ def test_absence_is_a_signal_category_that_the_meldcode_can_refer_to(make_case, 
     assert entry.facts["absence"] is True and entry.content["categories"] == ["verzuim"]
     # A rule of the meldcode may test it, e.g. `where: {absence: true}`.
     assert RECORD_VOCABULARY["signal"]["absence"] is bool
+
+
+def test_the_warning_to_ask_the_other_parent_leads_to_the_form_that_answers_it(make_case, pupil, mother, father,
+                                                                              people, verified_client):
+    """The warning on the case page carries its own link (consent form; conversation with the parents), so a
+    coordinator on a phone does not have to look for the form in the menu."""
+    case = make_case(pupil)
+    client = verified_client(people[Role.IB])
+    post(client, case, "consent", consent(guardians=[mother.pk]))
+    post(client, case, "conversation", {
+        "purpose": "parent", "participants": "Petra de Vries, moeder", "guardians": [mother.pk],
+        "roles_present": ["ib"], "purpose_explained": "Zorg delen.", "facts_presented": "De blauwe plek.",
+        "reaction": "Moeder schrok."})
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+
+    def notice(code):
+        start = page.index(f'data-notice="{code}"')
+        return page[start:page.index("</div>", start)]
+
+    assert f'href="{reverse("cases:new_entry", args=[case.reference, "consent"])}"' in notice("other_parent_consent")
+    assert (f'href="{reverse("cases:new_entry", args=[case.reference, "conversation"])}?purpose=parent"'
+            in notice("other_parent_informed"))
