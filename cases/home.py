@@ -17,6 +17,7 @@ from accounts.roles import Role
 from cases import access, journal
 from cases.models import Case, Entry, EntryKind, Route, Task
 from protocol import engine
+from protocol.models import definition_fields
 
 COORDINATING = {Role.IB, Role.DIRECTIE}
 NEW_SIGNAL_DAYS = 30
@@ -105,10 +106,6 @@ def _new_signals(user, readable):
                 .order_by("-saved_at")[:LIST])
 
 
-# A case's meldcode version as far as wording a label needs it (`MeldcodeVersion.definition` by its checksum).
-VERSION_FIELDS = ("case__meldcode_version__key", "case__meldcode_version__version", "case__meldcode_version__sha256")
-
-
 def _tasks(result, readable):
     soon = timezone.localdate() + timedelta(days=7)
     tasks = list(Task.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
@@ -116,7 +113,7 @@ def _tasks(result, readable):
                  # A task's label may use the names of its case's meldcode: one join, not a query per task.
                  .select_related("case__pupil", "case__meldcode_version")
                  .only("kind", "due_on", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
-                       *VERSION_FIELDS)
+                       *definition_fields("case__meldcode_version"))
                  .order_by("due_on")[:LIST * 3])
     today = timezone.localdate()
     for task in tasks:
@@ -136,7 +133,7 @@ def _approvals(user, readable, school, roles):
                    # What the list shows and the rule reads; the content stays encrypted in the database.
                    .select_related("case__pupil", "case__meldcode_version")
                    .only("kind", "facts", "saved_at", "case__reference", "case__pupil__first_name",
-                         "case__pupil__last_name", *VERSION_FIELDS)
+                         "case__pupil__last_name", *definition_fields("case__meldcode_version"))
                    .order_by("saved_at")[:LIST * 2])
     mine, finals = [], {}
     for entry in waiting:

@@ -22,7 +22,7 @@ from accounts.models import Membership
 from accounts.reauth import recently_reauthenticated
 from accounts.roles import Role
 from audit.log import record as audit
-from cases import access, journal, next_actions, notifications, rendered, retention
+from cases import access, journal, next_actions, notifications, rendered, retention, tasks
 from cases.case_forms import (
     BreakGlassForm,
     CorrectionForm,
@@ -51,7 +51,7 @@ from core import idempotency
 from core.concurrency import FIELD as FINGERPRINT_FIELD
 from core.concurrency import status_for
 from protocol import engine
-from protocol.models import current_version
+from protocol.models import current_version, definition_fields
 from schools.access import school_for, school_with_roles
 from socialmap.models import Organisation
 
@@ -78,11 +78,6 @@ def _closed(request, case):
     return redirect(_case_url(case))
 
 
-# What a case's meldcode version needs to word a label (`MeldcodeVersion.definition` by its checksum), without the
-# 25 kB source, which a process reads once per version if it has not parsed it yet.
-_VERSION_FOR_WORDING = ("meldcode_version__key", "meldcode_version__version", "meldcode_version__sha256")
-
-
 @login_required
 def overview(request, school_slug):
     """The coordinator's overview: what needs attention across the school, then all cases one may see."""
@@ -94,7 +89,7 @@ def overview(request, school_slug):
              # words the route's label, in this query rather than one per row.
              .select_related("pupil", "meldcode_version")
              .only("reference", "route", "current_step", "open_hypotheses", "last_activity_at", "status",
-                   "pupil__first_name", "pupil__last_name", *_VERSION_FOR_WORDING)
+                   "pupil__first_name", "pupil__last_name", *definition_fields("meldcode_version"))
              .annotate(overdue_tasks=Coalesce(Subquery(overdue), 0))
              .order_by("status", "-last_activity_at"))
     status = request.GET.get("status", "open")
@@ -110,7 +105,7 @@ def overview(request, school_slug):
              # A task's label may use the names of its case's meldcode: it comes in this query.
              .select_related("case__meldcode_version", "case__pupil")
              .only("kind", "due_on", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
-                   *(f"case__{f}" for f in _VERSION_FOR_WORDING))
+                   *definition_fields("case__meldcode_version"))
              .order_by("due_on")[:50])
     idle_before = timezone.now() - journal.IDLE_AFTER
     idle = (access.visible(request.user, access.READ).filter(school=school, status=Case.Status.OPEN,
@@ -383,7 +378,7 @@ def detail(request, reference):
         "team": case.members.select_related("user").order_by("user__full_name"),
         "siblings": case.siblings.select_related("pupil") if case.has_siblings else (),
         "information_requests": information_requests,
-        "tasks": _open_tasks(case, information_requests, request.user),
+        "tasks": tasks.open_tasks(case, information_requests, request.user),
         "entry_kinds": entry_kinds,
         "menu": _menu(case, entry_kinds),
         "actions": next_actions.for_case(case, guidance, request.user, light, may_write=may_write),
@@ -394,34 +389,6 @@ def detail(request, reference):
         "staff_support": journal.staff_support(case.definition()) if any(
             e.kind in (EntryKind.COMPLAINT, EntryKind.STATEMENT) for e in light) else [],
     })
-
-
-# Tasks that close themselves once what they ask for is recorded (cases.journal.plan_tasks, the meldcode's
-# deadlines, access and information requests): the case page links to where that is recorded and offers no "Klaar",
-# which would silence a reminder of the meldcode without anything recorded.
-RECORDED_TASKS = {
-    Task.Kind.HYPOTHESIS: EntryKind.FOLLOWUP,
-    Task.Kind.HELP_DEADLINE: EntryKind.HELP_EVALUATION,
-    Task.Kind.MONITOR: EntryKind.HELP_EVALUATION,
-}
-SELF_CLOSING_TASKS = frozenset({*RECORDED_TASKS, Task.Kind.DUE, Task.Kind.ACCESS_REQUEST, Task.Kind.PARENTS_INFORMED})
-
-
-def _open_tasks(case, information_requests, user) -> list:
-    """The case's open tasks, each with `action_url` (where what it asks is recorded) or `manual` (closed by hand)."""
-    # Telling the parents comes after the answer: until then the reminder leads to the request itself.
-    parents_pages = {r.task_id: reverse("inquiries:parents_told" if r.is_answered else "inquiries:detail",
-                                        args=[case.reference, r.pk])
-                     for r in information_requests if r.task_id and r.parents_still_to_be_told}
-    tasks = list(case.tasks.filter(done_at__isnull=True).order_by("due_on"))
-    for task in tasks:
-        task.manual = task.kind not in SELF_CLOSING_TASKS
-        task.action_url = parents_pages.get(task.pk)
-        kind = RECORDED_TASKS.get(task.kind)
-        if kind is not None and journal.may_record(case, user, kind):
-            task.action_url = reverse("cases:new_entry", args=[case.reference, kind]) + (
-                f"?hypothesis={task.source_entry_id}" if kind == EntryKind.FOLLOWUP and task.source_entry_id else "")
-    return tasks
 
 
 def _handovers(light):
@@ -894,7 +861,7 @@ def complete_task(request, reference, task_id):
     if closed := _closed(request, case):
         return closed
     task = get_object_or_404(case.tasks, pk=task_id, done_at__isnull=True)
-    if task.kind in SELF_CLOSING_TASKS:
+    if task.kind in tasks.SELF_CLOSING_TASKS:
         # Closed by recording what it asks for, never by hand: the reminder stays until that is in the dossier.
         messages.error(request, _("Deze actie sluit vanzelf zodra vastligt wat ze vraagt. Leg dat vast in het "
                                   "dossier."))

@@ -27,6 +27,14 @@ class VersionRefused(ValueError):
     """An upload that is valid as a file but cannot be stored; the message is for the person uploading."""
 
 
+def definition_fields(path: str = "") -> tuple[str, ...]:
+    """The fields `MeldcodeVersion.definition` needs once a process has parsed the version (its checksum, key and
+    version), for `.only()` through a relation (`path`, e.g. "case__meldcode_version"): lists that word labels by
+    a case's meldcode load these instead of the 25 kB source."""
+    prefix = f"{path}__" if path else ""
+    return tuple(f"{prefix}{name}" for name in ("key", "version", "sha256"))
+
+
 class MeldcodeVersion(models.Model):
     """One version of one meldcode, stored as the YAML text it was validated from (never edited afterwards)."""
 
