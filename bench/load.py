@@ -251,6 +251,8 @@ def run_http(concurrency: list[int], max_requests: int, max_seconds: float, work
     write_cases = _write_cases(info, max(concurrency))
     pages = [
         ("healthz", get("/healthz")),
+        # The floor of every signed-in page: session, user, second factor, memberships, navigation; no dossier.
+        ("signed_in_no_dossier", get("/nood/")),
         ("overview", get(f"/dossiers/{info['school']}/")),
         ("case_300_entries", get(f"/dossiers/d/{info['big_case']}/")),
         ("pupil_search", lambda client: post_search(client, f"/scholen/{info['school']}/leerlingen/", "de Vries")),
