@@ -11,9 +11,16 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class WithholdingMixin:
     """Per journal entry of a copy made for someone outside the school: give it, or withhold it on a ground with a
-    reason. Used by the parent's inspection copy and by the answer to an information request; each brings its grounds."""
+    reason. Used by the parent's inspection copy and by the answer to an information request; each brings its grounds.
+
+    The parent has a right to the whole dossier (AVG art. 15): everything is given unless withheld, with a reason.
+    An answer to an information request gives no more than the question needs (AVG art. 5(1)(c)): nothing is given
+    unless chosen (`gives_by_choice`), and what is left out is left out as not needed unless another ground is chosen;
+    only another ground needs a reason."""
 
     withhold_grounds: list = []
+    gives_by_choice = False
+    ground_by_default = None  # with gives_by_choice: the ground of whatever is not chosen
 
     def add_withholding_fields(self, entries):
         self.entries = list(entries)
@@ -23,16 +30,37 @@ class WithholdingMixin:
         self.fields["seen_up_to"] = forms.IntegerField(
             label=_("Laatst bekeken onderdeel"), widget=forms.HiddenInput, required=False, initial=self.latest)
         for entry in self.entries:
+            if self.gives_by_choice:
+                self.fields[f"give_{entry.entry_id}"] = forms.BooleanField(label=_("Meegeven in het antwoord"),
+                                                                           required=False)
+                self.fields[f"ground_{entry.entry_id}"] = forms.ChoiceField(
+                    label=_("Grond als u het niet meegeeft"), required=False, choices=self.withhold_grounds,
+                    initial=self.ground_by_default)
+                self.fields[f"reason_{entry.entry_id}"] = forms.CharField(
+                    label=_("Reden (alleen intern vastgelegd; nodig bij een andere grond dan ‘niet nodig’)"),
+                    required=False, widget=forms.Textarea(attrs={"rows": 2}))
+                continue
             self.fields[f"withhold_{entry.entry_id}"] = forms.BooleanField(label=_("Achterhouden"), required=False)
             self.fields[f"ground_{entry.entry_id}"] = forms.ChoiceField(
                 label=_("Grond"), required=False, choices=[("", "—"), *self.withhold_grounds])
             self.fields[f"reason_{entry.entry_id}"] = forms.CharField(
                 label=_("Reden (alleen intern vastgelegd)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def _choice_name(self, entry):
+        return f"give_{entry.entry_id}" if self.gives_by_choice else f"withhold_{entry.entry_id}"
+
     def rows(self):
-        """(entry, withhold field, ground field, reason field) for the template."""
-        return [(e, self[f"withhold_{e.entry_id}"], self[f"ground_{e.entry_id}"], self[f"reason_{e.entry_id}"])
+        """(entry, give-or-withhold field, ground field, reason field) for the template."""
+        return [(e, self[self._choice_name(e)], self[f"ground_{e.entry_id}"], self[f"reason_{e.entry_id}"])
                 for e in self.entries]
+
+    def _is_withheld(self, data, entry) -> bool:
+        chosen = bool(data.get(self._choice_name(entry)))
+        return not chosen if self.gives_by_choice else chosen
+
+    def _ground(self, data, entry) -> str:
+        ground = data.get(f"ground_{entry.entry_id}") or ""
+        return ground or (self.ground_by_default if self.gives_by_choice else "")
 
     def clean(self):
         data = super().clean()
@@ -44,18 +72,22 @@ class WithholdingMixin:
             self.data = self.data.copy()
             self.data[self.add_prefix("seen_up_to")] = str(self.latest)
         for entry in self.entries:
-            if not data.get(f"withhold_{entry.entry_id}"):
+            if not self._is_withheld(data, entry):
                 continue
-            if not data.get(f"ground_{entry.entry_id}"):
+            ground = self._ground(data, entry)
+            if not ground:
                 self.add_error(f"ground_{entry.entry_id}", _("Kies de grond waarop u dit achterhoudt."))
+            if self.gives_by_choice and ground == self.ground_by_default:
+                continue  # not needed for the question: the ground says why
             if not (data.get(f"reason_{entry.entry_id}") or "").strip():
                 self.add_error(f"reason_{entry.entry_id}", _("Leg vast waarom u dit achterhoudt."))
         return data
 
     def withheld(self) -> list[tuple[int, str, str]]:
         """(entry id, ground, reason) for every entry to withhold."""
-        return [(e.entry_id, self.cleaned_data[f"ground_{e.entry_id}"], self.cleaned_data[f"reason_{e.entry_id}"].strip())
-                for e in self.entries if self.cleaned_data.get(f"withhold_{e.entry_id}")]
+        data = self.cleaned_data
+        return [(e.entry_id, self._ground(data, e), (data.get(f"reason_{e.entry_id}") or "").strip())
+                for e in self.entries if self._is_withheld(data, e)]
 
 
 def _with_corrections(entries):

@@ -112,9 +112,12 @@ class PupilChoiceForm(forms.Form):
 
 
 class AnswerForm(WithholdingMixin, forms.Form):
-    """What the school gives: per journal entry give it or withhold it on a ground with a reason."""
+    """What the school gives: only the journal entries chosen for the question; the rest stays behind as not needed,
+    or on another ground with a reason."""
 
     withhold_grounds = WithholdGround.choices
+    gives_by_choice = True
+    ground_by_default = WithholdGround.NOT_NEEDED
 
     given = forms.CharField(label=_("Wat is gegeven, en hoe"), widget=forms.Textarea(attrs={"rows": 3}),
                             help_text=_("Bijv. ‘Telefonisch toegelicht en de samenvatting hieronder per beveiligde "

@@ -71,8 +71,8 @@ def _information_answer(world):
         parents_told="not", not_told_reason="Gevaar voor het kind.")
     client = world["exporting"](world["people"][Role.IB])
     return client, reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
-        f"withhold_{entry.pk}": "on", f"ground_{entry.pk}": "", f"reason_{entry.pk}": "",
-        "answered_on": "geen datum"}, [f"id_ground_{entry.pk}", f"id_reason_{entry.pk}", "id_answered_on"], \
+        f"ground_{entry.pk}": "third_party", f"reason_{entry.pk}": "",
+        "answered_on": "geen datum"}, [f"id_reason_{entry.pk}", "id_answered_on"], \
         lambda: InformationRequest.objects.exclude(answered_on=None).count()
 
 

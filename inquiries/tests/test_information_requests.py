@@ -177,8 +177,8 @@ def test_the_answer_withholds_what_the_question_does_not_need_and_is_audited_lik
     withheld = entries[1]
     response = client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
         "given": "Telefonisch toegelicht en de samenvatting gestuurd.", "answered_on": "2026-11-10",
-        f"withhold_{withheld.pk}": "on", f"ground_{withheld.pk}": "third_party",
-        f"reason_{withheld.pk}": "Komt van de buurvrouw."})
+        **{f"give_{e.pk}": "on" for e in entries if e != withheld},
+        f"ground_{withheld.pk}": "third_party", f"reason_{withheld.pk}": "Komt van de buurvrouw."})
     assert response.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.answered_on == datetime.date(2026, 11, 10) and inquiry.answered_by == people[Role.IB]
@@ -199,11 +199,11 @@ def test_an_answer_without_a_reason_for_withholding_is_refused_and_nothing_is_st
     inquiry = make_request(case, people[Role.IB])
     entry = case.saved_entries().first()
     response = exporting_client(people[Role.IB]).post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
-        "given": "", "answered_on": "2026-10-01", f"withhold_{entry.pk}": "on"})
+        "given": "", "answered_on": "2026-10-01", f"ground_{entry.pk}": "endangers"})
     assert response.status_code == 400
     page = response.content.decode()
     for message in ("Leg vast wat de school heeft gegeven en hoe.", "Het antwoord kan niet vóór het verzoek liggen.",
-                    "Kies de grond waarop u dit achterhoudt.", "Leg vast waarom u dit achterhoudt."):
+                    "Leg vast waarom u dit achterhoudt."):
         assert message in page
     inquiry.refresh_from_db()
     assert inquiry.answered_on is None
@@ -375,3 +375,42 @@ def test_the_reason_and_the_day_are_not_marked_optional_as_some_answers_need_the
     label = page[page.index('for="id_not_told_reason"'):page.index("</label>", page.index('for="id_not_told_reason"'))]
     assert "niet verplicht" not in label
     assert "Verplicht als de ouders niet vooraf zijn geïnformeerd." in page
+
+
+def test_an_answer_gives_nothing_from_the_journal_unless_it_is_chosen(case, people, exporting_client):
+    # AVG art. 5(1)(c): no more than the question needs. Whatever the coordinator does not choose stays behind, as
+    # not needed for the question, and that ground needs no reason of its own.
+    inquiry = make_request(case, people[Role.IB])
+    client = exporting_client(people[Role.IB])
+    entries = list(case.saved_entries().order_by("pk"))
+    response = client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
+        "given": "Telefonisch toegelicht.", "answered_on": "2026-11-10"})
+    assert response.status_code == 302
+    assert sorted(WithheldFromAnswer.objects.values_list("entry_id", "ground")) == [
+        (e.pk, "not_needed") for e in entries]
+    assert all(w.reason == "" for w in WithheldFromAnswer.objects.all())
+    job = ExportJob.objects.get(kind=ExportKind.INFORMATION)
+    text = flat(" ".join(pdf_pages(client.post(reverse("documents:download", args=[job.pk])).content)))
+    assert "blauwe plek" not in text
+    assert f"Niet nodig voor de vraag (niet meer dan noodzakelijk): {len(entries)}" in text
+
+
+def test_the_answer_page_offers_each_entry_unticked_with_not_needed_as_its_ground(case, people, exporting_client):
+    inquiry = make_request(case, people[Role.IB])
+    entry = case.saved_entries().first()
+    page = exporting_client(people[Role.IB]).get(
+        reverse("inquiries:answer", args=[case.reference, inquiry.pk])).content.decode()
+    assert f'name="give_{entry.pk}"' in page and "checked" not in page.split(f'name="give_{entry.pk}"')[1][:40]
+    assert '<option value="not_needed" selected>' in page
+    assert "Meegeven in het antwoord" in page
+
+
+def test_an_unknown_ground_is_refused_in_dutch_and_nothing_is_stored(case, people, exporting_client):
+    inquiry = make_request(case, people[Role.IB])
+    entry = case.saved_entries().first()
+    response = exporting_client(people[Role.IB]).post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
+        "given": "Gebeld.", "answered_on": "2026-11-10", f"ground_{entry.pk}": "because"})
+    assert response.status_code == 400
+    assert "Selecteer een geldige keuze" in response.content.decode()
+    inquiry.refresh_from_db()
+    assert inquiry.answered_on is None and not WithheldFromAnswer.objects.exists()
