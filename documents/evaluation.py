@@ -103,16 +103,17 @@ class Figures:
 
 
 def staff_route_visible(user, schools) -> bool:
-    """Whether staff-perpetrator cases are counted for this viewer: by their role at these schools alone.
+    """Whether staff-perpetrator cases are counted for this viewer: by their role at these schools.
 
     Those cases are invisible to everyone but directie and bestuur (the same rule as cases.access); even
-    a count would tell an intern begeleider or the privacy officer that one exists. Whether the viewer is
-    the staff member a case is about must NOT matter here: a row, a notice or a total that changed for them
-    alone would tell them exactly what cases.access keeps from them. So they see what a colleague in the
-    same role sees.
+    a count would tell an intern begeleider or the privacy officer that one exists.
 
     At a board's level that role is needed at every school counted: directie at one school (or the privacy
     officer at another) may not learn that another school of the board has such a case.
+
+    The case about the viewer is left out apart from this (`compute(hidden_subject=...)`): the staff member
+    concerned may not learn it exists (cases.access), and a count of one staff case beside their own list
+    of dossiers without it would tell them exactly that. Their home page counts the same way (cases.home).
     """
     if user is None:
         return False
@@ -122,10 +123,12 @@ def staff_route_visible(user, schools) -> bool:
     return bool(school_ids) and heading == school_ids
 
 
-def compute(schools, start_year: int, *, today: date | None = None, include_staff_route: bool = True) -> Figures:
+def compute(schools, start_year: int, *, today: date | None = None, include_staff_route: bool = True,
+            hidden_subject=None) -> Figures:
     """The figures for the cases the given schools opened in the school year starting 1 August `start_year`.
 
-    Views pass `include_staff_route=staff_route_visible(user, schools)`.
+    Views pass `include_staff_route=staff_route_visible(user, schools)` and `hidden_subject=user`: a staff case
+    about the viewer is never counted for them.
     """
     today = today or timezone.localdate()
     schools = list(schools)
@@ -140,6 +143,8 @@ def compute(schools, start_year: int, *, today: date | None = None, include_staf
     if not include_staff_route:
         cohort = cohort.exclude(route=Route.STAFF)
         destroyed = destroyed.exclude(route=Route.STAFF)
+    elif hidden_subject is not None:
+        cohort = cohort.exclude(route=Route.STAFF, subject_staff=hidden_subject)
     figures.includes_staff_route = include_staff_route
     saved = Q(entries__status=Entry.Status.SAVED)
 
@@ -496,7 +501,7 @@ def page_context(schools, start_year: int, *, viewer, board=None, today: date | 
 
     schools = list(schools)
     figures = compute(schools, start_year, today=today,
-                      include_staff_route=staff_route_visible(viewer, schools))
+                      include_staff_route=staff_route_visible(viewer, schools), hidden_subject=viewer)
     suppress = board is not None
     shown = tables(figures, suppress=suppress)
     charts = {t.key: bar_chart(t.title, t.rows, chart_id=f"chart-{t.key}") for t in shown if t.chart and t.rows}

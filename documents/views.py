@@ -296,7 +296,7 @@ def evaluation_csv(request, scope, slug):
     if stop:
         return stop
     year = _year(request)
-    figures = evaluation.compute(schools, year,
+    figures = evaluation.compute(schools, year, hidden_subject=request.user,
                                  include_staff_route=evaluation.staff_route_visible(request.user, schools))
     audit("export.evaluation_csv", request=request, school=school, object_repr=board.name if board else school.name,
           details={"year": year, "board": board.pk if board else None})
