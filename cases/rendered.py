@@ -2,7 +2,7 @@
 
 A saved entry never changes, so its HTML is kept once rendered. Only in this process's memory, never in a shared
 cache: it is decrypted dossier content. The key holds everything the HTML depends on: the entry, the language and
-time zone, whether the reader may write (the correction link), the case, its signatures and its corrections.
+time zone, whether the reader may write (the correction link), the case, its author's name, its signatures and its corrections.
 
 Because most entries on a case page come from here, the page loads the entries without their (encrypted) content
 and `load_content` decrypts only those this process has not rendered yet, in one query."""
@@ -21,8 +21,9 @@ _LOCK = threading.Lock()
 
 
 def _key(entry, case, may_write):
+    # The author's name is shown and may change (a new surname): it is loaded with the entry, so it costs nothing.
     return (entry.pk, translation.get_language(), timezone.get_current_timezone_name(), bool(may_write),
-            case.reference, tuple((s.pk, s.signed_at is not None) for s in entry.signatures.all()),
+            case.reference, entry.author.full_name if entry.author_id else "", tuple((s.pk, s.signed_at is not None) for s in entry.signatures.all()),
             tuple(c.pk for c in entry.corrections.all()))
 
 

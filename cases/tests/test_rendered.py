@@ -101,3 +101,15 @@ def test_the_kept_guidance_is_in_the_readers_language(make_case, pupil, people, 
     page = _page(english, case)
     assert "Neem met spoed contact op" not in page
     assert "urgently (in acute danger, the police: 112)" in page
+
+
+def test_a_new_name_of_the_author_shows_at_once_on_entries_already_rendered(make_case, pupil, people, verified_client,
+                                                                            add_entry):
+    ib = people[Role.IB]
+    case = make_case(pupil)
+    add_entry(case, ib, content={"observation": "Huilt bij het ophalen."})
+    client = verified_client(ib)
+    assert f"vastgelegd door {ib.full_name}" in _page(client, case)
+    ib.full_name = "Iris de Boer-Jansen"
+    ib.save(update_fields=["full_name"])
+    assert "vastgelegd door Iris de Boer-Jansen" in _page(client, case)
