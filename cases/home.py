@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from cases import access, journal
+from cases import tasks as task_links
 from cases.models import Case, Entry, EntryKind, Route, Task
 from protocol import engine
 from protocol.models import definition_fields
@@ -62,7 +63,7 @@ def panel(user, school, roles) -> Panel:
         result.own_signals = _own_signals(user, school)
     if result.coordinator:
         result.new_signals = _new_signals(user, readable)
-        _tasks(result, readable)
+        _tasks(result, readable, user)
         idle_before = timezone.now() - journal.IDLE_AFTER
         result.idle = list(readable.filter(status=Case.Status.OPEN, last_activity_at__lt=idle_before)
                            .select_related("pupil").order_by("last_activity_at")[:LIST])
@@ -106,18 +107,23 @@ def _new_signals(user, readable):
                 .order_by("-saved_at")[:LIST])
 
 
-def _tasks(result, readable):
+def _tasks(result, readable, user):
     soon = timezone.localdate() + timedelta(days=7)
-    tasks = list(Task.objects.filter(case__in=readable.filter(status=Case.Status.OPEN).values("pk"),
-                                     done_at__isnull=True, due_on__lte=timezone.localdate() + SOON)
-                 # A task's label may use the names of its case's meldcode: one join, not a query per task.
-                 .select_related("case__pupil", "case__meldcode_version")
-                 .only("kind", "due_on", "case__reference", "case__pupil__first_name", "case__pupil__last_name",
-                       *definition_fields("case__meldcode_version"))
-                 .order_by("due_on")[:LIST * 3])
+    open_cases = readable.filter(status=Case.Status.OPEN).values("pk")
+    listed = (Task.objects.filter(case__in=open_cases, done_at__isnull=True, due_on__lte=timezone.localdate() + SOON)
+              # A task's label may use the names of its case's meldcode: one join, not a query per task; so do the
+              # hypothesis a follow-up answers and the information request a reminder leads to (its link).
+              .select_related("case__pupil", "case__meldcode_version")
+              .only("kind", "due_on", "source_entry", "case__reference", "case__route", "case__pupil__first_name",
+                    "case__pupil__last_name", *definition_fields("case__meldcode_version"))
+              .order_by("due_on"))
+    tasks = list(task_links.with_link_fields(listed)[:LIST * 3])
     today = timezone.localdate()
     for task in tasks:
         task.overdue = task.due_on < today
+        # Each reminder leads to where it is acted on (the form, the information request) or to its line in the
+        # dossier's next actions, never to the top of a long dossier.
+        task.url = task_links.reminder_url(task, user, result.school)
     result.deadlines = [t for t in tasks if t.kind in MELDCODE_DEADLINES][:LIST]
     result.tasks = [t for t in tasks if t.kind not in MELDCODE_DEADLINES and t.due_on <= soon][:LIST]
 
