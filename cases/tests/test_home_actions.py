@@ -157,3 +157,35 @@ def test_the_reminders_links_cost_no_query_of_their_own_on_home(make_case, peopl
         page = client.get(path).content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
     assert page.count("/ouders-geinformeerd/") >= 1
+
+
+def test_a_signal_is_no_longer_new_once_the_coordinator_opened_the_dossier(make_case, pupil, people,
+                                                                          verified_client, add_entry):
+    teacher, ib = people[Role.LEERKRACHT], people[Role.IB]
+    case = make_case(pupil, team=[teacher])
+    add_entry(case, teacher)
+    client = verified_client(ib)
+    assert len(client.get(reverse("core:home")).context["panels"][0].new_signals) == 1
+    assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
+    assert client.get(reverse("core:home")).context["panels"][0].new_signals == []
+
+
+def test_a_signal_that_came_in_after_the_coordinators_visit_is_new(make_case, pupil, people, verified_client,
+                                                                   add_entry):
+    teacher, ib = people[Role.LEERKRACHT], people[Role.IB]
+    case = make_case(pupil, team=[teacher])
+    add_entry(case, teacher)
+    client = verified_client(ib)
+    client.get(reverse("cases:detail", args=[case.reference]))
+    later = add_entry(case, teacher)
+    assert [s.pk for s in client.get(reverse("core:home")).context["panels"][0].new_signals] == [later.pk]
+
+
+def test_a_signal_stays_new_for_a_coordinator_until_they_themselves_opened_the_dossier(
+        make_case, pupil, people, verified_client, add_entry):
+    teacher, ib, directie = people[Role.LEERKRACHT], people[Role.IB], people[Role.DIRECTIE]
+    case = make_case(pupil, team=[teacher])
+    signal = add_entry(case, teacher)
+    verified_client(ib).get(reverse("cases:detail", args=[case.reference]))
+    directie_home = verified_client(directie).get(reverse("core:home"))
+    assert [s.pk for s in directie_home.context["panels"][0].new_signals] == [signal.pk]
