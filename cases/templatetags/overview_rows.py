@@ -12,6 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from cases.tasks import reminder_url
+
 register = template.Library()
 
 PLACEHOLDER = "REFERENCE"
@@ -72,16 +74,18 @@ def case_rows(cases, content_allowed):
     return mark_safe("\n  ".join(rows))  # each row built by format_html above
 
 
-@register.simple_tag
-def attention_rows(tasks, idle, today):
-    """The rows of "Aandacht nodig": tasks due within a week (late ones marked), then cases that have been idle."""
+@register.simple_tag(takes_context=True)
+def attention_rows(context, tasks, idle, today):
+    """The rows of "Aandacht nodig": tasks due within a week (late ones marked), then cases that have been idle.
+    A task leads to where it is acted on, or to its line in the dossier's next actions (cases.tasks.reminder_url)."""
     prefix, suffix = _detail_prefix_suffix()
+    user, school = context["request"].user, context["school"]
     kind = _Labels(lambda task: task.get_kind_display())
     late = format_html('<span class="badge danger">{}</span> ', gettext("te laat"))
     # Both lists hold only cases the reader may read (the overview shows them only then): the pupil's name leads.
     task_rows = format_html_join(
-        "\n    ", '<tr><td><a href="{}{}{}">{}</a> <span class="muted">{}</span></td><td>{}</td><td>{}{}</td></tr>',
-        ((prefix, task.case.reference, suffix, task.case.pupil.full_name, task.case.reference,
+        "\n    ", '<tr><td><a href="{}">{}</a> <span class="muted">{}</span></td><td>{}</td><td>{}{}</td></tr>',
+        ((reminder_url(task, user, school), task.case.pupil.full_name, task.case.reference,
           kind(task, task.case.meldcode_version_id, task.kind), late if task.due_on < today else "",
           _day(task.due_on)) for task in tasks))
     still = gettext("Dossier is al lange tijd stil")

@@ -50,12 +50,15 @@ def test_late_and_coming_actions_and_idle_cases_are_listed_under_attention(schoo
                                                                            verified_client):
     case = make_case(pupil)
     today = timezone.localdate()
-    Task.objects.create(case=case, kind=Task.Kind.RECONTACT_VT, due_on=today - datetime.timedelta(days=2))
+    recontact = Task.objects.create(case=case, kind=Task.Kind.RECONTACT_VT, due_on=today - datetime.timedelta(days=2))
     Task.objects.create(case=case, kind=Task.Kind.HYPOTHESIS, due_on=today + datetime.timedelta(days=3))
     Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=120))
     page = _overview(verified_client(people[Role.IB]), school)
     attention = page[page.index('id="attention-title"'):page.index('class="cases"')]
-    assert attention.count(f'<a href="/dossiers/d/{case.reference}/">') == 3
+    # A task leads to its form or to its line in the dossier (cases.tasks.reminder_url); an idle case to the dossier.
+    assert f'<a href="/dossiers/d/{case.reference}/#task-{recontact.pk}">' in attention
+    assert f'<a href="/dossiers/d/{case.reference}/nieuw/followup/">' in attention
+    assert attention.count(f'<a href="/dossiers/d/{case.reference}/">') == 1
     assert "Opnieuw contact met Veilig Thuis als het niet verbetert" in attention
     late = today - datetime.timedelta(days=2)
     assert f'<span class="badge danger">te laat</span> {late.day}-{late.month}-{late.year}' in attention
