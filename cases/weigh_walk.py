@@ -22,6 +22,7 @@ from django.forms.utils import ErrorList
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.log import record as audit
 from cases import access, journal
@@ -204,6 +205,30 @@ def _decisions(case, walk) -> list[tuple[str, str, bool]]:
         helping = _("Nee: volgens uw antwoorden is hulp organiseren door school niet aan de orde.")
     return [(words.say(_("Is melden nodig? (besluit 5b)")), words.say(report), outcome.report),
             (words.say(_("Is hulp (ook) mogelijk? (besluit 5a)")), words.say(helping), outcome.help)]
+
+
+# Who carries final responsibility, as a sentence names them ("de goedkeuring van de directie").
+FINAL_NAMES = {"directie": gettext_lazy("de directie"), "bestuur": gettext_lazy("het bestuur"),
+               "ib": gettext_lazy("de intern begeleider"), "aandachtsfunctionaris": gettext_lazy("de aandachtsfunctionaris")}
+
+
+def approval_pending(case, form) -> str:
+    """For the check page of a weighing: who with final responsibility (protocol.engine.final_roles) must still
+    approve it, as Dutch words ("de directie of het bestuur"); empty when it needs no approval: the person weighing
+    carries it, they named who approved it, or the kader has not reached a decision (the engine only asks approval
+    for a weighing with an outcome, engine._missing_approvals)."""
+    data = form.cleaned_data
+    definition = case.definition()
+    final = engine.final_roles(definition)
+    if not getattr(form, "asks_approval", False) or not engine.approval_needed(definition, form.author_roles):
+        return ""
+    if data.get("approved_by_role") in final:
+        return ""
+    if engine.walk_afwegingskader(definition, data.get("answers") or {}).kind == "continue":
+        return ""
+    names = [str(FINAL_NAMES[role]) if role in FINAL_NAMES else engine._role_names([role]) for role in final]
+    return names[0] if len(names) == 1 else _("%(first)s of %(last)s") % {"first": ", ".join(names[:-1]),
+                                                                           "last": names[-1]}
 
 
 def _page(request, case, walk, step, *, form=None, status=200, question=None, notice=None):

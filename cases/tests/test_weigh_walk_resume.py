@@ -165,3 +165,41 @@ def test_a_draft_from_the_one_page_form_is_resumed_in_the_walk(case, people, ver
     resumed = client.get(walk_url(case))
     assert resumed.context["question"].id == "onveiligheid"
     assert [(q.id, yes) for q, yes, _reason in resumed.context["answered"]] == [("vermoeden", True)]
+
+
+def check_page(client, case, **fields):
+    outcome, _asked = walk_the_kader(client, case, REPORT)
+    final = to_final(client, case, outcome)
+    check = finish(client, case, final, "check", **fields)
+    assert check.status_code == 200 and "hidden" in check.context
+    return check
+
+
+def test_the_check_page_says_the_directie_must_approve_when_the_meldcode_asks(case, people, verified_client):
+    assert tuple(case.definition().final_responsibility.roles) == ("directie",)
+    check = check_page(verified_client(people[Role.IB]), case)
+    html = check.content.decode()
+    assert 'data-testid="approval"' in html
+    assert "Volgens uw meldcode is de directie eindverantwoordelijk voor dit besluit." in html
+    assert "nog de goedkeuring van de directie nodig" in html
+    # Confirmed anyway: recorded, and the approval stays open in the dossier.
+    saved = verified_client(people[Role.IB]).post(walk_url(case), {**dict(check.context["hidden"]), "confirmed": "1",
+                                                                   "action": "save"})
+    assert saved.status_code == 302
+    assert Entry.objects.get(case=case, kind="weighing").facts["approved_by_role"] == ""
+
+
+def test_the_check_page_says_nothing_of_approval_when_it_does_not_apply(case, people, verified_client):
+    # The directie weighs: they carry final responsibility themselves.
+    assert 'data-testid="approval"' not in check_page(verified_client(people[Role.DIRECTIE]), case).content.decode()
+    # The IB names the directie member who approved it.
+    approved = check_page(verified_client(people[Role.IB]), case, approved_by=str(people[Role.DIRECTIE].pk))
+    assert 'data-testid="approval"' not in approved.content.decode()
+
+
+def test_the_check_page_names_every_role_with_final_responsibility(case, people, verified_client, monkeypatch):
+    from protocol import engine
+
+    monkeypatch.setattr(engine, "final_roles", lambda definition: ("directie", "bestuur"))
+    html = check_page(verified_client(people[Role.IB]), case).content.decode()
+    assert "Volgens uw meldcode is de directie of het bestuur eindverantwoordelijk voor dit besluit." in html
