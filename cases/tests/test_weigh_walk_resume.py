@@ -203,3 +203,12 @@ def test_the_check_page_names_every_role_with_final_responsibility(case, people,
     monkeypatch.setattr(engine, "final_roles", lambda definition: ("directie", "bestuur"))
     html = check_page(verified_client(people[Role.IB]), case).content.decode()
     assert "Volgens uw meldcode is de directie of het bestuur eindverantwoordelijk voor dit besluit." in html
+
+
+def test_the_one_page_weighing_check_page_says_it_too(case, people, verified_client):
+    one_page = {f"q_{qid}": "yes" if value else "no" for qid, value in REPORT.items()}
+    one_page.update({f"r_{qid}": f"Onderbouwing bij {qid}." for qid in REPORT})
+    check = verified_client(people[Role.IB]).post(reverse("cases:weigh", args=[case.reference]), with_key(
+        {**one_page, "occurred_at": NOW, "action": "check"}))
+    assert check.status_code == 200
+    assert "nog de goedkeuring van de directie nodig" in check.content.decode()
