@@ -551,13 +551,16 @@ def _confirm_page(request, case, form, kind, guidance, *, what=None, back_url=No
               if name not in ("csrfmiddlewaretoken", "action", CONFIRMED)]
     still_open = [need for need in guidance.requirements
                   if next_actions.target(case, need, case.definition(), [])[0] != kind]
-    outcome = None
+    outcome, approval = None, ""
     if kind == EntryKind.WEIGHING:
+        from cases.weigh_walk import approval_pending
+
         outcome = engine.walk_afwegingskader(case.definition(), form.cleaned_data.get("answers") or {})
+        approval = approval_pending(case, form)  # who must still approve it (final responsibility), if anyone
     return render(request, "cases/confirm.html", {
         "case": case, "kind": kind, "kind_label": label or case.words().label(EntryKind, kind), "rows": _display_rows(form),
         "hidden": hidden, "what": what or WHAT_HAPPENS.get(kind, ""), "still_open": still_open,
-        "open_hypotheses": guidance.open_hypotheses, "outcome": outcome,
+        "open_hypotheses": guidance.open_hypotheses, "outcome": outcome, "approval": approval,
         "back_url": back_url or request.get_full_path(),
     })
 

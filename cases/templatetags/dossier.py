@@ -36,15 +36,18 @@ def entry_fields(entry, definition=None):
     rows = []
     worded = _lazy_words(entry, definition)
     if entry.kind == "weighing" and definition is not None:
-        # The afwegingskader: each answered question with its answer and the reasoning given.
+        # The afwegingskader: each answered question with its answer and the reasoning given. The guided walk's
+        # draft keeps its answers in the encrypted content (cases.weigh_walk), a saved weighing in its facts.
+        answers = (entry.facts or {}).get("answers") or content.get("answers") or {}
         for question in definition.afwegingskader:
-            if question.id in (entry.facts or {}).get("answers", {}):
-                answer = CHOICE_LABELS[entry.facts["answers"][question.id]].capitalize()
+            if question.id in answers:
+                answer = CHOICE_LABELS[answers[question.id]].capitalize()
                 reasoning = content.get(f"r_{question.id}", "")
                 rows.append((f"{question.number}. {question.text}", f"{answer}. {reasoning}".strip()))
     for name in order:
         value = content[name]
-        if name in HIDDEN or name.startswith("r_") or value in ("", None, []):
+        if name in HIDDEN or name.startswith("r_") or value in ("", None, []) or (
+                name == "answers" and entry.kind == "weighing"):
             continue
         field = fields.get(name)
         label = worded(EXTRA_LABELS.get(name) or (field.label if field is not None else name))

@@ -116,7 +116,7 @@ def test_it_walks_the_national_kader_one_question_at_a_time_and_skips_what_no_lo
     html = outcome.content.decode()
     assert 'data-outcome="report"' in html and "Meld bij Veilig Thuis." in html
     assert "Ja: melden bij Veilig Thuis is nodig." in html
-    assert not Entry.objects.filter(case=case, kind="weighing").exists(), "nothing recorded before the save"
+    assert not Entry.objects.filter(case=case, kind="weighing", status="saved").exists(), "nothing recorded before the save"
 
 
 def test_a_no_to_the_first_question_ends_the_walk_at_once(case, people, verified_client):
@@ -166,7 +166,7 @@ def test_the_saved_weighing_holds_what_the_one_page_form_would_record(case, peop
     check = finish(client, case, final, "check", **fields)
     assert check.status_code == 200
     assert 'data-outcome="report"' in check.content.decode() and "Onderbouwing bij onveiligheid." in check.content.decode()
-    assert not Entry.objects.filter(case=case, kind="weighing").exists()
+    assert not Entry.objects.filter(case=case, kind="weighing", status="saved").exists()
     # Back to change it: the last page again, filled in.
     edit = client.post(walk_url(case), {**dict(check.context["hidden"]), "action": "edit"})
     assert edit.status_code == 200 and edit.context["step"] == "final"
@@ -236,7 +236,7 @@ def test_the_last_step_shows_the_error_summary_too(case, people, verified_client
     response = finish(client, case, final, "check", occurred_at="")
     assert response.status_code == 400 and "Er is een probleem" in response.content.decode()
     assert response.context["step"] == "final"
-    assert not Entry.objects.filter(case=case, kind="weighing").exists()
+    assert not Entry.objects.filter(case=case, kind="weighing", status="saved").exists()
 
 
 def test_a_tampered_carried_answer_is_refused(case, people, verified_client, make_case, pupil):
@@ -266,7 +266,7 @@ def test_a_walk_belongs_to_its_case_and_its_person(case, people, verified_client
     assert elsewhere.status_code == 400
     directie = verified_client(people[Role.DIRECTIE])
     assert directie.post(walk_url(case), with_key({"walk": token, "at": "outcome", "action": "next"})).status_code == 400
-    assert not Entry.objects.filter(kind="weighing").exists()
+    assert not Entry.objects.filter(kind="weighing", status="saved").exists()
 
 
 def test_an_answer_to_a_question_the_kader_no_longer_asks_is_refused(case, people, verified_client):
@@ -297,7 +297,7 @@ def test_a_leerkracht_gets_404_on_every_step(case, people, verified_client):
                  {"at": "final", "action": "check", "occurred_at": NOW},
                  {"at": "final", "action": "save", "occurred_at": NOW}):
         assert teacher.post(walk_url(case), with_key({"walk": token, **data})).status_code == 404
-    assert not Entry.objects.filter(case=case, kind="weighing").exists()
+    assert not Entry.objects.filter(case=case, kind="weighing", status="saved").exists()
 
 
 def test_the_case_page_leads_to_the_guided_walk(make_case, pupil, people, verified_client, add_entry):
@@ -322,4 +322,4 @@ def test_the_walk_saves_the_weighing_only_from_its_confirmation_page(case, peopl
     data = {"walk": final.context["walk_token"], "at": "final", "occurred_at": NOW, "action": "save"}
     page = client.post(walk_url(case), with_key(data))
     assert page.status_code == 200 and "hidden" in page.context
-    assert not Entry.objects.filter(case=case, kind="weighing").exists()
+    assert not Entry.objects.filter(case=case, kind="weighing", status="saved").exists()
