@@ -444,3 +444,31 @@ def test_shortening_the_retention_period_does_not_count_a_closed_staff_case_abou
                                  "retention_unfounded": "1"}, follow=True)
     assert response.status_code == 200
     assert "Van 1 gesloten dossier is de bewaartermijn opnieuw berekend." in response.content.decode()
+
+
+# --- final responsibility named by someone else ----------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="cases/forms.py DecisionForm takes the approver the decider names as their "
+                                       "approval; nobody tells the approver (no notification, no pending state)")
+def test_the_directie_named_as_approver_of_not_reporting_hears_of_it(make_case, pupil, people, verified_client,
+                                                                    mailoutbox):
+    """The afwegingskader says 'melden'; the intern begeleider closes the dossier anyway, with a deviation 'approved
+    by' the directie, whom they merely pick from a list. The meldcode's four eyes on not reporting are then one
+    pair: the directie must at least hear that their approval was recorded (and could object)."""
+    from core.testing import confirmed
+
+    case = make_case(pupil)
+    ib, directie = verified_client(people[Role.IB]), people[Role.DIRECTIE]
+
+    def post(kind, data):
+        return confirmed(ib, reverse("cases:new_entry", args=[case.reference, kind]),
+                         with_key({"occurred_at": "2026-11-02T09:00", "action": "save", **data}))
+
+    assert post("weighing", {"q_vermoeden": "yes", "r_vermoeden": "Signalen.", "q_onveiligheid": "yes",
+                             "r_onveiligheid": "Structureel.", "approved_by": str(directie.pk)}).status_code == 302
+    mailoutbox.clear()
+    closed = post("closure", {"reason": "pupil_left", "explanation": "Verhuisd.",
+                              "deviation_reason": "Gezin verhuisd.", "approved_by": str(directie.pk)})
+    assert closed.status_code == 302
+    assert Case.objects.get(pk=case.pk).status == Case.Status.CLOSED  # on the intern begeleider's word alone
+    assert [directie.email] in [message.to for message in mailoutbox]
