@@ -1,10 +1,12 @@
-"""An attacker's review of the newest surfaces (stop 23): what a copy for outsiders withholds, the counts the staff
-member concerned can compare, what a shared computer keeps of a dossier page, and the ids a URL or a form carries.
+"""An attacker's review of the newest surfaces (stop 23): what a copy for outsiders withholds, the counts and the trail
+the staff member concerned can compare, what a shared computer keeps of a dossier page, final responsibility named
+by someone else, and the ids a URL or a form carries.
 
 The rules under test: what the coordinator withholds from a copy for someone outside the school is never in it; the
-staff member a case is about never learns it exists, not from a list and not from two counts that differ by one;
-every id in a URL or a form is looked up within the case (or school) the access rule let the person into; a GET
-changes nothing. A test marked xfail(strict) shows a hole that is still open (see the report of this review).
+staff member a case is about never learns it exists, not from a list, not from two counts that differ by one and not
+from the trail once the content is destroyed; every id in a URL or a form is looked up within the case (or school)
+the access rule let the person into; a GET changes nothing. A test marked xfail(strict) shows a hole that is still
+open (see the report of this review).
 """
 
 # ruff: noqa: F811 (the tests take the case fixtures imported below as arguments)
