@@ -263,6 +263,7 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
     numbers = {entry.pk: entry.seq for entry in entries}
     # The original every entry belongs to: a correction of a correction still belongs to the first entry.
     root: dict[int, int] = {}
+    corrects_of = {entry.pk: entry.corrects_id for entry in entries}
     for entry in sorted(entries, key=lambda e: e.pk):
         root[entry.pk] = root.get(entry.corrects_id, entry.pk) if entry.corrects_id else entry.pk
     by_id: dict[int, DocEntry] = {}
@@ -270,7 +271,7 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
     previous_step = None
     for entry in entries:
         original = by_id.get(root[entry.pk]) if root[entry.pk] != entry.pk else None
-        ground = withheld.get(root[entry.pk], "")
+        ground = _withheld_ground(entry, withheld, corrects_of)
         step = original.step if original else step_of(entry, decision_step, previous_step)
         if not ground:
             previous_step = step
@@ -306,6 +307,18 @@ def doc_entries(case: Case, *, anonymiser: Anonymiser | None = None,
     return top
 
 
+def _withheld_ground(entry, withheld: dict, corrects_of: dict) -> str:
+    """The ground on which this entry is withheld: its own, or that of what it corrects, up to the original. The
+    review page offers a choice for a correction listed on its own (dated before its original), and a choice for
+    the original covers its corrections."""
+    current = entry.pk
+    while current:
+        if current in withheld:
+            return withheld[current]
+        current = corrects_of.get(current)
+    return ""
+
+
 def _attach_statements(entries: list[Entry], root: dict[int, int], by_id: dict[int, DocEntry],
                        anonymiser: Anonymiser | None) -> None:
     """Put each statement (its newest version) with every entry it is about, so that it travels in every document
@@ -316,6 +329,9 @@ def _attach_statements(entries: list[Entry], root: dict[int, int], by_id: dict[i
     for entry in entries:
         if entry.kind != EntryKind.STATEMENT or entry.pk in corrected:
             continue
+        own = by_id.get(entry.pk)
+        if own is not None and own.withheld_ground:
+            continue  # the statement itself is withheld: it goes nowhere, not even with the entry it is about
         content = entry.content or {}
         by_label = dict(ENTRY_FORMS[EntryKind.STATEMENT].base_fields["by_whom"].choices)
         who = str(by_label.get((entry.facts or {}).get("by_whom"), ""))

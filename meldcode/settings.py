@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.OTPMiddleware",  # django_otp's, sharing the user's query (accounts/backends.py)
     "accounts.middleware.RequireTwoFactorMiddleware",
+    "core.no_store.NoStoreWhenSignedInMiddleware",  # a shared laptop's back button shows no dossier after sign-out
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
