@@ -138,8 +138,9 @@ def test_the_answer_to_an_information_request_made_again_leaves_out_entries_writ
 
     inquiry = make_inquiry(case, people[Role.IB])
     client = exporting_client(people[Role.IB])
+    given = {f"give_{pk}": "on" for pk in case.saved_entries().values_list("pk", flat=True)}  # all, when answered
     assert client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]),
-                       {"given": "Gebeld.", "answered_on": "2026-11-10"}).status_code == 302
+                       {"given": "Gebeld.", "answered_on": "2026-11-10", **given}).status_code == 302
     add_entry(case, people[Role.IB], content={"observation": "De tante vertelde later over de stiefvader."})
     assert client.post(reverse("inquiries:export", args=[case.reference, inquiry.pk])).status_code == 302
     job = ExportJob.objects.filter(case=case).latest("pk")
