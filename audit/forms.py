@@ -154,6 +154,7 @@ DETAIL_LABELS = {
     "guided": _("Via de afweging stap voor stap"),
     "step": _("Stap van de afweging"),
     "walk": _("Afweging stap voor stap"),
+    "draft": _("Concept van de weging"),
     "provider": _("Inlogprovider"),
     "provider_mfa": _("Tweede factor door de provider"),
     "refusal": _("Reden van weigering"),

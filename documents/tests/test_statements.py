@@ -117,7 +117,8 @@ def test_the_statement_goes_along_in_the_answer_to_an_information_request(case, 
     client = exporting_client(people[Role.IB])
     response = client.post(reverse("inquiries:answer", args=[case.reference, inquiry.pk]), {
         "given": "De samenvatting gestuurd.", "answered_on": timezone.localdate().isoformat(),
-        f"give_{disputed.pk}": "on", f"give_{other.pk}": "on"})  # nothing goes along unless chosen
+        # Nothing goes along unless chosen: here every entry, the statement itself too.
+        **{f"give_{pk}": "on" for pk in case.saved_entries().values_list("pk", flat=True)}})
     assert response.status_code == 302
     job = ExportJob.objects.get(kind="information")
     assert STATEMENT in _with_entry(_text(client, job), "Blauwe plek op de linkerarm.")
